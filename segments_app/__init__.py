@@ -1,0 +1,74 @@
+"""Segments: a customer segment service with an Emporix-compatible API and a marketer dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import errors, models  # noqa: F401  (models registers every table with the metadata)
+from .api import bp as api_bp
+from .auth import bp as auth_bp
+from .auth.oauth import init_oauth
+from .cli import register_cli
+from .config import Config, config_from_env
+from .docs import bp as docs_bp
+from .extensions import csrf, db, htmx, login_manager, migrate
+from .health import bp as health_bp
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | Mapping | None = None) -> Flask:
+    """Build the app; `config` is a config class or a mapping of overrides (tests)."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    if config is None or isinstance(config, Mapping):
+        app.config.from_object(config_from_env())
+        app.config.update(config or {})
+    else:
+        app.config.from_object(config)
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        # The embedded default: one SQLite file under instance/, made on first run.
+        Path(app.instance_path).mkdir(exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'segments.db'}"
+        )
+    elif not uri.startswith("sqlite"):
+        # A server database may drop idle connections: ping before use, recycle old ones.
+        # psycopg prepares repeated statements; a generic plan for a 5,000-value IN list is
+        # catastrophic, so PostgreSQL plans every execution for its actual values.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            "pool_recycle": 1800,
+            "connect_args": {"options": "-c plan_cache_mode=force_custom_plan"},
+        }
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+
+    hops = app.config["PROXY_FIX_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+
+    init_oauth(app)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(docs_bp)
+    csrf.exempt(api_bp)
+    errors.register(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,130 @@
+"""Request parsing and response shaping shared by every API resource."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from flask import Response, current_app, g, jsonify, request
+
+from ..errors import AppError, BadRequest
+from ..extensions import db
+from ..query.i18n import LanguagePrefs, content_language, parse_accept_language
+from ..query.listing import Page, parse_bool, parse_fields, parse_page
+
+#: the contract's examples report a successful update or delete in bulk as 204 "OK"
+BULK_STATUS_TEXT = {204: "OK"}
+
+
+def json_body() -> Any:
+    """The request body parsed as JSON, whatever Content-Type the client sent."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise BadRequest("The request body is empty; a JSON document is expected.")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise BadRequest("The request body is not UTF-8 encoded JSON.") from None
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, "
+            f"column {exc.colno}."
+        ) from None
+
+
+def search_body() -> str | None:
+    """The `q` of a POST .../search body ({"q": "..."}; an empty body means no filter)."""
+    if not request.get_data(cache=True).strip():
+        return None
+    body = json_body()
+    if not isinstance(body, dict):
+        raise BadRequest('The search body must be an object such as {"q": "siteCode:main"}.')
+    q = body.get("q")
+    if q is not None and not isinstance(q, str):
+        raise BadRequest("q must be a string.")
+    return q
+
+
+def languages() -> LanguagePrefs:
+    return parse_accept_language(request.headers.get("Accept-Language"), g.tenant.default_language)
+
+
+def body_language() -> str | None:
+    return content_language(request.headers.get("Content-Language"))
+
+
+def page() -> Page:
+    return parse_page(
+        request.args.get("pageNumber"),
+        request.args.get("pageSize"),
+        current_app.config["PAGE_SIZE_DEFAULT"],
+        current_app.config["PAGE_SIZE_MAX"],
+    )
+
+
+def wants_total() -> bool:
+    return parse_bool("X-Total-Count", request.headers.get("X-Total-Count"))
+
+
+def field_paths(known: Sequence[str]) -> list[str] | None:
+    return parse_fields(request.args.get("fields"), known)
+
+
+def list_response(items: list, total: int | None) -> Response:
+    response = jsonify(items)
+    if total is not None:
+        response.headers["X-Total-Count"] = str(total)
+    return response
+
+
+def bulk_elements() -> list:
+    body = json_body()
+    if not isinstance(body, list):
+        raise BadRequest("The body of a bulk request must be a JSON array.")
+    limit = current_app.config["BULK_LIMIT"]
+    if len(body) > limit:
+        raise BadRequest(
+            f"A bulk request takes at most {limit} elements; this one has {len(body)}."
+        )
+    return body
+
+
+def run_bulk(
+    elements: list, handle: Callable[[Any], tuple[int, str | None]], with_id: bool
+) -> Response:
+    """207 with one entry per element, in request order; each element commits or fails alone.
+
+    `handle` returns (status code, id) for an element; an AppError fails only that element.
+    """
+    results = []
+    for index, element in enumerate(elements):
+        entry: dict[str, Any] = {"index": index}
+        savepoint = db.session.begin_nested()
+        try:
+            code, resource_id = handle(element)
+            savepoint.commit()
+        except AppError as exc:
+            savepoint.rollback()
+            code, resource_id = exc.status, exc.resource_id
+            entry["message"] = _message(exc)
+        if with_id and resource_id is not None:
+            entry["id"] = resource_id
+        entry["code"] = code
+        entry["status"] = BULK_STATUS_TEXT.get(code, HTTPStatus(code).phrase)
+        results.append(_ordered(entry))
+    response = jsonify(results)
+    response.status_code = 207
+    return response
+
+
+def _message(exc: AppError) -> str:
+    if exc.details:
+        return exc.message + " " + " ".join(d["message"] for d in exc.details)
+    return exc.message
+
+
+def _ordered(entry: dict) -> dict:
+    keys = ("index", "id", "code", "status", "message")
+    return {k: entry[k] for k in keys if k in entry}

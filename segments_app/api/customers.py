@@ -1,0 +1,141 @@
+"""/segments/{segmentId}/customers: who is in a segment (B2C and B2B customer assignments)."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request, url_for
+
+from ..auth.bearer import requires
+from ..extensions import db
+from ..models import CustomerAssignment
+from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
+from ..query.listing import fetch_page, order_by, project
+from ..services.assignments import customer_view, own_segment
+from ..services.assignments import customers as service
+from ..services.segments import get_segment
+from . import bp
+from .common import (
+    bulk_elements,
+    field_paths,
+    json_body,
+    list_response,
+    page,
+    run_bulk,
+    search_body,
+    wants_total,
+)
+
+CUSTOMERS = "/segments/<segment_id>/customers"
+
+
+def _render(row, paths) -> dict:
+    doc = service.customer_assignment_document(row)
+    return project(doc, paths, always=service.CUSTOMER_IDENTITY)
+
+
+def _listing(segment_id: str, q: str | None):
+    """GET .../customers and POST .../customers/search share one listing."""
+    caller = g.caller
+    paths = field_paths(service.CUSTOMER_KEYS)
+    current_page = page()
+    sort = order_by(request.args.get("sort"), service.CUSTOMER_FIELDS, g.tenant.default_language)
+    own = None
+    if caller.is_customer:
+        own = customer_view(caller.customer, request.args.get("legalEntityId"))
+        segment = own_segment(g.tenant, segment_id, own)
+    else:
+        segment = get_segment(g.tenant, segment_id)
+    stmt = service.customer_assignments_query(segment, q, own)
+    if sort:
+        stmt = stmt.order_by(None).order_by(*sort, CustomerAssignment.pk)
+    rows, total = fetch_page(db.session, stmt, current_page, wants_total())
+    return list_response([_render(row, paths) for row in rows], total)
+
+
+def _upsert_body() -> object:
+    """The contract's upsert body is optional: no body assigns without mixins."""
+    return json_body() if request.get_data(cache=True).strip() else {}
+
+
+@bp.get(CUSTOMERS)
+@requires(SCOPE_READ, SCOPE_READ_OWN)
+def list_customer_assignments(segment_id: str):
+    """Customer assignments of a segment (a customer token sees only its own)."""
+    return _listing(segment_id, request.args.get("q"))
+
+
+@bp.post(CUSTOMERS + "/search")
+@requires(SCOPE_READ)
+def search_customer_assignments(segment_id: str):
+    return _listing(segment_id, search_body())
+
+
+@bp.get(CUSTOMERS + "/<customer_id>")
+@bp.get(CUSTOMERS + "/<customer_id>/<legal_entity_id>")
+@requires(SCOPE_READ)
+def get_customer_assignment(segment_id: str, customer_id: str, legal_entity_id: str | None = None):
+    paths = field_paths(service.CUSTOMER_KEYS)
+    segment = get_segment(g.tenant, segment_id)
+    row = service.get_customer_assignment(segment, (customer_id, legal_entity_id))
+    return jsonify(_render(row, paths))
+
+
+@bp.put(CUSTOMERS + "/<customer_id>")
+@bp.put(CUSTOMERS + "/<customer_id>/<legal_entity_id>")
+@requires(SCOPE_MANAGE)
+def put_customer_assignment(segment_id: str, customer_id: str, legal_entity_id: str | None = None):
+    """Upsert: 201 when the assignment is new, 204 when it is replaced."""
+    segment = get_segment(g.tenant, segment_id)
+    body = _upsert_body()
+    key = (customer_id, legal_entity_id)
+    if not service.CustomerAssignments(g.tenant, segment, [key]).upsert(key, body):
+        return "", 204
+    location = url_for(
+        "api.get_customer_assignment",
+        segment_id=segment_id,
+        customer_id=customer_id,
+        legal_entity_id=legal_entity_id,
+    )
+    return "", 201, {"Location": location}
+
+
+@bp.delete(CUSTOMERS + "/<customer_id>")
+@bp.delete(CUSTOMERS + "/<customer_id>/<legal_entity_id>")
+@requires(SCOPE_MANAGE)
+def delete_customer_assignment(
+    segment_id: str, customer_id: str, legal_entity_id: str | None = None
+):
+    segment = get_segment(g.tenant, segment_id)
+    key = (customer_id, legal_entity_id)
+    service.CustomerAssignments(g.tenant, segment, [key]).delete(key)
+    return "", 204
+
+
+@bp.put(CUSTOMERS + "/bulk")
+@requires(SCOPE_MANAGE)
+def upsert_customer_assignments_bulk(segment_id: str):
+    """207: each {customerId, legalEntityId?, mixins?, metadata?} is upserted on its own."""
+    segment = get_segment(g.tenant, segment_id)
+    elements = bulk_elements()
+    batch = service.CustomerAssignments(g.tenant, segment, service.candidate_keys(elements))
+
+    def upsert(element):
+        key = service.element_key(element)
+        created = batch.upsert(key, element, schema="CustomerAssignmentUpsertBulk")
+        return (201 if created else 204), None
+
+    return run_bulk(elements, upsert, with_id=False)
+
+
+@bp.delete(CUSTOMERS + "/bulk")
+@requires(SCOPE_MANAGE)
+def delete_customer_assignments_bulk(segment_id: str):
+    """207: each {customerId, legalEntityId?} is removed on its own (404 when absent)."""
+    segment = get_segment(g.tenant, segment_id)
+    elements = bulk_elements()
+    batch = service.CustomerAssignments(g.tenant, segment, service.candidate_keys(elements))
+
+    def remove(element):
+        batch.delete(service.element_key(element))
+        return 204, None
+
+    return run_bulk(elements, remove, with_id=False)

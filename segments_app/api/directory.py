@@ -1,0 +1,107 @@
+"""/directory: the tenant's customers, legal entities, categories and products (reference data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, g, jsonify, request
+
+from ..auth.bearer import requires
+from ..errors import BadRequest
+from ..extensions import db
+from ..models.tenants import SCOPE_MANAGE, SCOPE_READ
+from ..query.i18n import LanguagePrefs
+from ..query.listing import fetch_page, order_by, parse_bool, project
+from ..services import directory as service
+from . import bp
+from .common import (
+    body_language,
+    field_paths,
+    json_body,
+    languages,
+    list_response,
+    page,
+    wants_total,
+)
+
+COLLECTION = "<any(" + ", ".join(f"'{name}'" for name in service.COLLECTIONS) + "):collection>"
+
+
+def _render(
+    kind: service.DirectoryKind, record: Any, prefs: LanguagePrefs, paths: list[str] | None
+) -> dict:
+    doc = kind.document(record)
+    for key in kind.localized:
+        if key in doc:
+            doc[key] = prefs.pick(doc[key])
+    return project(doc, paths)
+
+
+def _records_body() -> list:
+    body = json_body()
+    if not isinstance(body, list):
+        raise BadRequest("The body must be a JSON array of records.")
+    limit = current_app.config["DIRECTORY_BULK_LIMIT"]
+    if len(body) > limit:
+        raise BadRequest(f"A request takes at most {limit} records; this one has {len(body)}.")
+    return body
+
+
+@bp.get(f"/directory/{COLLECTION}")
+@requires(SCOPE_READ)
+def list_directory_records(collection: str) -> Response:
+    """One page of the tenant's records of a kind, filtered with `q` and ordered with `sort`."""
+    kind = service.COLLECTIONS[collection]
+    prefs = languages()
+    paths = field_paths(kind.keys)
+    current_page = page()
+    stmt = service.records_query(g.tenant, kind, request.args.get("q"))
+    sort = order_by(request.args.get("sort"), kind.fields, prefs.first)
+    if sort:
+        stmt = stmt.order_by(None).order_by(*sort, kind.model.pk)
+    rows, total = fetch_page(db.session, stmt, current_page, wants_total())
+    return list_response([_render(kind, row[0], prefs, paths) for row in rows], total)
+
+
+@bp.get(f"/directory/{COLLECTION}/<record_id>")
+@requires(SCOPE_READ)
+def get_directory_record(collection: str, record_id: str) -> Response:
+    """One record by its id."""
+    kind = service.COLLECTIONS[collection]
+    prefs = languages()
+    paths = field_paths(kind.keys)
+    record = service.get_record(g.tenant, kind, record_id)
+    return jsonify(_render(kind, record, prefs, paths))
+
+
+@bp.put(f"/directory/{COLLECTION}")
+@requires(SCOPE_MANAGE)
+def put_directory_records(collection: str) -> Response:
+    """Create or replace up to DIRECTORY_BULK_LIMIT records; 207 with one entry per record."""
+    kind = service.COLLECTIONS[collection]
+    results = service.upsert_records(g.tenant, kind.name, _records_body(), body_language())
+    entries = []
+    for result in results:
+        entry: dict[str, Any] = {"index": result.index}
+        if result.id is not None:
+            entry["id"] = result.id
+        entry["code"] = result.status
+        entry["status"] = result.status_text
+        if result.error is not None:
+            entry["message"] = result.message
+            if result.error.details:
+                entry["details"] = result.error.details
+        entries.append(entry)
+    response = jsonify(entries)
+    response.status_code = 207
+    return response
+
+
+@bp.delete(f"/directory/{COLLECTION}/<record_id>")
+@requires(SCOPE_MANAGE)
+def delete_directory_record(collection: str, record_id: str) -> tuple[str, int]:
+    """Delete a record; with forceDelete=true also the segment assignments that name it."""
+    kind = service.COLLECTIONS[collection]
+    force = parse_bool("forceDelete", request.args.get("forceDelete"))
+    service.delete_record(g.tenant, kind.name, record_id, force)
+    return "", 204

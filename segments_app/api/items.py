@@ -1,0 +1,166 @@
+"""/segments/items and /segments/{segmentId}/items: the products and categories of segments."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request, url_for
+
+from ..auth.bearer import requires
+from ..extensions import db
+from ..models import ItemAssignment
+from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
+from ..query.listing import fetch_page, order_by, parse_bool, project
+from ..services.assignments import customer_view, own_segment
+from ..services.assignments import items as service
+from ..services.segments import get_segment
+from . import bp
+from .common import (
+    bulk_elements,
+    field_paths,
+    json_body,
+    languages,
+    list_response,
+    page,
+    run_bulk,
+    search_body,
+    wants_total,
+)
+
+READ = (SCOPE_READ, SCOPE_READ_OWN)
+ITEMS = "/segments/<segment_id>/items"
+
+
+def _render(row, prefs, paths) -> dict:
+    doc = service.item_assignment_document(row)
+    doc["item"]["name"] = prefs.pick(doc["item"]["name"])
+    return project(doc, paths, always=service.ITEM_IDENTITY)
+
+
+def _own():
+    """The customer_view of a customer token, else None."""
+    if not g.caller.is_customer:
+        return None
+    return customer_view(g.caller.customer, request.args.get("legalEntityId"))
+
+
+def _segment(segment_id: str, own):
+    """The path's segment; for a customer token only one of its effective segments."""
+    if own is not None:
+        return own_segment(g.tenant, segment_id, own)
+    return get_segment(g.tenant, segment_id)
+
+
+def _listing(q: str | None, **filters):
+    prefs = languages()
+    paths = field_paths(service.ITEM_KEYS)
+    current_page = page()
+    sort = order_by(request.args.get("sort"), service.ITEM_FIELDS, prefs.first)
+    stmt = service.item_assignments_query(g.tenant, q, **filters)
+    if sort:
+        stmt = stmt.order_by(None).order_by(*sort, ItemAssignment.pk)
+    rows, total = fetch_page(db.session, stmt, current_page, wants_total())
+    return list_response([_render(row, prefs, paths) for row in rows], total)
+
+
+def _upsert_body() -> object:
+    """The contract's upsert body is optional: no body assigns without mixins."""
+    return json_body() if request.get_data(cache=True).strip() else {}
+
+
+@bp.get("/segments/items")
+@requires(*READ)
+def list_all_item_assignments():
+    """Item assignments of every segment; a customer token sees its effective segments' only."""
+    own = _own()
+    site_code = request.args.get("siteCode") or None
+    only_active = parse_bool("onlyActive", request.args.get("onlyActive"))
+    return _listing(
+        request.args.get("q"),
+        site_code=site_code,
+        only_effective=only_active or own is not None,
+        own=own,
+    )
+
+
+@bp.get(ITEMS)
+@requires(*READ)
+def list_item_assignments(segment_id: str):
+    own = _own()
+    segment = _segment(segment_id, own)
+    return _listing(request.args.get("q"), segment=segment)
+
+
+@bp.post(ITEMS + "/search")
+@requires(*READ)
+def search_item_assignments(segment_id: str):
+    own = _own()
+    segment = _segment(segment_id, own)
+    return _listing(search_body(), segment=segment)
+
+
+@bp.get(ITEMS + "/<item_type>/<item_id>")
+@requires(*READ)
+def get_item_assignment(segment_id: str, item_type: str, item_id: str):
+    kind = service.item_type(item_type)
+    prefs = languages()
+    paths = field_paths(service.ITEM_KEYS)
+    segment = _segment(segment_id, _own())
+    row = service.get_item_assignment(g.tenant, segment, kind, item_id)
+    return jsonify(_render(row, prefs, paths))
+
+
+@bp.put(ITEMS + "/<item_type>/<item_id>")
+@requires(SCOPE_MANAGE)
+def put_item_assignment(segment_id: str, item_type: str, item_id: str):
+    """Upsert: 201 when the assignment is new, 204 when it is replaced."""
+    kind = service.item_type(item_type)
+    segment = get_segment(g.tenant, segment_id)
+    body = _upsert_body()
+    if not service.ItemAssignments(g.tenant, segment, kind, [item_id]).upsert(item_id, body):
+        return "", 204
+    location = url_for(
+        "api.get_item_assignment", segment_id=segment_id, item_type=kind, item_id=item_id
+    )
+    return "", 201, {"Location": location}
+
+
+@bp.delete(ITEMS + "/<item_type>/<item_id>")
+@requires(SCOPE_MANAGE)
+def delete_item_assignment(segment_id: str, item_type: str, item_id: str):
+    kind = service.item_type(item_type)
+    segment = get_segment(g.tenant, segment_id)
+    service.ItemAssignments(g.tenant, segment, kind, [item_id]).delete(item_id)
+    return "", 204
+
+
+@bp.put(ITEMS + "/<item_type>/bulk")
+@requires(SCOPE_MANAGE)
+def upsert_item_assignments_bulk(segment_id: str, item_type: str):
+    """207: each {id, mixins?, metadata?} is upserted on its own."""
+    kind = service.item_type(item_type)
+    segment = get_segment(g.tenant, segment_id)
+    elements = bulk_elements()
+    batch = service.ItemAssignments(g.tenant, segment, kind, service.candidate_ids(elements))
+
+    def upsert(element):
+        item_id = service.element_id(element)
+        created = batch.upsert(item_id, element, schema="ItemAssignmentUpsertBulk")
+        return (201 if created else 204), None
+
+    return run_bulk(elements, upsert, with_id=False)
+
+
+@bp.delete(ITEMS + "/<item_type>/bulk")
+@requires(SCOPE_MANAGE)
+def delete_item_assignments_bulk(segment_id: str, item_type: str):
+    """207: each item id is removed on its own (404 when it is not assigned)."""
+    kind = service.item_type(item_type)
+    segment = get_segment(g.tenant, segment_id)
+    elements = bulk_elements()
+    ids = service.candidate_ids(elements, read=service.deleted_id)
+    batch = service.ItemAssignments(g.tenant, segment, kind, ids)
+
+    def remove(element):
+        batch.delete(service.deleted_id(element))
+        return 204, None
+
+    return run_bulk(elements, remove, with_id=False)

@@ -1,0 +1,175 @@
+"""Domain errors, and the app-level handlers that turn them into API bodies or pages.
+
+API paths always get the contract's error body `{code, status, message[, resourceId, details]}`;
+the choice is made by path, never by `Accept`, because unmatched URLs reach no blueprint.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DataError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+from .query.q import QueryError
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/customer-segment/"
+MSG_FORBIDDEN = "The access to the requested resource has been forbidden by the server."
+
+
+class AppError(Exception):
+    """An error a client caused; carries what the API body and the page need."""
+
+    status = 400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: list[dict[str, str]] | None = None,
+        resource_id: str | None = None,
+        status: int | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        self.resource_id = resource_id
+        if status is not None:
+            self.status = status
+
+
+class BadRequest(AppError):
+    status = 400
+
+
+class ValidationFailed(BadRequest):
+    """Domain validation: one error type with field messages, shown by the API and the forms."""
+
+    def __init__(self, details: list[dict[str, str]], message: str | None = None):
+        super().__init__(message or "Validation problem with request body.", details=details)
+
+    @classmethod
+    def field(cls, field: str, message: str, type_: str = "invalid") -> ValidationFailed:
+        return cls([{"field": field, "type": type_, "message": message}], message)
+
+    def by_field(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for d in self.details or []:
+            out.setdefault(d.get("field") or "", []).append(d["message"])
+        return out
+
+
+class Unauthorized(AppError):
+    status = 401
+
+
+class Forbidden(AppError):
+    status = 403
+
+    def __init__(self, message: str = MSG_FORBIDDEN, **kw: Any):
+        super().__init__(message, **kw)
+
+
+class NotFound(AppError):
+    status = 404
+
+    def __init__(self, resource_id: str, message: str | None = None):
+        super().__init__(
+            message or f"The resource with id {resource_id} has not been found.",
+            resource_id=resource_id,
+        )
+
+
+class Conflict(AppError):
+    status = 409
+
+
+def error_body(status: int, message: str, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": status, "status": HTTPStatus(status).phrase, "message": message}
+    for key, value in extra.items():
+        if value is not None:
+            body[key] = value
+    return body
+
+
+def api_error_response(status: int, message: str, **extra: Any):
+    response = jsonify(error_body(status, message, **extra))
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="segments"'
+    return response
+
+
+def _is_api() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _page(status: int, message: str):
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def handle_app_error(exc: AppError):
+        db.session.rollback()
+        if _is_api():
+            return api_error_response(
+                exc.status, exc.message, resourceId=exc.resource_id, details=exc.details
+            )
+        return _page(exc.status, exc.message)
+
+    @app.errorhandler(QueryError)
+    def handle_query_error(exc: QueryError):
+        return handle_app_error(BadRequest(f"q: {exc.message}"))
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        status = exc.code or 500
+        if _is_api():
+            message = {
+                404: "No such endpoint. See /docs for the API reference.",
+                405: f"Method {request.method} is not allowed on this path.",
+            }.get(status, exc.description or HTTPStatus(status).phrase)
+            response = api_error_response(status, message)
+            if status == 405 and exc.get_response().headers.get("Allow"):
+                response.headers["Allow"] = exc.get_response().headers["Allow"]
+            return response
+        if status >= 400 and not exc.response:
+            return _page(status, exc.description or HTTPStatus(status).phrase)
+        return exc
+
+    @app.errorhandler(DataError)
+    def handle_data_error(exc: DataError):
+        # e.g. a `q` regex that Python accepts but PostgreSQL's regex engine does not
+        log.info("database refused a value: %s", exc.orig)
+        first_line = str(exc.orig).strip().splitlines()[0] if exc.orig else "invalid value"
+        return handle_app_error(
+            BadRequest(f"The database refused a value of this request: {first_line}.")
+        )
+
+    @app.errorhandler(OperationalError)
+    def handle_busy(exc: OperationalError):
+        db.session.rollback()
+        log.warning("database unavailable: %s", exc)
+        message = "The database is busy or unavailable; retry shortly."
+        if _is_api():
+            response = api_error_response(503, message)
+        else:
+            response = app.make_response(_page(503, message))
+        response.headers["Retry-After"] = "1"
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        message = "An unexpected error occurred; it has been logged."
+        if _is_api():
+            return api_error_response(500, message)
+        return _page(500, message)

@@ -1,0 +1,99 @@
+"""Who is in a segment (customer assignments) and what it sees (item assignments)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import JSONDoc, UTCDateTime, utcnow
+
+BigPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+ASSIGNMENT_TYPES = ("MANUAL", "AUTOMATIC")
+ITEM_TYPES = ("PRODUCT", "CATEGORY")
+
+
+class CustomerAssignment(db.Model):
+    """A customer in a segment: B2C when legal_entity_pk is empty, B2B for that legal entity."""
+
+    __tablename__ = "customer_assignment"
+
+    pk: Mapped[int] = mapped_column(BigPK, primary_key=True)
+    segment_pk: Mapped[int] = mapped_column(sa.ForeignKey("segment.pk", ondelete="CASCADE"))
+    customer_pk: Mapped[int] = mapped_column(sa.ForeignKey("customer.pk", ondelete="CASCADE"))
+    legal_entity_pk: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("legal_entity.pk", ondelete="CASCADE")
+    )
+    assignment_type: Mapped[str] = mapped_column(sa.String(9), default="MANUAL")
+    mixins: Mapped[dict | None] = mapped_column(JSONDoc)
+    metadata_mixins: Mapped[dict | None] = mapped_column(JSONDoc)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.Index(
+            "uq_customer_assignment_b2b",
+            "segment_pk",
+            "customer_pk",
+            "legal_entity_pk",
+            unique=True,
+        ),
+        sa.Index(
+            "uq_customer_assignment_b2c",
+            "segment_pk",
+            "customer_pk",
+            unique=True,
+            sqlite_where=sa.text("legal_entity_pk IS NULL"),
+            postgresql_where=sa.text("legal_entity_pk IS NULL"),
+        ),
+        sa.Index(None, "customer_pk", "segment_pk"),
+        sa.Index(None, "legal_entity_pk"),
+    )
+
+
+class ItemAssignment(db.Model):
+    """A product or a category assigned to a segment."""
+
+    __tablename__ = "item_assignment"
+
+    pk: Mapped[int] = mapped_column(BigPK, primary_key=True)
+    segment_pk: Mapped[int] = mapped_column(sa.ForeignKey("segment.pk", ondelete="CASCADE"))
+    item_type: Mapped[str] = mapped_column(sa.String(8))
+    product_pk: Mapped[int | None] = mapped_column(sa.ForeignKey("product.pk", ondelete="CASCADE"))
+    category_pk: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("category.pk", ondelete="CASCADE")
+    )
+    mixins: Mapped[dict | None] = mapped_column(JSONDoc)
+    metadata_mixins: Mapped[dict | None] = mapped_column(JSONDoc)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(item_type = 'PRODUCT' AND product_pk IS NOT NULL AND category_pk IS NULL)"
+            " OR (item_type = 'CATEGORY' AND category_pk IS NOT NULL AND product_pk IS NULL)",
+            name="one_item",
+        ),
+        sa.Index(
+            "uq_item_assignment_product",
+            "segment_pk",
+            "product_pk",
+            unique=True,
+            sqlite_where=sa.text("product_pk IS NOT NULL"),
+            postgresql_where=sa.text("product_pk IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_item_assignment_category",
+            "segment_pk",
+            "category_pk",
+            unique=True,
+            sqlite_where=sa.text("category_pk IS NOT NULL"),
+            postgresql_where=sa.text("category_pk IS NOT NULL"),
+        ),
+        sa.Index(None, "product_pk"),
+        sa.Index(None, "category_pk"),
+    )

@@ -1,0 +1,137 @@
+"""Paging, sorting, counting and projecting a list, the same way for every resource."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from ..errors import BadRequest
+from .fields import FieldSet, Kind, UnknownField
+from .jsonsql import json_sort_key
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+def _positive_int(name: str, raw: str | None, default: int, maximum: int | None = None) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number, got '{raw}'.") from None
+    if value < 1:
+        raise BadRequest(f"{name} must be at least 1, got {value}.")
+    if maximum is not None and value > maximum:
+        raise BadRequest(f"{name} must be at most {maximum}, got {value}.")
+    return value
+
+
+def parse_page(number: str | None, size: str | None, default_size: int, max_size: int) -> Page:
+    """pageNumber from 1 (default 1); pageSize from 1 to max_size (default default_size)."""
+    return Page(
+        _positive_int("pageNumber", number, 1),
+        _positive_int("pageSize", size, default_size, max_size),
+    )
+
+
+def parse_bool(name: str, raw: str | None, default: bool = False) -> bool:
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    raise BadRequest(f"{name} must be true or false, got '{raw}'.")
+
+
+def order_by(sort: str | None, fields: FieldSet, language: str) -> list[Any]:
+    """`sort=a,b.c:desc` to ORDER BY clauses; nulls sort last ascending, first descending."""
+    clauses = []
+    for part in (sort or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        path, _, direction = part.partition(":")
+        direction = direction.strip().lower() or "asc"
+        if direction not in ("asc", "desc"):
+            raise BadRequest(f"sort: direction of '{path}' must be asc or desc, got '{direction}'.")
+        try:
+            field, sub = fields.resolve(path.strip())
+        except UnknownField as exc:
+            raise BadRequest(f"sort: {exc}") from None
+        if not field.sortable:
+            raise BadRequest(f"sort: '{path}' cannot be sorted on.")
+        if field.kind is Kind.LOCALIZED:
+            expr = json_sort_key(field.expr, sub or (language,))
+        elif field.kind is Kind.JSON:
+            if not sub:
+                raise BadRequest(f"sort: name a value inside '{path}', such as '{path}.key'.")
+            expr = json_sort_key(field.expr, sub)
+        else:
+            expr = field.expr
+        clauses.append(
+            expr.desc().nulls_first() if direction == "desc" else expr.asc().nulls_last()
+        )
+    return clauses
+
+
+def parse_fields(raw: str | None, known: Iterable[str]) -> list[str] | None:
+    """`fields=a,b.c`: the paths to keep; the first part of each must be a known field."""
+    if not raw:
+        return None
+    known = set(known)
+    paths = [p.strip() for p in raw.split(",") if p.strip()]
+    for path in paths:
+        if path.split(".")[0] not in known:
+            raise BadRequest(
+                f"fields: unknown field '{path}'. Known fields: {', '.join(sorted(known))}."
+            )
+    return paths
+
+
+def project(doc: dict, paths: Sequence[str] | None, always: Sequence[str] = ("id",)) -> dict:
+    """Keep only `paths` (dot paths) of `doc`, plus the `always` ones when present."""
+    if paths is None:
+        return doc
+    out: dict = {}
+    for path in [*always, *paths]:
+        _copy_path(doc, out, path.split("."))
+    return out
+
+
+def _copy_path(source: dict, target: dict, parts: list[str]) -> None:
+    key, rest = parts[0], parts[1:]
+    if key not in source:
+        return
+    if not rest:
+        target[key] = source[key]
+    elif isinstance(source[key], dict):
+        _copy_path(source[key], target.setdefault(key, {}), rest)
+
+
+def fetch_page(
+    session: Session | Connection, stmt: Select, page: Page, want_total: bool
+) -> tuple[list[Any], int | None]:
+    """One page of `stmt` and, when asked, the total number of rows it matches."""
+    rows = list(session.execute(stmt.limit(page.size).offset(page.offset)).all())
+    total = None
+    if want_total:
+        if page.number == 1 and len(rows) < page.size:
+            total = len(rows)
+        else:
+            total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return rows, total

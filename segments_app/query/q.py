@@ -1,0 +1,592 @@
+"""The `q` filter language: parse a query string and translate it into one SQL condition.
+
+Grammar (see the API conventions, section (a)): whitespace-separated `field:value` terms, ANDed.
+Values: bare words, "quoted strings", null / missing / exists, >v >=v <v <=v, ~regex, (~regex),
+IN lists (a,b) or ("a","b"), ranges (>=1 AND <5), and compoundLogicalQuery:((..) OR (..)).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from segments_app.query import jsonsql
+from segments_app.query.fields import Field, FieldSet, Kind, UnknownField
+
+__all__ = [
+    "COMPOUND_FIELD",
+    "Bound",
+    "Compound",
+    "Literal",
+    "Node",
+    "Op",
+    "QueryError",
+    "Term",
+    "compile_q",
+    "parse_q",
+]
+
+COMPOUND_FIELD = "compoundLogicalQuery"
+_MAX_NESTING = 16
+
+
+class QueryError(ValueError):
+    """A `q` string that cannot be parsed or does not fit the resource's fields."""
+
+    def __init__(self, detail: str, position: int):
+        self.detail = detail
+        self.position = position
+        self.message = f"at position {position}: {detail}"
+        super().__init__(self.message)
+
+
+class Op(StrEnum):
+    EQ = "eq"
+    IN = "in"
+    #: one comparison (`>5`) or a range of two (`(>=1 AND <5)`), see `Term.bounds`
+    COMPARE = "compare"
+    REGEX = "regex"
+    NULL = "null"
+    MISSING = "missing"
+    EXISTS = "exists"
+
+
+@dataclass(frozen=True)
+class Literal:
+    text: str
+    quoted: bool = False
+    position: int = dataclass_field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Bound:
+    op: str  # ">", ">=", "<" or "<="
+    value: Literal
+
+
+@dataclass(frozen=True)
+class Term:
+    field: str
+    op: Op
+    values: tuple[Literal, ...] = ()
+    bounds: tuple[Bound, ...] = ()
+    position: int = dataclass_field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Compound:
+    op: str  # "AND" or "OR"
+    parts: tuple[Node, ...]
+    position: int = dataclass_field(default=0, compare=False)
+
+
+Node = Term | Compound
+
+_FIELD_CHARS = frozenset(string.ascii_letters + string.digits + "_-.")
+_OPERATOR_CHARS = "<>=!"
+_COMPARATORS = (">", ">=", "<", "<=")
+_KEYWORDS = {"null": Op.NULL, "missing": Op.MISSING, "exists": Op.EXISTS}
+
+
+def parse_q(text: str) -> list[Node]:
+    """Parse a `q` string into its ANDed terms; raises QueryError."""
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise QueryError("NUL characters are not allowed", nul)
+    return _Parser(text).query()
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.pos = 0
+        self.nesting = 0
+
+    # scanning helpers
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def found(self) -> str:
+        char = self.peek()
+        return f"'{char}'" if char else "the end of the query"
+
+    def error(self, detail: str, position: int | None = None) -> QueryError:
+        return QueryError(detail, self.pos if position is None else position)
+
+    def skip_space(self) -> bool:
+        start = self.pos
+        while self.peek().isspace():
+            self.pos += 1
+        return self.pos > start
+
+    def at_value_end(self) -> bool:
+        char = self.peek()
+        return not char or char.isspace() or char == ")"
+
+    def at_word(self, word: str) -> bool:
+        end = self.pos + len(word)
+        if not self.text.startswith(word, self.pos):
+            return False
+        return end == len(self.text) or self.text[end].isspace() or self.text[end] == "("
+
+    def close(self, open_at: int, expected: str = "')'") -> None:
+        if self.peek() != ")":
+            raise self.error(
+                f"expected {expected} to close '(' at position {open_at}, found {self.found()}"
+            )
+        self.pos += 1
+
+    # terms
+
+    def query(self) -> list[Node]:
+        nodes: list[Node] = []
+        self.skip_space()
+        while self.peek():
+            nodes.append(self.term())
+            if not self.skip_space() and self.peek():
+                if self.peek() == ")":
+                    raise self.error("unexpected ')' with no '(' open")
+                raise self.error(f"expected whitespace before the next term, found {self.found()}")
+        return nodes
+
+    def term(self) -> Node:
+        start = self.pos
+        while self.peek() and self.peek() in _FIELD_CHARS:
+            self.pos += 1
+        path = self.text[start : self.pos]
+        if not path:
+            raise self.error(f"expected a field name, found {self.found()}")
+        if self.peek() != ":":
+            raise self.error(f"expected ':' after the field name '{path}', found {self.found()}")
+        if "" in path.split("."):
+            raise self.error(f"'{path}' is not a valid field path", start)
+        self.pos += 1
+        if path == COMPOUND_FIELD:
+            if self.peek() != "(":
+                raise self.error(f"expected '(' after '{COMPOUND_FIELD}:', found {self.found()}")
+            return self.group()
+        return self.value(path, start)
+
+    def value(self, path: str, start: int) -> Term:
+        char = self.peek()
+        if self.at_value_end():
+            raise self.error(f"expected a value after '{path}:', found {self.found()}")
+        if char == '"':
+            return Term(path, Op.EQ, (self.quoted(),), position=start)
+        if char == "(":
+            return self.parenthesised(path, start)
+        if char == "~":
+            self.pos += 1
+            return Term(path, Op.REGEX, (self.regex(in_parens=False),), position=start)
+        if char in _OPERATOR_CHARS:
+            return Term(path, Op.COMPARE, bounds=(self.bound(),), position=start)
+        word = self.bare_word()
+        keyword = _KEYWORDS.get(word.text)
+        if keyword is not None:
+            return Term(path, keyword, position=start)
+        return Term(path, Op.EQ, (word,), position=start)
+
+    def parenthesised(self, path: str, start: int) -> Term:
+        open_at = self.pos
+        self.pos += 1
+        self.skip_space()
+        char = self.peek()
+        if char == "~":
+            self.pos += 1
+            term = Term(path, Op.REGEX, (self.regex(in_parens=True),), position=start)
+            self.close(open_at)
+        elif char and char in _OPERATOR_CHARS:
+            term = Term(path, Op.COMPARE, bounds=self.range(open_at), position=start)
+        else:
+            term = Term(path, Op.IN, self.items(open_at), position=start)
+        return term
+
+    # values
+
+    def quoted(self) -> Literal:
+        start = self.pos
+        self.pos += 1
+        chars: list[str] = []
+        while True:
+            char = self.peek()
+            if not char:
+                raise self.error("unclosed double quote", start)
+            self.pos += 1
+            if char == '"':
+                return Literal("".join(chars), True, start)
+            if char == "\\" and self.peek() in ('"', "\\"):
+                char = self.peek()
+                self.pos += 1
+            chars.append(char)
+
+    def bare_word(self) -> Literal:
+        start = self.pos
+        while not self.at_value_end():
+            if self.peek() in '"(':
+                raise self.error(
+                    f"unexpected {self.found()} inside a value; put the value in double quotes"
+                )
+            self.pos += 1
+        return Literal(self.text[start : self.pos], False, start)
+
+    def bound(self) -> Bound:
+        start = self.pos
+        while self.peek() and self.peek() in _OPERATOR_CHARS:
+            self.pos += 1
+        op = self.text[start : self.pos]
+        if op not in _COMPARATORS:
+            raise self.error(f"unknown operator '{op}'; use >, >=, < or <=", start)
+        if self.peek() == '"':
+            return Bound(op, self.quoted())
+        if self.at_value_end():
+            raise self.error(f"expected a value after '{op}', found {self.found()}")
+        return Bound(op, self.bare_word())
+
+    def range(self, open_at: int) -> tuple[Bound, ...]:
+        first = self.bound()
+        self.skip_space()
+        if self.peek() == ")":
+            raise self.error("a range needs two comparisons joined by AND, e.g. (>=1 AND <5)")
+        if not self.at_word("AND"):
+            raise self.error(f"expected 'AND' between the comparisons, found {self.found()}")
+        self.pos += len("AND")
+        self.skip_space()
+        second = self.bound()
+        self.skip_space()
+        self.close(open_at, "')' (a range has exactly two comparisons)")
+        if {first.op[0], second.op[0]} != {">", "<"}:
+            raise QueryError(
+                "a range needs one lower bound (> or >=) and one upper bound (< or <=)",
+                open_at,
+            )
+        return first, second
+
+    def items(self, open_at: int) -> tuple[Literal, ...]:
+        items: list[Literal] = []
+        while True:
+            self.skip_space()
+            if self.peek() == '"':
+                items.append(self.quoted())
+                self.skip_space()
+            else:
+                items.append(self.list_word())
+            if self.peek() != ",":
+                self.close(open_at, "',' or ')'")
+                return tuple(items)
+            self.pos += 1
+
+    def list_word(self) -> Literal:
+        start = self.pos
+        while self.peek() and self.peek() not in ",)":
+            if self.peek() in '"(':
+                raise self.error(
+                    f"unexpected {self.found()} inside a list item; put the item in double quotes"
+                )
+            self.pos += 1
+        text = self.text[start : self.pos].rstrip()
+        if not text:
+            raise self.error(f"expected a list item, found {self.found()}")
+        return Literal(text, False, start)
+
+    def regex(self, in_parens: bool) -> Literal:
+        """Scan a pattern: to whitespace (or, in parentheses, to the closing ')').
+
+        Balanced parentheses inside the pattern do not end it, so `~(Yoghurt im)` is one regex.
+        """
+        start = self.pos
+        text = self.text
+        depth = 0
+        while self.pos < len(text):
+            char = text[self.pos]
+            if char == "\\":
+                self.pos += 2
+                continue
+            if char == "[":
+                self.skip_char_class()
+                continue
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif char.isspace() and depth == 0 and not in_parens:
+                break
+            self.pos += 1
+        self.pos = min(self.pos, len(text))
+        pattern = text[start : self.pos]
+        if not pattern:
+            raise self.error(f"expected a regular expression after '~', found {self.found()}")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise QueryError(
+                f"invalid regular expression: {exc.msg}", start + (exc.pos or 0)
+            ) from None
+        return Literal(pattern, False, start)
+
+    def skip_char_class(self) -> None:
+        text = self.text
+        self.pos += 1
+        if self.peek() == "^":
+            self.pos += 1
+        if self.peek() == "]":
+            self.pos += 1
+        while self.pos < len(text) and text[self.pos] != "]":
+            self.pos += 2 if text[self.pos] == "\\" else 1
+        self.pos = min(self.pos + 1, len(text))
+
+    # compoundLogicalQuery
+
+    def group(self) -> Node:
+        open_at = self.pos
+        self.nesting += 1
+        if self.nesting > _MAX_NESTING:
+            raise self.error(f"parentheses nest deeper than {_MAX_NESTING} levels")
+        self.pos += 1
+        node = self.disjunction()
+        self.skip_space()
+        self.close(open_at)
+        self.nesting -= 1
+        return node
+
+    def disjunction(self) -> Node:
+        start = self.pos
+        parts = [self.conjunction()]
+        while True:
+            mark = self.pos
+            self.skip_space()
+            if not self.at_word("OR"):
+                self.pos = mark
+                break
+            self.pos += len("OR")
+            parts.append(self.conjunction())
+        return parts[0] if len(parts) == 1 else Compound("OR", tuple(parts), start)
+
+    def conjunction(self) -> Node:
+        start = self.pos
+        parts = [self.operand()]
+        while True:
+            mark = self.pos
+            spaced = self.skip_space()
+            if self.at_word("AND"):
+                self.pos += len("AND")
+            elif self.peek() in ("", ")") or self.at_word("OR"):
+                self.pos = mark
+                break
+            elif not spaced:
+                raise self.error(f"expected whitespace, AND, OR or ')', found {self.found()}")
+            parts.append(self.operand())
+        return parts[0] if len(parts) == 1 else Compound("AND", tuple(parts), start)
+
+    def operand(self) -> Node:
+        self.skip_space()
+        if self.peek() == "(":
+            return self.group()
+        return self.term()
+
+
+# compilation
+
+
+def compile_q(text: str | None, fields: FieldSet) -> ColumnElement[bool] | None:
+    """Translate `q` into a WHERE condition over `fields`; None when there is nothing to filter."""
+    if text is None or not text.strip():
+        return None
+    conditions = [_condition(node, fields) for node in parse_q(text)]
+    return conditions[0] if len(conditions) == 1 else sa.and_(*conditions)
+
+
+def _condition(node: Node, fields: FieldSet) -> ColumnElement[bool]:
+    if isinstance(node, Compound):
+        parts = [_condition(part, fields) for part in node.parts]
+        return sa.and_(*parts) if node.op == "AND" else sa.or_(*parts)
+    try:
+        field, subpath = fields.resolve(node.field)
+    except UnknownField as exc:
+        raise QueryError(
+            f"unknown field '{node.field}'; known fields: {', '.join(exc.known)}", node.position
+        ) from None
+    return _BUILDERS[field.kind](field, subpath, node)
+
+
+_COMPARE: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
+
+
+def _string_match(expr: Any, term: Term) -> ColumnElement[bool]:
+    """EQ, IN, COMPARE or REGEX on a text expression."""
+    if term.op is Op.EQ:
+        return expr == sa.literal(term.values[0].text, sa.String())
+    if term.op is Op.IN:
+        return expr.in_([sa.literal(value.text, sa.String()) for value in term.values])
+    if term.op is Op.COMPARE:
+        ordered = jsonsql.codepoint_order(expr)
+        return sa.and_(
+            *(_COMPARE[b.op](ordered, sa.literal(b.value.text, sa.String())) for b in term.bounds)
+        )
+    return expr.regexp_match(term.values[0].text)
+
+
+def _string_field(field: Field, subpath: tuple[str, ...], term: Term) -> ColumnElement[bool]:
+    expr = field.expr
+    if term.op in (Op.NULL, Op.MISSING):
+        return expr.is_(None)
+    if term.op is Op.EXISTS:
+        return sa.and_(expr.is_not(None), expr != "")
+    return _string_match(expr, term)
+
+
+def _localized_field(field: Field, subpath: tuple[str, ...], term: Term) -> ColumnElement[bool]:
+    col = field.expr
+    if not subpath:
+        # a bare localized field matches when any one language does
+        if term.op in (Op.NULL, Op.MISSING):
+            return sa.not_(jsonsql.json_any_string(col))
+        if term.op is Op.EXISTS:
+            return jsonsql.json_any_string(col, lambda text: text != "")
+        return jsonsql.json_any_string(col, lambda text: _string_match(text, term))
+    if term.op in (Op.NULL, Op.MISSING):
+        kind = jsonsql.json_type(col, subpath)
+        return sa.or_(kind.is_(None), kind == "null")
+    text = jsonsql.json_text(col, subpath)
+    if term.op is Op.EXISTS:
+        return sa.and_(text.is_not(None), text != "")
+    return _string_match(text, term)
+
+
+def _json_field(field: Field, subpath: tuple[str, ...], term: Term) -> ColumnElement[bool]:
+    col = field.expr
+    if term.op in (Op.NULL, Op.MISSING, Op.EXISTS):
+        kind = jsonsql.json_type(col, subpath)
+        if term.op is Op.MISSING:
+            return kind.is_(None)
+        if term.op is Op.NULL:
+            return sa.or_(kind.is_(None), kind == "null")
+        return sa.and_(kind.is_not(None), kind != "null")
+    if term.op is Op.EQ:
+        return _json_equals(col, subpath, term.values[0])
+    if term.op is Op.IN:
+        return sa.or_(*(_json_equals(col, subpath, value) for value in term.values))
+    if term.op is Op.COMPARE:
+        return sa.and_(*(_json_compare(col, subpath, bound) for bound in term.bounds))
+    return jsonsql.json_text(col, subpath).regexp_match(term.values[0].text)
+
+
+def _json_number(value: Literal) -> int | float | None:
+    """The number an unquoted literal stands for inside JSON, if it looks like one."""
+    if value.quoted or not _NUMBER.fullmatch(value.text):
+        return None
+    return _to_number(value)
+
+
+def _json_equals(col: Any, path: tuple[str, ...], value: Literal) -> ColumnElement[bool]:
+    number = _json_number(value)
+    if number is not None:
+        return jsonsql.json_number(col, path) == _number_bind(number)
+    if not value.quoted and value.text in ("true", "false"):
+        return jsonsql.json_bool(col, path) == sa.literal(value.text == "true", sa.Boolean())
+    return jsonsql.json_text(col, path) == sa.literal(value.text, sa.String())
+
+
+def _json_compare(col: Any, path: tuple[str, ...], bound: Bound) -> ColumnElement[bool]:
+    number = _json_number(bound.value)
+    if number is not None:
+        return _COMPARE[bound.op](jsonsql.json_number(col, path), _number_bind(number))
+    ordered = jsonsql.codepoint_order(jsonsql.json_text(col, path))
+    return _COMPARE[bound.op](ordered, sa.literal(bound.value.text, sa.String()))
+
+
+def _scalar_field(field: Field, subpath: tuple[str, ...], term: Term) -> ColumnElement[bool]:
+    """NUMBER, BOOLEAN and DATE columns: values must parse as the column's type."""
+    expr = field.expr
+    if term.op in (Op.NULL, Op.MISSING):
+        return expr.is_(None)
+    if term.op is Op.EXISTS:
+        return expr.is_not(None)
+    if term.op is Op.REGEX or (term.op is Op.COMPARE and field.kind is Kind.BOOLEAN):
+        what = "a regular expression" if term.op is Op.REGEX else "a comparison"
+        raise QueryError(
+            f"{what} cannot be used on the {field.kind} field '{term.field}'", term.position
+        )
+    bind = _binder(field)
+    if term.op is Op.EQ:
+        return expr == bind(term.values[0])
+    if term.op is Op.IN:
+        return expr.in_([bind(value) for value in term.values])
+    return sa.and_(*(_COMPARE[b.op](expr, bind(b.value)) for b in term.bounds))
+
+
+def _binder(field: Field) -> Callable[[Literal], Any]:
+    if field.kind is Kind.NUMBER:
+        return lambda value: _number_bind(_to_number(value))
+    if field.kind is Kind.BOOLEAN:
+        return lambda value: sa.literal(_to_bool(value), sa.Boolean())
+    return lambda value: sa.literal(_to_date(value), field.expr.type)
+
+
+_BUILDERS: dict[Kind, Callable[[Field, tuple[str, ...], Term], ColumnElement[bool]]] = {
+    Kind.STRING: _string_field,
+    Kind.LOCALIZED: _localized_field,
+    Kind.JSON: _json_field,
+    Kind.NUMBER: _scalar_field,
+    Kind.BOOLEAN: _scalar_field,
+    Kind.DATE: _scalar_field,
+}
+
+
+# literal conversion
+
+_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_INTEGER = re.compile(r"-?\d+")
+
+
+def _to_number(value: Literal) -> int | float:
+    if not _NUMBER.fullmatch(value.text):
+        raise QueryError(f"'{value.text}' is not a number", value.position)
+    number = float(value.text)
+    if not math.isfinite(number):
+        raise QueryError(f"the number '{value.text}' is out of range", value.position)
+    if _INTEGER.fullmatch(value.text) and abs(number) < 2**63:
+        return int(value.text)
+    return number
+
+
+def _number_bind(number: int | float) -> Any:
+    # typed apart from the column, so 1.5 is never cast to an integer column's type (and rounded)
+    return sa.literal(number, sa.Float() if isinstance(number, float) else sa.BigInteger())
+
+
+def _to_bool(value: Literal) -> bool:
+    if value.text not in ("true", "false"):
+        raise QueryError(f"'{value.text}' is not a boolean; use true or false", value.position)
+    return value.text == "true"
+
+
+def _to_date(value: Literal) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.text)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise QueryError(
+            f"'{value.text}' is not an ISO-8601 date-time such as \"2024-01-01T00:00:00.000Z\"",
+            value.position,
+        ) from None

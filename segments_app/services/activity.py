@@ -1,0 +1,97 @@
+"""The activity log: who changed which segment, when, and how much.
+
+The actor is set once per request (or command, or job) by the boundary that knows it, so the
+services that record changes need no extra argument and never read the request themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, select
+
+from ..extensions import db
+from ..models import Activity, Segment
+from ..models.types import utcnow
+
+_actor: ContextVar[str] = ContextVar("segments_actor", default="system")
+
+
+def set_actor(actor: str) -> Token:
+    return _actor.set(actor)
+
+
+def reset_actor(token: Token) -> None:
+    _actor.reset(token)
+
+
+def current_actor() -> str:
+    return _actor.get()
+
+
+@contextmanager
+def acting_as(actor: str) -> Iterator[None]:
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def record(segment: Segment, action: str, count: int = 1, detail: dict | None = None) -> None:
+    """Log `action` on `segment` by the current actor (flushed with the caller's changes)."""
+    db.session.add(
+        Activity(
+            tenant_id=segment.tenant_id,
+            segment_pk=segment.pk,
+            segment_id=segment.id,
+            at=utcnow(),
+            actor=current_actor(),
+            action=action,
+            count=count,
+            detail=detail,
+        )
+    )
+
+
+def segment_history(segment_pk: int) -> Select:
+    """A segment's log, newest first; writes of one actor and action within a minute are one
+    line (a bulk request of 200 members reads as one change)."""
+    minute = func.min(Activity.at)
+    return (
+        select(
+            Activity.action,
+            Activity.actor,
+            minute.label("at"),
+            func.max(Activity.at).label("until"),
+            func.sum(Activity.count).label("count"),
+        )
+        .where(Activity.segment_pk == segment_pk)
+        .group_by(Activity.action, Activity.actor, _minute_bucket(Activity.at))
+        .order_by(minute.desc())
+    )
+
+
+def _minute_bucket(column):
+    if db.engine.dialect.name == "sqlite":
+        return func.strftime("%Y-%m-%d %H:%M", column)
+    return func.date_trunc("minute", column)
+
+
+def membership_changes(tenant_id: int, days: int = 30, now: datetime | None = None) -> Select:
+    """Members added and removed per day over the last `days` days (rows: day, action, n)."""
+    since = (now or utcnow()) - timedelta(days=days)
+    day = func.date(Activity.at)
+    return (
+        select(day.label("day"), Activity.action, func.sum(Activity.count).label("n"))
+        .where(
+            Activity.tenant_id == tenant_id,
+            Activity.at >= since,
+            Activity.action.in_(("members.added", "members.removed")),
+        )
+        .group_by(day, Activity.action)
+        .order_by(day)
+    )

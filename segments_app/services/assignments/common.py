@@ -1,0 +1,87 @@
+"""What customer and item assignments share: the upsert body, versions and metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ...errors import ValidationFailed
+from ...extensions import db
+from ...models import CustomerAssignment, ItemAssignment
+from ...models.types import isoformat, utcnow
+from ...query.fields import Field, Kind
+from ..documents import check_version, drop_nulls
+from ..validation import validate
+
+Assignment = TypeVar("Assignment", CustomerAssignment, ItemAssignment)
+
+
+def metadata_fields(model: Any) -> list[Field]:
+    """The `mixins` and `metadata.*` fields every assignment exposes to q, sort and fields."""
+    return [
+        Field("mixins", Kind.JSON, model.mixins),
+        Field("metadata.version", Kind.NUMBER, model.version),
+        Field("metadata.createdAt", Kind.DATE, model.created_at),
+        Field("metadata.modifiedAt", Kind.DATE, model.modified_at),
+        Field("metadata.mixins", Kind.JSON, model.metadata_mixins),
+    ]
+
+
+def checked_body(doc: object, schema: str) -> dict:
+    """An upsert body, shape-checked against the contract schema `schema`."""
+    if not isinstance(doc, dict):
+        raise ValidationFailed.field("", "The body must be a JSON object.", "type")
+    doc = drop_nulls(dict(doc), ("mixins", "metadata"))
+    validate(schema, doc)
+    return doc
+
+
+def write(
+    existing: Assignment | None, doc: dict, make: Callable[[], Assignment]
+) -> tuple[Assignment, bool]:
+    """Create (with `make`) or replace an assignment from a checked body; (assignment, created).
+
+    PUT semantics: mixins absent from the body are cleared. The version grows only when
+    something changed, and a body carrying another version than the stored one is a 409.
+    """
+    mixins = doc.get("mixins")
+    metadata_mixins = (doc.get("metadata") or {}).get("mixins") or None
+    if existing is None:
+        now = utcnow()
+        assignment = make()
+        assignment.version = 1
+        assignment.created_at = now
+        assignment.modified_at = now
+        assignment.mixins = mixins
+        assignment.metadata_mixins = metadata_mixins
+        db.session.add(assignment)
+        db.session.flush()
+        return assignment, True
+    check_version(doc, existing.version)
+    if existing.mixins != mixins or existing.metadata_mixins != metadata_mixins:
+        existing.mixins = mixins
+        existing.metadata_mixins = metadata_mixins
+        existing.version += 1
+        existing.modified_at = utcnow()
+        db.session.flush()
+    return existing, False
+
+
+def finish_document(doc: dict, assignment: CustomerAssignment | ItemAssignment) -> dict:
+    """Add `mixins` and `metadata` (the contract's MetadataResponse) to a response document."""
+    if assignment.mixins is not None:
+        doc["mixins"] = assignment.mixins
+    metadata: dict = {
+        "version": assignment.version,
+        "createdAt": isoformat(assignment.created_at),
+        "modifiedAt": isoformat(assignment.modified_at),
+    }
+    if assignment.metadata_mixins:
+        metadata["mixins"] = assignment.metadata_mixins
+    doc["metadata"] = metadata
+    return doc
+
+
+def present(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` without the keys whose value is None."""
+    return {key: value for key, value in values.items() if value is not None}

@@ -1,0 +1,224 @@
+"""Customer assignments: B2C (no legal entity) and B2B (for one legal entity of the customer)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Row, Select, select
+from sqlalchemy.orm import selectinload
+
+from ...errors import BadRequest, NotFound
+from ...extensions import db
+from ...models import Customer, CustomerAssignment, LegalEntity, Segment, Tenant
+from ...query.fields import Field, FieldSet, Kind
+from ...query.q import compile_q
+from .. import activity
+from .common import checked_body, finish_document, metadata_fields, present, write
+
+CUSTOMER_FIELDS = FieldSet(
+    Field("customer.id", Kind.STRING, Customer.id),
+    Field("customer.email", Kind.STRING, Customer.email),
+    Field("customer.firstName", Kind.STRING, Customer.first_name),
+    Field("customer.lastName", Kind.STRING, Customer.last_name),
+    Field("legalEntity.id", Kind.STRING, LegalEntity.id),
+    Field("legalEntity.name", Kind.STRING, LegalEntity.name),
+    Field("assignmentType", Kind.STRING, CustomerAssignment.assignment_type),
+    Field("segmentId", Kind.STRING, Segment.id),
+    *metadata_fields(CustomerAssignment),
+)
+#: top-level keys of a customer assignment document (for `fields=`)
+CUSTOMER_KEYS = ("segmentId", "customer", "legalEntity", "assignmentType", "mixins", "metadata")
+#: what `fields=` always keeps: what tells one assignment from another
+CUSTOMER_IDENTITY = ("segmentId", "customer.id", "legalEntity.id")
+
+#: (customerId, legalEntityId or None for B2C)
+Key = tuple[str, str | None]
+
+
+def customer_assignments_query(segment: Segment, q: str | None = None, own=None) -> Select:
+    """Rows (assignment, customer, legal entity or None, segment id) of `segment` matching `q`.
+
+    `own`, a condition on CustomerAssignment (see customer_view), keeps only those rows.
+    """
+    stmt = (
+        select(CustomerAssignment, Customer, LegalEntity, Segment.id)
+        .join(Segment, Segment.pk == CustomerAssignment.segment_pk)
+        .join(Customer, Customer.pk == CustomerAssignment.customer_pk)
+        .outerjoin(LegalEntity, LegalEntity.pk == CustomerAssignment.legal_entity_pk)
+        .where(CustomerAssignment.segment_pk == segment.pk)
+    )
+    condition = compile_q(q, CUSTOMER_FIELDS)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    if own is not None:
+        stmt = stmt.where(own)
+    return stmt.order_by(CustomerAssignment.pk)
+
+
+def get_customer_assignment(segment: Segment, key: Key) -> Row:
+    """The row of one assignment, as customer_assignments_query gives it; 404 if absent."""
+    customer_id, legal_entity_id = key
+    stmt = customer_assignments_query(segment).where(Customer.id == customer_id)
+    if legal_entity_id is None:
+        stmt = stmt.where(CustomerAssignment.legal_entity_pk.is_(None))
+    else:
+        stmt = stmt.where(LegalEntity.id == legal_entity_id)
+    row = db.session.execute(stmt).first()
+    if row is None:
+        raise NotFound(customer_id, _absent(segment, key))
+    return row
+
+
+def customer_assignment_document(row: Row) -> dict:
+    """The contract's CustomerAssignmentResponse (B2C ones have no `legalEntity`)."""
+    assignment, customer, entity, segment_id = row
+    doc: dict[str, Any] = {
+        "segmentId": segment_id,
+        "customer": present(
+            {
+                "id": customer.id,
+                "firstName": customer.first_name,
+                "lastName": customer.last_name,
+                "email": customer.email,
+            }
+        ),
+    }
+    if entity is not None:
+        doc["legalEntity"] = present({"id": entity.id, "name": entity.name})
+    doc["assignmentType"] = assignment.assignment_type
+    return finish_document(doc, assignment)
+
+
+def element_key(element: object) -> Key:
+    """The key of a bulk element ({customerId, legalEntityId?}); 400 when it has none."""
+    if not isinstance(element, dict):
+        raise BadRequest('Each element must be an object such as {"customerId": "c1"}.')
+    customer_id, entity_id = element.get("customerId"), element.get("legalEntityId")
+    if not isinstance(customer_id, str) or not customer_id:
+        raise BadRequest("customerId is required and must be a non-empty string.")
+    if entity_id is not None and (not isinstance(entity_id, str) or not entity_id):
+        raise BadRequest("legalEntityId must be a non-empty string when given.")
+    return customer_id, entity_id
+
+
+def candidate_keys(elements: Iterable[object]) -> list[Key]:
+    """The keys of the bulk elements that have one (the others fail on their own later)."""
+    keys = []
+    for element in elements:
+        try:
+            keys.append(element_key(element))
+        except BadRequest:
+            continue
+    return keys
+
+
+class CustomerAssignments:
+    """Writes to one segment's customer assignments, with the reference data they name loaded
+    up front, so a bulk request costs a few queries whatever its size."""
+
+    def __init__(self, tenant: Tenant, segment: Segment, keys: Iterable[Key]):
+        keys = list(keys)
+        self.segment = segment
+        customer_ids = {customer_id for customer_id, _ in keys}
+        entity_ids = {entity_id for _, entity_id in keys if entity_id}
+        self.customers: dict[str, Customer] = {}
+        self.entities: dict[str, LegalEntity] = {}
+        self.assignments: dict[tuple[int, int | None], CustomerAssignment] = {}
+        if customer_ids:
+            self.customers = {
+                c.id: c
+                for c in db.session.scalars(
+                    select(Customer)
+                    .options(selectinload(Customer.legal_entity_links))
+                    .where(Customer.tenant_id == tenant.id, Customer.id.in_(customer_ids))
+                )
+            }
+        if entity_ids:
+            self.entities = {
+                e.id: e
+                for e in db.session.scalars(
+                    select(LegalEntity).where(
+                        LegalEntity.tenant_id == tenant.id, LegalEntity.id.in_(entity_ids)
+                    )
+                )
+            }
+        customer_pks = [c.pk for c in self.customers.values()]
+        if customer_pks:
+            self.assignments = {
+                (a.customer_pk, a.legal_entity_pk): a
+                for a in db.session.scalars(
+                    select(CustomerAssignment).where(
+                        CustomerAssignment.segment_pk == segment.pk,
+                        CustomerAssignment.customer_pk.in_(customer_pks),
+                    )
+                )
+            }
+
+    def upsert(self, key: Key, body: object, schema: str = "CustomerAssignmentUpsert") -> bool:
+        """Create or replace the assignment `key` from `body`; returns whether it was created."""
+        doc = checked_body(body, schema)
+        customer, entity = self._references(key)
+        slot = (customer.pk, entity.pk if entity else None)
+
+        def make() -> CustomerAssignment:
+            return CustomerAssignment(
+                segment_pk=self.segment.pk,
+                customer_pk=customer.pk,
+                legal_entity_pk=slot[1],
+                assignment_type="MANUAL",
+            )
+
+        assignment, created = write(self.assignments.get(slot), doc, make)
+        self.assignments[slot] = assignment
+        if created:
+            activity.record(self.segment, "members.added")
+        return created
+
+    def delete(self, key: Key) -> None:
+        """Remove the assignment `key`; 404 if there is none."""
+        customer_id, entity_id = key
+        customer = self.customers.get(customer_id)
+        entity = self.entities.get(entity_id) if entity_id else None
+        slot = (customer.pk if customer else None, entity.pk if entity else None)
+        assignment = None
+        if customer is not None and (entity_id is None or entity is not None):
+            assignment = self.assignments.pop(slot, None)
+        if assignment is None:
+            raise NotFound(customer_id, _absent(self.segment, key))
+        db.session.delete(assignment)
+        db.session.flush()
+        activity.record(self.segment, "members.removed")
+
+    def _references(self, key: Key) -> tuple[Customer, LegalEntity | None]:
+        customer_id, entity_id = key
+        customer = self.customers.get(customer_id)
+        if customer is None:
+            raise BadRequest(
+                f"Customer {customer_id} is not in this tenant's directory.",
+                resource_id=customer_id,
+            )
+        if entity_id is None:
+            return customer, None
+        entity = self.entities.get(entity_id)
+        if entity is None:
+            raise BadRequest(
+                f"Legal entity {entity_id} is not in this tenant's directory.",
+                resource_id=entity_id,
+            )
+        if entity_id not in customer.legal_entity_ids:
+            raise BadRequest(
+                f"Customer {customer_id} does not belong to legal entity {entity_id}.",
+                resource_id=customer_id,
+            )
+        return customer, entity
+
+
+def _absent(segment: Segment, key: Key) -> str:
+    customer_id, entity_id = key
+    if entity_id is None:
+        return f"Customer {customer_id} has no B2C assignment to segment {segment.id}."
+    return (
+        f"Customer {customer_id} has no assignment to segment {segment.id} "
+        f"for legal entity {entity_id}."
+    )

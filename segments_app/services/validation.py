@@ -1,0 +1,217 @@
+"""Shape validation of request documents against the contract's own JSON schemas.
+
+The published schemas are loose (no required languages, empty strings allowed), so each one is
+combined with a project overlay that states what conventions.md adds. Domain rules that span
+fields (validity order, tenant languages) live in the services.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft7Validator, FormatChecker
+from jsonschema.exceptions import ValidationError as SchemaError
+
+from ..errors import ValidationFailed
+
+SPEC_FILE = Path(__file__).resolve().parent.parent / "openapi" / "customer-segment-openapi.yml"
+DATE_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+DATE_TIME_HINT = "an ISO-8601 date-time with a time zone, such as 2024-04-17T08:00:00.000Z"
+
+formats = FormatChecker(formats=())
+
+
+@formats.checks("date-time", raises=ValueError)
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    return bool(DATE_TIME.match(value)) and parse_datetime(value) is not None
+
+
+def parse_datetime(value: str) -> datetime:
+    """Parse a contract date-time (checked by the schema first); raises ValueError if invalid."""
+    parsed = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+    if parsed.tzinfo is None:
+        raise ValueError("a time zone is required")
+    return parsed
+
+
+@cache
+def contract() -> dict:
+    with SPEC_FILE.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+LOCALIZED = {
+    "type": "object",
+    "additionalProperties": {"type": "string"},
+}
+NAME = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": {"type": "string", "minLength": 1},
+}
+PUBLIC_ID = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[^/\s]+$"}
+METADATA = {
+    "type": "object",
+    "properties": {
+        "version": {"type": "integer", "minimum": 1},
+        "mixins": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+SEGMENT = {
+    "type": "object",
+    "properties": {
+        "id": PUBLIC_ID,
+        "name": NAME,
+        "description": LOCALIZED,
+        "siteCode": {"type": "string", "minLength": 1, "maxLength": 255},
+        "validity": {"type": "object"},
+        "mixins": {"type": "object"},
+        "metadata": METADATA,
+    },
+}
+ASSIGNMENT = {
+    "type": "object",
+    "properties": {"mixins": {"type": "object"}, "metadata": METADATA},
+}
+
+#: project overlays, keyed by the contract schema they tighten
+OVERLAYS: dict[str, dict] = {
+    "SegmentCreation": SEGMENT,
+    "SegmentUpdate": SEGMENT,
+    "SegmentUpdateBulk": SEGMENT,
+    "CustomerAssignmentUpsert": ASSIGNMENT,
+    "CustomerAssignmentUpsertBulk": {
+        **ASSIGNMENT,
+        "properties": {
+            **ASSIGNMENT["properties"],
+            "customerId": {"type": "string", "minLength": 1},
+            "legalEntityId": {"type": "string", "minLength": 1},
+        },
+        "required": ["customerId"],
+    },
+    "ItemAssignmentUpsert": ASSIGNMENT,
+    "ItemAssignmentUpsertBulk": {
+        **ASSIGNMENT,
+        "properties": {**ASSIGNMENT["properties"], "id": {"type": "string", "minLength": 1}},
+    },
+    "Match": {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"type": "object", "required": ["id"]}},
+            "site": {"type": "string", "minLength": 1},
+        },
+    },
+    "SegmentsSearch": {"type": "object"},
+}
+
+
+@cache
+def _validator(name: str) -> Draft7Validator:
+    schema = {
+        "allOf": [{"$ref": f"#/components/schemas/{name}"}, OVERLAYS.get(name, {})],
+        "components": contract()["components"],
+    }
+    return Draft7Validator(schema, format_checker=formats)
+
+
+@cache
+def _project_validator(schema: str) -> Draft7Validator:
+    return Draft7Validator(PROJECT_SCHEMAS[schema], format_checker=formats)
+
+
+#: documents the contract does not define (directory records, imports); filled by their modules
+PROJECT_SCHEMAS: dict[str, dict] = {}
+
+
+def validate(name: str, document: Any, prefix: str = "") -> None:
+    """Raise ValidationFailed listing every problem of `document` against schema `name`."""
+    validator = _validator(name) if name not in PROJECT_SCHEMAS else _project_validator(name)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise ValidationFailed(_dedupe(_detail(e, prefix) for e in _leaves(errors)))
+
+
+def _leaves(errors: list[SchemaError]) -> list[SchemaError]:
+    """allOf/oneOf wrap the real problems; report the innermost ones."""
+    out = []
+    for error in errors:
+        if error.context:
+            out.extend(_leaves(sorted(error.context, key=lambda e: list(e.absolute_path))))
+        else:
+            out.append(error)
+    return out
+
+
+def _dedupe(details) -> list[dict[str, str]]:
+    seen, out = set(), []
+    for d in details:
+        key = (d["field"], d["type"])
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def _path(parts, prefix: str) -> str:
+    path = ".".join(str(p) for p in parts)
+    if prefix:
+        return f"{prefix}.{path}" if path else prefix
+    return path
+
+
+def _detail(error: SchemaError, prefix: str) -> dict[str, str]:
+    kind = str(error.validator)
+    field = _path(error.absolute_path, prefix)
+    value = error.instance
+    if kind == "required":
+        missing = re.search(r"'([^']+)' is a required property", error.message)
+        name = missing.group(1) if missing else "?"
+        return {
+            "field": _path([*error.absolute_path, name], prefix),
+            "type": "required",
+            "message": f"{name} is required.",
+        }
+    label = field or "the body"
+    limit = error.validator_value
+    if kind == "type":
+        message = f"{label} must be {_article(limit)}."
+    elif kind == "format":
+        message = f"{label} must be {DATE_TIME_HINT}; got '{value}'."
+    elif kind == "enum":
+        message = f"{label} must be one of {', '.join(map(str, limit))}; got '{value}'."
+    elif kind == "minProperties":
+        message = f"{label} must have at least one entry."
+    elif kind == "minLength":
+        message = f"{label} must not be empty."
+    elif kind == "maxLength":
+        message = f"{label} must be at most {limit} characters long."
+    elif kind == "pattern":
+        message = f"{label} must not contain '/' or spaces."
+    elif kind in ("minimum", "maximum", "minItems", "maxItems"):
+        message = f"{label}: {error.message}."
+    else:
+        message = f"{label}: {error.message}"
+    return {"field": field, "type": kind, "message": message}
+
+
+def _article(kind: Any) -> str:
+    names = {
+        "object": "an object",
+        "array": "an array",
+        "string": "a string",
+        "integer": "a whole number",
+        "number": "a number",
+        "boolean": "true or false",
+    }
+    if isinstance(kind, list):
+        return " or ".join(names.get(k, k) for k in kind)
+    return names.get(kind, str(kind))

@@ -1,0 +1,372 @@
+"""The served OpenAPI document, the /docs page, and a walk over the contract's operations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+import pytest
+from openapi_spec_validator.validation import OpenAPIV30SpecValidator
+from werkzeug.exceptions import HTTPException
+
+from segments_app.docs import REDOC_VERSION
+from segments_app.openapi import (
+    ADDITIONS_FILE,
+    CONTRACT_FILE,
+    HTTP_METHODS,
+    MergeError,
+    load_yaml,
+    merge,
+)
+from tests.conftest import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN, TENANT
+
+CONTRACT = load_yaml(CONTRACT_FILE)
+API_BASE = "/customer-segment/{tenant}"
+REDOC_SCRIPT = f"/static/vendor/redoc-{REDOC_VERSION}/redoc.standalone.js"
+
+#: fnmatch patterns over contract paths (after API_BASE) that the walk covers; a trailing `*`
+#: takes a whole subtree, e.g. "/segments/{segmentId}/customers*"
+IN_SCOPE = (
+    "/segments",
+    "/segments/search",
+    "/segments/{segmentId}",
+    "/segments/bulk",
+)
+
+
+def operations(doc: dict) -> Iterator[tuple[str, str, dict]]:
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, operation
+
+
+def resolve(node: dict, doc: dict = CONTRACT) -> dict:
+    while "$ref" in node:
+        target: Any = doc
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def in_scope(path: str) -> bool:
+    return path.startswith(API_BASE + "/") and any(
+        fnmatchcase(path.removeprefix(API_BASE), pattern) for pattern in IN_SCOPE
+    )
+
+
+def success_statuses(operation: dict) -> list[int]:
+    return sorted(int(code) for code in operation["responses"] if code.startswith("2"))
+
+
+WALKED = [(path, method, op) for path, method, op in operations(CONTRACT) if in_scope(path)]
+WALK = [(path, method, status) for path, method, op in WALKED for status in success_statuses(op)]
+
+
+def _walk_id(path: str, method: str, status: int | None = None) -> str:
+    name = f"{method.upper()} {path.removeprefix(API_BASE)}"
+    return name if status is None else f"{name} -> {status}"
+
+
+@pytest.fixture
+def served(client) -> dict:
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.is_json
+    return response.get_json()
+
+
+# -- /openapi.json ------------------------------------------------------------------------------
+
+
+def test_served_document_is_valid_openapi_3_0(served):
+    assert served["openapi"].startswith("3.0.")
+    errors = [str(error) for error in OpenAPIV30SpecValidator(served).iter_errors()]
+    assert errors == []
+
+
+def test_every_contract_path_and_operation_is_served_unchanged(served):
+    for path, item in CONTRACT["paths"].items():
+        assert served["paths"][path] == item, path
+
+
+def test_contract_components_are_served_unchanged_except_the_oauth2_scheme(served):
+    for section, entries in CONTRACT["components"].items():
+        for name, value in entries.items():
+            if (section, name) != ("securitySchemes", "OAuth2"):
+                assert served["components"][section][name] == value, f"{section}/{name}"
+
+
+def test_example_timestamps_stay_strings_as_written(served):
+    validity = served["components"]["examples"]["SegmentCreation"]["value"]["validity"]
+    assert validity == {"from": "2024-04-17T08:00:00.000Z", "to": "2025-04-17T08:00:00.000Z"}
+
+
+def test_additions_are_served(served):
+    token = served["paths"]["/oauth/token"]["post"]
+    assert set(token["requestBody"]["content"]) == {"application/x-www-form-urlencoded"}
+    assert {"200", "400", "401"} <= set(token["responses"])
+    assert served["paths"]["/healthz"]["get"]["security"] == []
+    assert {"200", "503"} <= set(served["paths"]["/readyz"]["get"]["responses"])
+
+
+def test_every_security_requirement_names_a_defined_scheme(served):
+    schemes = served["components"]["securitySchemes"]
+    requirements = list(served.get("security", []))
+    for _path, _method, operation in operations(served):
+        requirements += operation.get("security", [])
+    named = {name for requirement in requirements for name in requirement}
+    assert "CustomerAccessToken" in named
+    assert named <= set(schemes)
+
+
+def test_oauth_schemes_point_at_this_server_with_both_flows(served):
+    schemes = served["components"]["securitySchemes"]
+    assert schemes["CustomerAccessToken"] == schemes["OAuth2"]
+    flows = schemes["CustomerAccessToken"]["flows"]
+    assert set(flows) == {"clientCredentials", "password"}
+    for flow in flows.values():
+        assert flow["tokenUrl"] == "/oauth/token"
+        assert set(flow["scopes"]) == {SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN}
+
+
+def test_servers_name_the_requests_own_root(client):
+    response = client.get("/openapi.json", base_url="https://segments.example.com")
+    assert response.get_json()["servers"][0]["url"] == "https://segments.example.com"
+    assert client.get("/openapi.json").get_json()["servers"][0]["url"] == "http://localhost"
+
+
+def test_every_local_reference_resolves(served):
+    def refs(node) -> Iterator[str]:
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                yield node["$ref"]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    for ref in set(refs(served)):
+        assert ref.startswith("#/"), ref
+        resolve({"$ref": ref}, served)
+
+
+# -- the merge ----------------------------------------------------------------------------------
+
+
+def test_additions_may_add_paths_methods_and_components():
+    contract = {"paths": {"/a": {"get": {"responses": {}}}}, "components": {"schemas": {"A": {}}}}
+    additions = {
+        "paths": {"/a": {"post": {"responses": {}}}, "/b": {"get": {"responses": {}}}},
+        "components": {"schemas": {"B": {}}, "examples": {"E": {"value": 1}}},
+    }
+    doc = merge(contract, additions)
+    assert set(doc["paths"]["/a"]) == {"get", "post"}
+    assert set(doc["paths"]) == {"/a", "/b"}
+    assert doc["components"] == {"schemas": {"A": {}, "B": {}}, "examples": {"E": {"value": 1}}}
+    assert set(contract["paths"]["/a"]) == {"get"}
+
+
+@pytest.mark.parametrize(
+    "additions",
+    [
+        {"paths": {"/a": {"get": {"responses": {"200": {}}}}}},
+        {"paths": {"/a": {"parameters": []}}},
+        {"components": {"schemas": {"A": {"type": "string"}}}},
+        {"overrides": {"components": {"schemas": {"Missing": {}}}}},
+        {"overrides": {"paths": {"/a": {}}}},
+        {"tags": [{"name": "T"}]},
+        {"servers": []},
+    ],
+    ids=[
+        "operation",
+        "path-entry",
+        "component",
+        "override-of-nothing",
+        "override-of-a-path",
+        "tag",
+        "unknown-key",
+    ],
+)
+def test_additions_never_silently_change_the_contract(additions):
+    contract = {
+        "paths": {"/a": {"parameters": [], "get": {"responses": {}}}},
+        "components": {"schemas": {"A": {}}},
+        "tags": [{"name": "T"}],
+    }
+    with pytest.raises(MergeError):
+        merge(contract, additions)
+
+
+def test_an_override_replaces_a_contract_component():
+    contract = {"paths": {}, "components": {"schemas": {"A": {"type": "string"}}}}
+    doc = merge(contract, {"overrides": {"components": {"schemas": {"A": {"type": "integer"}}}}})
+    assert doc["components"]["schemas"]["A"] == {"type": "integer"}
+
+
+def test_the_shipped_additions_merge_cleanly():
+    merge(CONTRACT, load_yaml(ADDITIONS_FILE))
+
+
+# -- /docs --------------------------------------------------------------------------------------
+
+
+def test_docs_page_renders_the_document_with_the_vendored_redoc(client):
+    response = client.get("/docs")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert f'<script src="{REDOC_SCRIPT}"></script>' in html
+    assert '"/openapi.json"' in html
+    assert "http://" not in html and "https://" not in html
+
+
+def test_vendored_redoc_is_served_with_its_license(client):
+    script = client.get(REDOC_SCRIPT)
+    assert script.status_code == 200
+    assert script.mimetype in {"text/javascript", "application/javascript"}
+    body = script.get_data(as_text=True)
+    assert "Redoc" in body and "fonts.googleapis.com" not in body
+    script.close()
+    license_ = client.get(f"/static/vendor/redoc-{REDOC_VERSION}/LICENSE")
+    assert license_.status_code == 200 and b"MIT License" in license_.data
+    license_.close()
+
+
+# -- the contract walk --------------------------------------------------------------------------
+
+
+def test_in_scope_patterns_each_match_a_contract_path():
+    paths = [path.removeprefix(API_BASE) for path in CONTRACT["paths"]]
+    for pattern in IN_SCOPE:
+        assert any(fnmatchcase(path, pattern) for path in paths), pattern
+
+
+def _path_parameters(path: str, operation: dict) -> list[dict]:
+    params = CONTRACT["paths"][path].get("parameters", []) + operation.get("parameters", [])
+    return [p for p in map(resolve, params) if p["in"] == "path"]
+
+
+def _sample(parameter: dict) -> str:
+    if parameter["name"] == "tenant":
+        return TENANT
+    schema = resolve(parameter.get("schema", {}))
+    if schema.get("enum"):
+        return str(schema["enum"][0])
+    return str(parameter.get("example", schema.get("example", f"sample-{parameter['name']}")))
+
+
+def _template(rule: str) -> str:
+    return re.sub(r"<[^>]+>|\{[^}]+\}", "{}", rule)
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "operation"), WALKED, ids=[_walk_id(p, m) for p, m, _ in WALKED]
+)
+def test_operation_is_routed(app, path, method, operation):
+    """The concrete path reaches the rule for this template (literal segments win over ids)."""
+    concrete = path.format_map({p["name"]: _sample(p) for p in _path_parameters(path, operation)})
+    adapter = app.url_map.bind("localhost")
+    try:
+        rule, _ = adapter.match(concrete, method=method.upper(), return_rule=True)
+    except HTTPException as exc:
+        pytest.fail(f"{method.upper()} {concrete} is not routed: {exc.code} {exc.name}")
+    assert _template(rule.rule) == _template(path)
+    assert rule.endpoint.startswith("api.")
+
+
+# A recipe is what the walk needs beyond the contract to get one documented success status:
+# the records that must exist first, and a body where the contract gives no example.
+
+EXAMPLE = object()
+
+
+@dataclass(frozen=True)
+class Recipe:
+    #: makes what the request needs (with any fixture, through pytest's `request`); returns
+    #: path parameters and whatever `body` needs
+    setup: Callable[[pytest.FixtureRequest], dict[str, Any]] = lambda request: {}
+    #: EXAMPLE: the operation's first request example; else a function of setup's result
+    body: Any = EXAMPLE
+
+
+def _one_segment(request) -> dict[str, Any]:
+    return {"segmentId": request.getfixturevalue("make_segment")()}
+
+
+def _two_segments(request) -> dict[str, Any]:
+    make_segment = request.getfixturevalue("make_segment")
+    return {"ids": [make_segment(), make_segment(name={"en": "Silver"})]}
+
+
+def _unknown_segment(request) -> dict[str, Any]:
+    return {"segmentId": "walk-new-segment"}
+
+
+RECIPES: dict[tuple[str, str, int], Recipe] = {
+    ("POST", "/segments", 201): Recipe(),
+    ("GET", "/segments", 200): Recipe(setup=_one_segment),
+    ("POST", "/segments/search", 200): Recipe(setup=_one_segment),
+    ("GET", "/segments/{segmentId}", 200): Recipe(setup=_one_segment),
+    ("PUT", "/segments/{segmentId}", 201): Recipe(setup=_unknown_segment),
+    ("PUT", "/segments/{segmentId}", 204): Recipe(setup=_one_segment),
+    ("PATCH", "/segments/{segmentId}", 204): Recipe(setup=_one_segment),
+    ("DELETE", "/segments/{segmentId}", 204): Recipe(setup=_one_segment),
+    ("POST", "/segments/bulk", 207): Recipe(),
+    ("PUT", "/segments/bulk", 207): Recipe(),
+    # The contract documents no request body for this one; the conventions say: a list of ids.
+    ("DELETE", "/segments/bulk", 207): Recipe(setup=_two_segments, body=lambda made: made["ids"]),
+}
+
+
+def _recipe_key(path: str, method: str, status: int) -> tuple[str, str, int]:
+    return method.upper(), path.removeprefix(API_BASE), status
+
+
+def test_every_recipe_belongs_to_a_walked_operation():
+    walked = {_recipe_key(*step) for step in WALK}
+    assert set(RECIPES) <= walked
+
+
+def _example_body(operation: dict) -> Any:
+    body = operation.get("requestBody")
+    if body is None:
+        return None
+    media = resolve(body)["content"]
+    if "application/json" not in media:
+        pytest.fail(f"the walk only sends JSON; this operation takes {sorted(media)}")
+    content = media["application/json"]
+    if "example" in content:
+        return content["example"]
+    examples = content.get("examples") or {}
+    if not examples:
+        pytest.fail("the contract has no request example: give the recipe a body")
+    return resolve(next(iter(examples.values())), CONTRACT)["value"]
+
+
+@pytest.mark.parametrize(("path", "method", "status"), WALK, ids=[_walk_id(*s) for s in WALK])
+def test_operation_answers_its_documented_success(request, api, path, method, status):
+    key = _recipe_key(path, method, status)
+    recipe = RECIPES.get(key)
+    if recipe is None:
+        pytest.fail(f"no request recipe for {key}: add one to RECIPES in {__name__}")
+    operation = CONTRACT["paths"][path][method]
+    made = recipe.setup(request)
+    body = _example_body(operation) if recipe.body is EXAMPLE else recipe.body(made)
+    concrete = path.removeprefix(API_BASE).format_map(made)
+    kwargs = {} if body is None else {"json": body}
+
+    response = api.request(method.upper(), concrete, **kwargs)
+
+    assert response.status_code == status, response.get_data(as_text=True)
+    documented = resolve(operation["responses"][str(status)])
+    if "application/json" in documented.get("content", {}):
+        assert response.is_json, response.get_data(as_text=True)
+    if status == 207:
+        failed = [entry for entry in response.get_json() if not 200 <= entry["code"] < 300]
+        assert failed == []

@@ -1,0 +1,245 @@
+"""Fixtures: a migrated database per test run (SQLite, or PostgreSQL from DATABASE_URL), an app,
+clients, and factories for tenants, API clients and tokens."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from segments_app import create_app
+from segments_app.extensions import db
+from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
+from segments_app.services.tenants import create_tenant
+
+TENANT = "acme"
+OTHER_TENANT = "globex"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgresql", "postgres:")):
+        return url.replace("postgresql://", "postgresql+psycopg://", 1).replace(
+            "postgres://", "postgresql+psycopg://", 1
+        )
+    return None
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """A fresh, empty database for this run; dropped at the end."""
+    base = _postgres_url()
+    if base is None:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'segments.db'}"
+        return
+    name = f"segments_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+        }
+    )
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _clear(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request) -> Iterator[None]:
+    """Each test starts with empty tables (only for tests that use the app)."""
+    yield
+    if "app" in request.fixturenames:
+        _clear(request.getfixturevalue("app"))
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(app):
+    return app.test_cli_runner()
+
+
+@dataclass
+class Credentials:
+    client_id: str
+    client_secret: str
+    tenant: str
+
+    @property
+    def basic(self) -> str:
+        raw = f"{self.client_id}:{self.client_secret}".encode()
+        return "Basic " + base64.b64encode(raw).decode()
+
+
+@pytest.fixture
+def tenant(app):
+    """Tenant 'acme' with languages en and de."""
+    with app.app_context():
+        t = create_tenant(TENANT, ["en", "de"], "en")
+        db.session.commit()
+        return t.name
+
+
+@pytest.fixture
+def other_tenant(app):
+    with app.app_context():
+        t = create_tenant(OTHER_TENANT, ["en"], "en")
+        db.session.commit()
+        return t.name
+
+
+@pytest.fixture
+def make_client(cli):
+    """Create an API client through the operator CLI; returns its credentials."""
+
+    def make(
+        tenant: str = TENANT, scopes=(SCOPE_MANAGE, SCOPE_READ), grants=("client_credentials",)
+    ) -> Credentials:
+        args = ["api-clients", "create", "--tenant", tenant]
+        for scope in scopes:
+            args += ["--scope", scope]
+        for grant in grants:
+            args += ["--grant", grant]
+        result = cli.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        return Credentials(data["client_id"], data["client_secret"], tenant)
+
+    return make
+
+
+@pytest.fixture
+def make_token(client, make_client):
+    """A bearer token for a new client of `tenant` with `scopes` (via POST /oauth/token)."""
+
+    def make(scopes=(SCOPE_MANAGE, SCOPE_READ), tenant: str = TENANT) -> str:
+        creds = make_client(tenant, scopes)
+        response = client.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": creds.basic},
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["access_token"]
+
+    return make
+
+
+class Api:
+    """A test client that speaks to /customer-segment/<tenant>/ with a bearer token."""
+
+    def __init__(self, client, token: str | None, tenant: str = TENANT):
+        self.client = client
+        self.token = token
+        self.tenant = tenant
+
+    def _headers(self, headers: dict | None) -> dict:
+        out = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        out.update(headers or {})
+        return out
+
+    def url(self, path: str) -> str:
+        return f"/customer-segment/{self.tenant}{path}"
+
+    def request(self, method: str, path: str, *, headers=None, **kw):
+        return self.client.open(self.url(path), method=method, headers=self._headers(headers), **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture
+def api(client, tenant, make_token) -> Api:
+    """Manage + read access to tenant 'acme'."""
+    return Api(client, make_token())
+
+
+@pytest.fixture
+def make_api(client, tenant, make_token):
+    def make(scopes=(SCOPE_MANAGE, SCOPE_READ), tenant: str = TENANT) -> Api:
+        return Api(client, make_token(scopes, tenant), tenant)
+
+    return make
+
+
+@pytest.fixture
+def make_segment(api):
+    """Create a segment through the API; returns its id."""
+
+    def make(**overrides) -> str:
+        body = {"name": {"en": "Gold"}, "siteCode": "main", "status": "ACTIVE"}
+        body.update(overrides)
+        response = api.post("/segments", json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+    return make
+
+
+__all__ = ["SCOPE_MANAGE", "SCOPE_READ", "SCOPE_READ_OWN"]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on 127.0.0.1 on a free port, in a thread; stopped after the test."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

@@ -1,0 +1,63 @@
+"""The README's API quick start works verbatim against a running app."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from segments_app.extensions import db
+from segments_app.services.demo import load_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+
+def quickstart_blocks() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## API quick start", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+
+
+def test_readme_opens_with_the_two_commands():
+    text = README.read_text(encoding="utf-8")
+    setup = text.split("## Set up", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"```sh\n(.*?)\n```", setup, flags=re.S) == [
+        "./scripts/run",
+        "./scripts/test",
+    ]
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_quickstart_runs_verbatim(app, live_server, database_url):
+    with app.app_context():
+        load_demo()
+        db.session.commit()
+    port = live_server.rsplit(":", 1)[1]
+    script = "set -e\n" + "\n".join(
+        f"echo '### block {n}'\n{block}" for n, block in enumerate(quickstart_blocks())
+    )
+    script = script.replace("http://127.0.0.1:5000", f"http://127.0.0.1:{port}")
+    env = {**os.environ, "DATABASE_URL": database_url}
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = {
+        int(n): chunk
+        for n, chunk in re.findall(r"### block (\d+)\n(.*?)(?=### block|\Z)", result.stdout, re.S)
+    }
+    assert out[0].startswith("token: ")
+    assert " ".join(out[1].split()) == '{"id":"vip"} 201'
+    assert '"name":{"de":"VIP-Kunden"}' in out[2]
+    assert "X-Total-Count: 5" in out[3]
+    assert out[3].count('"id":') == 2
+    assert out[4].startswith("204")
+    assert '"status":"INACTIVE"' in out[4] and '"version":2' in out[4]
+    assert '"code":409' in out[5]
+    assert '"index":0' in out[6] and '"code":201' in out[6] and '"code":400' in out[6]
+    assert out[7].strip() == "204"
