@@ -17,6 +17,8 @@ from .config import Config, config_from_env
 from .docs import bp as docs_bp
 from .extensions import csrf, db, htmx, login_manager, migrate
 from .health import bp as health_bp
+from .web import bp as web_bp
+from .web.htmx import wants_fragment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,8 +69,9 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(web_bp)
     app.register_blueprint(docs_bp)
     csrf.exempt(api_bp)
-    errors.register(app)
+    errors.register(app, wants_fragment)
     register_cli(app)
     return app

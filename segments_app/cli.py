@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gc
 import json
-import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -19,17 +19,17 @@ from werkzeug.serving import run_simple
 
 from .errors import AppError, Conflict
 from .extensions import db
-from .models import ApiClient, Tenant
+from .jobs import rq, uses_rq
+from .models import MemberImport, Tenant
+from .models.accounts import ROLES
+from .models.imports import MODES
 from .models.tenants import (
     ALL_SCOPES,
     GRANTS,
     SCOPE_MANAGE,
     SCOPE_READ,
-    SCOPE_READ_OWN,
-    secret_digest,
 )
-from .models.types import utcnow
-from .services import demo
+from .services import accounts, demo, imports
 from .services.directory import set_customer_password
 from .services.directory.importer import (
     BATCH_SIZE,
@@ -40,6 +40,7 @@ from .services.directory.importer import (
     open_source,
     read_batches,
 )
+from .services.imports.files import import_dir
 from .services.tenants import create_tenant
 
 tenants_cli = AppGroup("tenants", help="Create and list tenants.")
@@ -48,6 +49,9 @@ directory_cli = AppGroup(
     "directory", help="Load a tenant's customers, legal entities, categories and products."
 )
 customers_cli = AppGroup("customers", help="Storefront sign-in of the directory's customers.")
+members_cli = AppGroup("members", help="Import member lists (CSV) into segments.")
+imports_cli = AppGroup("imports", help="The background runner of member imports.")
+users_cli = AppGroup("users", help="Marketer accounts of the dashboard.")
 
 #: rejected lines shown one by one; beyond this only their number is told
 SHOWN_REJECTIONS = 100
@@ -94,41 +98,21 @@ def tenants_list() -> None:
 @click.option("--name", default=None, help="A label to recognise the client by.")
 def clients_create(tenant_name: str, scopes: tuple[str, ...], grants: tuple[str, ...], name):
     """Create a client and print its credentials (the secret is shown only this once)."""
-    tenant = db.session.scalar(select(Tenant).where(Tenant.name == tenant_name))
-    if tenant is None:
-        raise click.UsageError(f"No tenant named '{tenant_name}'. Create it with: tenants create.")
-    grants = tuple(dict.fromkeys(grants or ("client_credentials",)))
-    scopes = tuple(dict.fromkeys(scopes))
-    if "password" in grants and SCOPE_READ_OWN not in scopes:
-        raise click.UsageError(
-            "A client with the password grant issues customer tokens: "
-            f"add --scope {SCOPE_READ_OWN}."
-        )
-    if SCOPE_READ_OWN in scopes and "password" not in grants:
-        raise click.UsageError(
-            f"{SCOPE_READ_OWN} belongs to customer tokens only: add --grant password."
-        )
-    client_id = secrets.token_urlsafe(18)
-    client_secret = secrets.token_urlsafe(32)
-    db.session.add(
-        ApiClient(
-            client_id=client_id,
-            secret_hash=secret_digest(client_secret),
-            tenant_id=tenant.id,
-            name=name,
-            scope=" ".join(scopes),
-            grants=" ".join(grants),
-        )
-    )
+    tenant = _tenant_named(tenant_name)
+    try:
+        created = accounts.create_api_client(tenant, list(scopes), list(grants), name)
+    except AppError as exc:
+        raise click.UsageError(exc.message) from None
     db.session.commit()
+    client = created.client
     click.echo(
         json.dumps(
             {
-                "client_id": client_id,
-                "client_secret": client_secret,
+                "client_id": client.client_id,
+                "client_secret": created.secret,
                 "tenant": tenant.name,
-                "scopes": list(scopes),
-                "grants": list(grants),
+                "scopes": client.scope.split(),
+                "grants": client.grants.split(),
             }
         )
     )
@@ -138,12 +122,11 @@ def clients_create(tenant_name: str, scopes: tuple[str, ...], grants: tuple[str,
 @click.argument("client_id")
 def clients_revoke(client_id: str) -> None:
     """Revoke CLIENT_ID: it can get no new tokens and its tokens stop working at once."""
-    client = db.session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
-    if client is None:
-        raise click.UsageError(f"No client with id '{client_id}'.")
-    if client.revoked_at is None:
-        client.revoked_at = utcnow()
-        db.session.commit()
+    try:
+        accounts.revoke_api_client(client_id)
+    except AppError as exc:
+        raise click.UsageError(exc.message) from None
+    db.session.commit()
     click.echo(f"Revoked client {client_id}.")
 
 
@@ -262,6 +245,44 @@ def _report(summary: ImportSummary, seconds: float, shown: int) -> None:
     click.echo(f"Rejected {summary.rejected} lines in all.")
 
 
+@users_cli.command("create")
+@click.option("--tenant", "tenant_name", required=True, help="The tenant the marketer works for.")
+@click.option("--email", required=True, help="The marketer's email; they sign in with it.")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default="editor",
+    show_default=True,
+    help="admin: everything, plus users and API clients; editor: segments, members, items and "
+    "imports; viewer: reads only.",
+)
+def users_create(tenant_name: str, email: str, role: str) -> None:
+    """Create a dashboard login. The password is read from standard input when one is piped
+    in; otherwise one is generated and printed, only this once."""
+    tenant = _tenant_named(tenant_name)
+    generated = sys.stdin.isatty() or sys.stdin.closed
+    password = accounts.generate_password() if generated else sys.stdin.readline().rstrip("\r\n")
+    if not generated and not password:
+        generated, password = True, accounts.generate_password()
+    try:
+        user = accounts.create_user(tenant, email, role, password)
+    except AppError as exc:
+        raise click.UsageError(exc.message) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} of tenant {tenant.name}.")
+    if generated:
+        click.echo(f"Password (shown only this once): {password}")
+
+
+@users_cli.command("list")
+@click.option("--tenant", "tenant_name", required=True, help="The tenant whose users to list.")
+def users_list(tenant_name: str) -> None:
+    """The tenant's marketers: email and role, one per line."""
+    tenant = _tenant_named(tenant_name)
+    for user in db.session.scalars(accounts.users_query(tenant)):
+        click.echo(f"{user.email}\t{user.role}")
+
+
 @customers_cli.command("set-password")
 @click.option("--tenant", "tenant_name", required=True, help="The customer's tenant.")
 @click.argument("customer_id")
@@ -281,6 +302,153 @@ def customers_set_password(tenant_name: str, customer_id: str) -> None:
     click.echo(f"Set the storefront password of customer {customer_id}.")
 
 
+#: exit codes of `members import`
+EXIT_REJECTED_ROWS = 1
+EXIT_REFUSED = 2
+#: counts shown in the summary of `members import`, in this order
+SUMMARY_COUNTS = (
+    ("rowsRead", "rows read"),
+    ("validRows", "valid rows"),
+    ("membersToAdd", "members to add"),
+    ("alreadyMembers", "already members"),
+    ("membersToRemove", "members to remove"),
+    ("notMembers", "listed but not members"),
+    ("unknownCustomers", "unknown customers"),
+    ("notInLegalEntity", "not in the legal entity"),
+    ("malformedRows", "malformed rows"),
+    ("duplicateRows", "duplicate rows"),
+    ("blankRows", "blank rows (skipped)"),
+    ("rejectedRows", "rejected rows"),
+)
+
+
+@members_cli.command("import")
+@click.option("--tenant", "tenant_name", required=True, help="The segment's tenant.")
+@click.option("--segment", "segment_id", required=True, help="The segment's id.")
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="add",
+    show_default=True,
+    help="add the listed customers, remove them, or replace the members with them.",
+)
+@click.option("--dry-run", is_flag=True, help="Preview: count what would change, change nothing.")
+@click.option(
+    "--encoding", default=None, help="The file's encoding, when detecting it is not enough."
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def members_import(
+    ctx: click.Context,
+    tenant_name: str,
+    segment_id: str,
+    mode: str,
+    dry_run: bool,
+    encoding: str | None,
+    file: str,
+) -> None:
+    """Import the members listed in FILE (.csv, .csv.gz, or .zip with one CSV) into a segment.
+
+    Runs here and now, with the same engine as the API. Exits 0 when every row was used,
+    1 when rows were rejected (they are written to a CSV, with the reason for each),
+    2 when nothing was imported (the file was refused or the import failed).
+    """
+    tenant = _tenant_named(tenant_name)
+    try:
+        created = imports.create_import(
+            tenant, segment_id, file, Path(file).name, mode, dry_run, encoding, enqueue=False
+        )
+        pk, size = created.pk, created.file_size
+        db.session.commit()
+    except AppError as exc:
+        db.session.rollback()
+        click.echo(f"Refused: {exc.message}", err=True)
+        ctx.exit(EXIT_REFUSED)
+    started = time.perf_counter()
+    with _import_progress(size) as show:
+        imports.run_import(pk, show)
+    seconds = time.perf_counter() - started
+    imp = db.session.get(MemberImport, pk)
+    assert imp is not None
+    if imp.status == "failed":
+        click.echo(f"Failed: {imp.error}", err=True)
+        ctx.exit(EXIT_REFUSED)
+    _import_summary(imp, seconds)
+    if imp.counts and imp.counts.get("rejectedRows"):
+        ctx.exit(EXIT_REJECTED_ROWS)
+
+
+@contextmanager
+def _import_progress(size: int) -> Iterator[Callable[[imports.Progress], None]]:
+    """A progress bar over the file while it is parsed, then the phases; on a terminal only."""
+    if not sys.stderr.isatty():
+        yield lambda progress: None
+        return
+    with click.progressbar(length=size, label="Parsing", file=sys.stderr) as bar:
+        done = 0
+
+        def show(progress: imports.Progress) -> None:
+            nonlocal done
+            if progress.phase == "parsing":
+                bar.update(progress.position - done)
+                done = progress.position
+            else:
+                bar.label = progress.phase.capitalize()
+                bar.update(0)
+
+        yield show
+
+
+def _import_summary(imp: MemberImport, seconds: float) -> None:
+    counts = imp.counts or {}
+    what = "preview" if imp.dry_run else "import"
+    rate = counts.get("rowsRead", 0) / seconds if seconds > 0 else 0.0
+    click.echo(
+        f"{imp.status.capitalize()}: {what} {imp.id} of {imp.file_name} into segment "
+        f"{imp.segment.id} ({imp.mode}), {seconds:.1f} s, {rate:,.0f} rows/s."
+    )
+    encoding = imp.encoding_override or imp.encoding
+    if not imp.encoding_certain:
+        click.echo(f"Encoding: {encoding} (a guess; choose another with --encoding).")
+    if imp.columns and imp.columns.get("ignored"):
+        click.echo(f"Ignored columns: {', '.join(imp.columns['ignored'])}.")
+    for key, label in SUMMARY_COUNTS:
+        if key in counts and (counts[key] or key in ("rowsRead", "validRows", "rejectedRows")):
+            click.echo(f"  {label:<26}{counts[key]:>12,}")
+    if imp.problems:
+        click.echo("First problems:")
+        for problem in imp.problems:
+            column = f" ({problem['column']})" if problem.get("column") else ""
+            click.echo(f"  row {problem['row']}{column}: {problem['reason']}")
+    if counts.get("rejectedRows"):
+        target = import_dir() / f"{imp.id}-rejected.csv"
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            for chunk in imports.rejected_rows_csv(imp):
+                out.write(chunk)
+        click.echo(f"Rejected rows, with the reason for each: {target}")
+
+
+@imports_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+def imports_worker(burst: bool) -> None:
+    """Run the imports queued in Redis (REDIS_URL); run one or more of these in production.
+
+    First marks failed the imports whose worker died while running them (their segments are
+    untouched), then works the queue until stopped (Ctrl-C or SIGTERM finish the current job).
+    """
+    app = current_app._get_current_object()
+    if not uses_rq(app):
+        raise click.UsageError(
+            "REDIS_URL is not set: without it imports run inside the app process and need no "
+            "worker."
+        )
+    recovered = imports.recover_interrupted()
+    if recovered:
+        click.echo(f"Marked {recovered} interrupted import(s) failed.")
+    click.echo(f"Working the queue '{app.config['IMPORT_QUEUE']}' (Ctrl-C stops).")
+    rq.work(app, burst=burst)
+
+
 @click.command("start")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -289,6 +457,11 @@ def customers_set_password(tenant_name: str, customer_id: str) -> None:
 def start(host: str, port: int, with_demo: bool) -> None:
     """Migrate the database, load demo data on first run, and serve the app."""
     upgrade()
+    recovered = imports.recover_interrupted()
+    if recovered:
+        click.echo(
+            f"Marked {recovered} interrupted import(s) failed; their segments are untouched."
+        )
     if with_demo and not demo.demo_present():
         click.echo("First run: loading demo data ...")
         summary = demo.load_demo()
@@ -307,6 +480,7 @@ def _banner(base: str, has_demo: bool) -> str:
     lines = [
         "",
         f"Segments is running on {base}",
+        f"  Dashboard       {base}/",
         f"  API reference   {base}/docs",
         f"  Health          {base}/healthz",
         "",
@@ -316,6 +490,16 @@ def _banner(base: str, has_demo: bool) -> str:
         f"  curl -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials {base}/oauth/token",
     ]
     if has_demo:
+        admin = next(email for email, role in demo.DEMO_MARKETERS if role == "admin")
+        lines[6:6] = [
+            f"Log in to the dashboard as {admin} with the password {demo.DEMO_MARKETER_PASSWORD}",
+            "  (also "
+            + ", ".join(
+                f"{email} ({role})" for email, role in demo.DEMO_MARKETERS if role != "admin"
+            )
+            + ", same password)",
+            "",
+        ]
         lines += [
             "",
             "Storefront login (password grant) for the demo customer: "
@@ -325,6 +509,14 @@ def _banner(base: str, has_demo: bool) -> str:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (tenants_cli, clients_cli, directory_cli, customers_cli):
+    for group in (
+        tenants_cli,
+        clients_cli,
+        users_cli,
+        directory_cli,
+        customers_cli,
+        members_cli,
+        imports_cli,
+    ):
         app.cli.add_command(group)
     app.cli.add_command(start)

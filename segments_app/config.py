@@ -46,6 +46,23 @@ class Config:
     #: number of proxies in front of the app that set X-Forwarded-* (0: trust none)
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
 
+    #: member imports: where uploaded files are kept (None: instance/imports) and the limits
+    #: a file is refused beyond (rows; bytes of CSV once uncompressed)
+    IMPORT_DIR = os.environ.get("IMPORT_DIR") or None
+    IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 5_000_000)
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 500 * 1024 * 1024)
+    #: imports run on RQ workers through this Redis when set, else in the app's own threads
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    IMPORT_QUEUE = os.environ.get("IMPORT_QUEUE") or "imports"
+    #: threads of the embedded runner (imports of different segments run side by side)
+    IMPORT_WORKERS = _int("IMPORT_WORKERS", 2)
+    #: a running import renews its heartbeat this often; one silent for IMPORT_STALE_SECONDS
+    #: is taken for interrupted at the next start
+    IMPORT_HEARTBEAT_SECONDS = _int("IMPORT_HEARTBEAT_SECONDS", 10)
+    IMPORT_STALE_SECONDS = _int("IMPORT_STALE_SECONDS", 120)
+    #: RQ stops a job that runs longer than this (seconds)
+    IMPORT_JOB_TIMEOUT = _int("IMPORT_JOB_TIMEOUT", 3600)
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

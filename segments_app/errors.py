@@ -7,6 +7,7 @@ the choice is made by path, never by `Accept`, because unmatched URLs reach no b
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -110,11 +111,15 @@ def _is_api() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def _page(status: int, message: str):
-    return render_template("errors/error.html", status=status, message=message), status
+def register(app: Flask, wants_fragment: Callable[[], bool]) -> None:
+    """Install the handlers; `wants_fragment` tells an htmx swap from a page request."""
 
+    def _page(status: int, message: str):
+        """A whole error page, or for an htmx swap just the message (shown as a toast)."""
+        if wants_fragment():
+            return message, status, {"Content-Type": "text/plain; charset=utf-8"}
+        return render_template("errors/error.html", status=status, message=message), status
 
-def register(app: Flask) -> None:
     @app.errorhandler(AppError)
     def handle_app_error(exc: AppError):
         db.session.rollback()

@@ -69,6 +69,7 @@ def _commit(response):
 from . import (  # noqa: E402,F401  (routes register on bp)
     customers,
     directory,
+    imports,
     items,
     segments,
     storefront,

@@ -10,6 +10,7 @@ from .directory import (
     Product,
     ProductCategory,
 )
+from .imports import MemberImport, MemberImportRejection, MemberImportRemoval
 from .segments import Segment
 from .tenants import AccessToken, ApiClient, Tenant
 
@@ -23,6 +24,9 @@ __all__ = [
     "CustomerLegalEntity",
     "ItemAssignment",
     "LegalEntity",
+    "MemberImport",
+    "MemberImportRejection",
+    "MemberImportRemoval",
     "Product",
     "ProductCategory",
     "Segment",

@@ -32,6 +32,10 @@ class CustomerAssignment(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: member_import.pk of the import that made this assignment (None: made by hand or the API)
+    import_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("member_import.pk", ondelete="SET NULL")
+    )
 
     __table_args__ = (
         sa.Index(
@@ -51,6 +55,14 @@ class CustomerAssignment(db.Model):
         ),
         sa.Index(None, "customer_pk", "segment_pk"),
         sa.Index(None, "legal_entity_pk"),
+        # partial: most assignments are made by hand, and revert and ON DELETE SET NULL
+        # only ever look for one import's rows
+        sa.Index(
+            "ix_customer_assignment_import_id",
+            "import_id",
+            sqlite_where=sa.text("import_id IS NOT NULL"),
+            postgresql_where=sa.text("import_id IS NOT NULL"),
+        ),
     )
 
 

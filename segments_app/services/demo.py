@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from ..extensions import db
 from ..models import (
+    Activity,
     Category,
     Customer,
     CustomerAssignment,
@@ -23,11 +24,19 @@ from ..models import (
     Tenant,
 )
 from ..models.types import utcnow
+from .accounts import create_user
 from .tenants import create_tenant
 
 DEMO_TENANT = "demo"
 DEMO_CUSTOMER_EMAIL = "anna.berger@example.com"
 DEMO_CUSTOMER_PASSWORD = "storefront-demo"
+#: marketer logins of the demo tenant (email, role); all share DEMO_MARKETER_PASSWORD
+DEMO_MARKETERS = (
+    ("admin@demo.example", "admin"),
+    ("editor@demo.example", "editor"),
+    ("viewer@demo.example", "viewer"),
+)
+DEMO_MARKETER_PASSWORD = "segments-demo"
 
 FIRST = [
     "Anna",
@@ -110,6 +119,8 @@ def load_demo(seed: int = 7) -> DemoSummary:
     """
     rnd = random.Random(seed)
     tenant = create_tenant(DEMO_TENANT, ["en", "de"], "en")
+    for email, role in DEMO_MARKETERS:
+        create_user(tenant, email, role, DEMO_MARKETER_PASSWORD)
     now = utcnow()
     stamp = {"tenant_id": tenant.id, "version": 1, "created_at": now, "modified_at": now}
 
@@ -245,9 +256,10 @@ def load_demo(seed: int = 7) -> DemoSummary:
         if sid == "gold" and "c00000" not in members:
             members[0] = "c00000"
         rows = []
+        span = int((now - created).total_seconds() // 60)
         for i, cid in enumerate(members):
             entity = b2b.get(cid)
-            since = created + timedelta(minutes=i * 40 * 24 * 60 // size)
+            since = created + timedelta(minutes=i * span // size)
             rows.append(
                 {
                     "segment_pk": segment.pk,
@@ -261,6 +273,7 @@ def load_demo(seed: int = 7) -> DemoSummary:
             )
         db.session.execute(insert(CustomerAssignment), rows)
         memberships += len(rows)
+        db.session.execute(insert(Activity), _daily_activity(tenant.id, segment, rows, rnd))
         dept = DEPARTMENTS[n % len(DEPARTMENTS)][0]
         items = [
             {
@@ -288,6 +301,29 @@ def load_demo(seed: int = 7) -> DemoSummary:
     return DemoSummary(
         DEMO_TENANT, len(customers), len(categories), len(products), len(SEGMENTS), memberships
     )
+
+
+def _daily_activity(tenant_id: int, segment: Segment, rows: list[dict], rnd: random.Random):
+    """Activity rows that tell the story of the demo memberships: additions per day, and a few
+    removals, so the overview's chart has something to show."""
+    per_day: dict = {}
+    for row in rows:
+        day = row["created_at"].replace(hour=12, minute=0, second=0, microsecond=0)
+        per_day[day] = per_day.get(day, 0) + 1
+    events = []
+    for day, added in sorted(per_day.items()):
+        base = {
+            "tenant_id": tenant_id,
+            "segment_pk": segment.pk,
+            "segment_id": segment.id,
+            "at": day,
+            "actor": "demo data",
+            "detail": None,
+        }
+        events.append({**base, "action": "members.added", "count": added})
+        if rnd.random() < 0.3:
+            events.append({**base, "action": "members.removed", "count": rnd.randint(1, 12)})
+    return events
 
 
 def _category(stamp: dict, cid: str, parent: str | None, code: str, en: str, de: str, pos: int):

@@ -196,7 +196,11 @@ def match_query(tenant: Tenant, product_ids: list[str], segment_ids: list[str], 
             step.parent_id.is_not(None),
         )
     )
-    direct = select(ItemAssignment.product_pk).where(ItemAssignment.segment_pk.in_(segments))
+    # `product_pk IS NOT NULL` lets the database read the partial index on (segment_pk,
+    # product_pk) instead of the whole table
+    direct = select(ItemAssignment.product_pk).where(
+        ItemAssignment.segment_pk.in_(segments), ItemAssignment.product_pk.is_not(None)
+    )
     through = (
         select(lineage.c.product_pk)
         .join(Category, and_(Category.tenant_id == tenant.id, Category.id == lineage.c.category_id))

@@ -184,7 +184,7 @@ def test_read_own_is_only_for_customer_tokens(cli, tenant):
         args=["api-clients", "create", "--tenant", "acme", "--scope", SCOPE_READ_OWN]
     )
     assert result.exit_code != 0
-    assert "--grant password" in result.output
+    assert "password grant" in result.output
 
 
 def test_cli_refuses_a_password_client_without_read_own(cli, tenant):

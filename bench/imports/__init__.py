@@ -1,0 +1,1 @@
+"""Member-import benchmark: `.venv/bin/python -m bench.imports --help`."""

@@ -1,0 +1,87 @@
+"""The background runner for member imports.
+
+Embedded by default: a thread pool in the app process. With REDIS_URL set, jobs go to RQ and
+`flask --app wsgi imports worker` runs them. Either way a job is handed over only once the
+transaction that created its import row has committed, so the job always finds the row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from . import rq
+from .embedded import EmbeddedRunner, Job
+
+EXTENSION = "segments_jobs"
+
+log = logging.getLogger(__name__)
+
+
+def uses_rq(app: Flask) -> bool:
+    return bool(app.config.get("REDIS_URL"))
+
+
+def embedded_runner(app: Flask, on_first_start: Callable[[], None] | None = None) -> EmbeddedRunner:
+    """This app's thread pool, started (and `on_first_start` run) on first use."""
+    runner = app.extensions.get(EXTENSION)
+    if runner is None:
+        runner = EmbeddedRunner(app, on_first_start)
+        app.extensions[EXTENSION] = runner
+    return runner
+
+
+def submit(job: Job, pk: int, on_first_start: Callable[[], None] | None = None) -> None:
+    """Run `job(pk)` in the background now."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if uses_rq(app):
+        rq.submit(app, job, pk)
+    else:
+        embedded_runner(app, on_first_start).submit(job, pk)
+
+
+def submit_after_commit(
+    session: Session,
+    job: Job,
+    pk: int,
+    *,
+    on_first_start: Callable[[], None] | None = None,
+    on_failure: Callable[[int, Exception], None] | None = None,
+) -> None:
+    """Run `job(pk)` in the background once `session` commits (never, if it rolls back).
+
+    When the job cannot be handed over (Redis is down), `on_failure(pk, error)` is called.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    dropped = False
+
+    def after_commit(_session: Session) -> None:
+        if dropped:
+            return
+        with app.app_context():
+            try:
+                submit(job, pk, on_first_start)
+            except Exception as exc:
+                log.exception("import %s could not be handed to the runner", pk)
+                if on_failure is not None:
+                    on_failure(pk, exc)
+
+    def after_rollback(_session: Session) -> None:
+        nonlocal dropped
+        dropped = True
+
+    event.listen(session, "after_commit", after_commit, once=True)
+    event.listen(session, "after_rollback", after_rollback, once=True)
+
+
+def wait_idle(app: Flask, timeout: float = 60) -> bool:
+    """Wait for the embedded runner's jobs to finish (tests, shutdown); True when idle."""
+    runner = app.extensions.get(EXTENSION)
+    return True if runner is None else runner.wait_idle(timeout)
+
+
+__all__ = ["EmbeddedRunner", "submit", "submit_after_commit", "uses_rq", "wait_idle"]

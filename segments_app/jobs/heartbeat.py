@@ -1,0 +1,85 @@
+"""A thread that keeps telling the database that some imports are still being worked on.
+
+Each import row has a heartbeat; recovery at start-up marks imports whose heartbeat is older
+than IMPORT_STALE_SECONDS as failed. A run renews it with its progress too, but a single long
+statement (validating or applying millions of rows) must not look like a dead process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db
+from ..models import MemberImport
+from ..models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class Heartbeat:
+    """Renews the heartbeat of a set of imports every `interval` seconds, from its own thread
+    and connection."""
+
+    def __init__(self, app: Flask, interval: float):
+        self.app = app
+        self.interval = interval
+        self._pks: set[int] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, pk: int) -> None:
+        with self._lock:
+            self._pks.add(pk)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._beat, name="import-heartbeat")
+                self._thread.daemon = True
+                self._thread.start()
+
+    def discard(self, pk: int) -> None:
+        with self._lock:
+            self._pks.discard(pk)
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=self.interval + 5)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval):
+            with self._lock:
+                pks = sorted(self._pks)
+            if pks:
+                self.beat(pks)
+
+    def beat(self, pks: Iterable[int]) -> None:
+        """Renew the heartbeats now; a busy database only delays the next one."""
+        with self.app.app_context():
+            try:
+                with db.engine.begin() as connection:
+                    connection.execute(
+                        update(MemberImport)
+                        .where(MemberImport.pk.in_(list(pks)))
+                        .values(heartbeat_at=utcnow())
+                    )
+            except SQLAlchemyError as exc:
+                log.warning("import heartbeat not renewed: %s", exc)
+
+
+@contextmanager
+def beating(app: Flask, pk: int) -> Iterator[None]:
+    """Keep the heartbeat of import `pk` alive while the block runs."""
+    heartbeat = Heartbeat(app, app.config["IMPORT_HEARTBEAT_SECONDS"])
+    heartbeat.add(pk)
+    try:
+        yield
+    finally:
+        heartbeat.stop()

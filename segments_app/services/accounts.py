@@ -1,0 +1,204 @@
+"""Marketer accounts and API clients: created by operators (CLI) and by admins (settings)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Select, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..extensions import db
+from ..models import ApiClient, Tenant, User
+from ..models.accounts import ROLES
+from ..models.tenants import ALL_SCOPES, GRANTS, SCOPE_READ_OWN, secret_digest
+from ..models.types import utcnow
+from .tenants import validate_languages
+
+MIN_PASSWORD = 10
+LOCK_AFTER = 5
+LOCK_WINDOW = timedelta(minutes=1)
+# Compared against when the email is unknown, so both paths take the same time.
+_NO_USER_HASH = generate_password_hash("nobody has this password")
+
+
+class LoginRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def find_tenant(name: str) -> Tenant:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.name == name))
+    if tenant is None:
+        raise NotFound(name, f"No tenant named '{name}'.")
+    return tenant
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed.field(
+            "password", f"Use at least {MIN_PASSWORD} characters.", "minLength"
+        )
+
+
+def create_user(tenant: Tenant, email: str, role: str, password: str) -> User:
+    """A new marketer of `tenant`; emails are unique across tenants (case-insensitive)."""
+    email = email.strip().lower()
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise ValidationFailed.field("email", "Enter an email address such as anna@shop.com.")
+    if role not in ROLES:
+        raise ValidationFailed.field("role", f"Role must be one of {', '.join(ROLES)}.", "enum")
+    _check_password(password)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise ValidationFailed.field("email", f"{email} already has an account.", "unique")
+    user = User(
+        tenant_id=tenant.id, email=email, role=role, password_hash=generate_password_hash(password)
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """The user with these credentials; 5 failures within a minute lock the account a minute."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    now = utcnow()
+    if user is None:
+        check_password_hash(_NO_USER_HASH, password)
+        raise LoginRefused("Email or password is not right.")
+    if user.locked_until and user.locked_until > now:
+        wait = int((user.locked_until - now).total_seconds()) + 1
+        raise LoginRefused(f"Too many failed attempts. Try again in {wait} seconds.")
+    if check_password_hash(user.password_hash, password):
+        user.failed_logins = 0
+        user.failed_since = None
+        user.locked_until = None
+        user.last_login_at = now
+        db.session.flush()
+        return user
+    if user.failed_since is None or now - user.failed_since > LOCK_WINDOW:
+        user.failed_since, user.failed_logins = now, 0
+    user.failed_logins += 1
+    if user.failed_logins >= LOCK_AFTER:
+        user.locked_until = now + LOCK_WINDOW
+        user.failed_logins, user.failed_since = 0, None
+        db.session.flush()
+        raise LoginRefused("Too many failed attempts. Try again in 60 seconds.")
+    db.session.flush()
+    raise LoginRefused("Email or password is not right.")
+
+
+def users_query(tenant: Tenant) -> Select:
+    return select(User).where(User.tenant_id == tenant.id).order_by(User.email)
+
+
+def get_user(tenant: Tenant, user_id: int) -> User:
+    user = db.session.scalar(select(User).where(User.tenant_id == tenant.id, User.id == user_id))
+    if user is None:
+        raise NotFound(str(user_id), "No such user.")
+    return user
+
+
+def _admins_left(tenant: Tenant, without: User) -> int:
+    return db.session.scalar(
+        select(func.count()).where(
+            User.tenant_id == tenant.id, User.role == "admin", User.id != without.id
+        )
+    )
+
+
+def set_role(tenant: Tenant, user_id: int, role: str) -> User:
+    user = get_user(tenant, user_id)
+    if role not in ROLES:
+        raise ValidationFailed.field("role", f"Role must be one of {', '.join(ROLES)}.", "enum")
+    if user.role == "admin" and role != "admin" and not _admins_left(tenant, user):
+        raise Conflict("A tenant keeps at least one admin; make someone else admin first.")
+    user.role = role
+    db.session.flush()
+    return user
+
+
+def delete_user(tenant: Tenant, user_id: int) -> None:
+    user = get_user(tenant, user_id)
+    if user.role == "admin" and not _admins_left(tenant, user):
+        raise Conflict("A tenant keeps at least one admin; make someone else admin first.")
+    db.session.delete(user)
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class NewClient:
+    client: ApiClient
+    secret: str
+
+
+def create_api_client(
+    tenant: Tenant, scopes: list[str], grants: list[str], name: str | None = None
+) -> NewClient:
+    """A new OAuth client; its secret is returned here once and stored only as a digest."""
+    scopes = list(dict.fromkeys(scopes))
+    grants = list(dict.fromkeys(grants or ["client_credentials"]))
+    if not scopes:
+        raise ValidationFailed.field("scopes", "Choose at least one scope.", "required")
+    unknown = [s for s in scopes if s not in ALL_SCOPES] + [g for g in grants if g not in GRANTS]
+    if unknown:
+        raise ValidationFailed.field("scopes", f"Unknown: {', '.join(unknown)}.", "enum")
+    if "password" in grants and SCOPE_READ_OWN not in scopes:
+        raise ValidationFailed.field(
+            "scopes",
+            f"A client with the password grant issues customer tokens: add {SCOPE_READ_OWN}.",
+        )
+    if SCOPE_READ_OWN in scopes and "password" not in grants:
+        raise ValidationFailed.field(
+            "grants", f"{SCOPE_READ_OWN} belongs to customer tokens only: add the password grant."
+        )
+    secret = secrets.token_urlsafe(32)
+    client = ApiClient(
+        client_id=secrets.token_urlsafe(18),
+        secret_hash=secret_digest(secret),
+        tenant_id=tenant.id,
+        name=(name or "").strip() or None,
+        scope=" ".join(scopes),
+        grants=" ".join(grants),
+    )
+    db.session.add(client)
+    db.session.flush()
+    return NewClient(client, secret)
+
+
+def clients_query(tenant: Tenant) -> Select:
+    return (
+        select(ApiClient)
+        .where(ApiClient.tenant_id == tenant.id)
+        .order_by(ApiClient.revoked_at.is_not(None), ApiClient.created_at.desc())
+    )
+
+
+def revoke_api_client(client_id: str, tenant: Tenant | None = None) -> ApiClient:
+    """Revoke a client: it gets no new tokens and its tokens stop working at once."""
+    stmt = select(ApiClient).where(ApiClient.client_id == client_id)
+    if tenant is not None:
+        stmt = stmt.where(ApiClient.tenant_id == tenant.id)
+    client = db.session.scalar(stmt)
+    if client is None:
+        raise NotFound(client_id, f"No client with id '{client_id}'.")
+    if client.revoked_at is None:
+        client.revoked_at = utcnow()
+        db.session.flush()
+    return client
+
+
+def set_languages(tenant: Tenant, languages: list[str], default: str | None) -> Tenant:
+    """Change the tenant's languages and default language (stored texts keep every language)."""
+    languages, default = validate_languages(languages, default)
+    tenant.languages = languages
+    tenant.default_language = default
+    db.session.flush()
+    return tenant

@@ -1,0 +1,41 @@
+"""Member imports: a CSV list of customers applied to a segment (add, remove or replace).
+
+The API, the dashboard and the CLI all go through these functions:
+
+- create_import stores the upload and queues its first run (a preview, or an apply);
+- start_preview / start_apply run a finished import again; run_import is the job body;
+- revert_import undoes an applied import;
+- import_document, segment_imports_query, current_import and get_import read them;
+- rejected_rows_csv streams the rows a run rejected, with the reason for each.
+"""
+
+from __future__ import annotations
+
+from .commands import (
+    create_import,
+    recover_interrupted,
+    revert_import,
+    start_apply,
+    start_preview,
+)
+from .documents import import_document
+from .engine import Progress, run_import
+from .files import FileRefused
+from .queries import current_import, get_import, segment_imports_query
+from .rejected import rejected_rows_csv
+
+__all__ = [
+    "FileRefused",
+    "Progress",
+    "create_import",
+    "current_import",
+    "get_import",
+    "import_document",
+    "recover_interrupted",
+    "rejected_rows_csv",
+    "revert_import",
+    "run_import",
+    "segment_imports_query",
+    "start_apply",
+    "start_preview",
+]

@@ -1,0 +1,79 @@
+"""The rejected rows of an import as CSV: the file's own columns, then the row and the reason.
+
+The original file is read again, side by side with the rejections in row order, so neither the
+file nor the list of rejections is ever held in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from flask import current_app
+from sqlalchemy import select
+
+from ...errors import Conflict
+from ...extensions import db
+from ...models import MemberImport, MemberImportRejection
+from .columns import read_header, reader
+from .files import file_path, open_file, text_stream
+from .parsing import record_batches
+
+#: a UTF-8 byte-order mark, so that spreadsheets open the accents right
+BOM = "\ufeff"
+FINISHED = ("previewed", "applied", "reverted")
+
+
+def rejected_rows_csv(imp: MemberImport) -> Iterator[str]:
+    """The rejected-rows CSV, in chunks; 409 while the import has no finished run."""
+    if imp.status not in FINISHED:
+        detail = f": {imp.error}" if imp.status == "failed" and imp.error else ""
+        raise Conflict(
+            f"Import {imp.id} is {imp.status}{detail}; its rejected rows are known once a "
+            "preview or an apply has finished.",
+            resource_id=imp.id,
+        )
+    if not file_path(imp.file_path).exists():
+        raise Conflict(f"The file of import {imp.id} is no longer kept.", resource_id=imp.id)
+    encoding = imp.encoding_override or imp.encoding
+    return _rows(imp.pk, imp.file_path, imp.file_format, encoding, imp.delimiter or ",")
+
+
+def _rows(
+    import_pk: int, name: str, fmt: str, encoding: str | None, delimiter: str
+) -> Iterator[str]:
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    rejections = _rejections(import_pk)
+    pending = next(rejections, None)
+    with open_file(name, fmt, current_app.config["IMPORT_MAX_BYTES"]) as opened:
+        records = reader(text_stream(opened, encoding or "utf-8"), delimiter)
+        header, header_row = read_header(records)
+        writer.writerow([*header, "row", "reason"])
+        row = header_row + 1
+        for batch, _errors in record_batches(records):
+            if pending is None:
+                break
+            end = row + len(batch)
+            while pending is not None and pending.row_no < end:
+                writer.writerow([*batch[pending.row_no - row], pending.row_no, pending.reason])
+                pending = next(rejections, None)
+            row = end
+            if out.tell():
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+    if out.tell():
+        yield out.getvalue()
+
+
+def _rejections(import_pk: int) -> Iterator[MemberImportRejection]:
+    stmt = (
+        select(MemberImportRejection.row_no, MemberImportRejection.reason)
+        .where(MemberImportRejection.import_pk == import_pk)
+        .order_by(MemberImportRejection.row_no)
+        .execution_options(stream_results=True, yield_per=2000)
+    )
+    yield from db.session.execute(stmt)

@@ -1,0 +1,220 @@
+"""Tenant isolation over every route of the API blueprint, found by walking the URL map.
+
+A token of tenant globex, service or storefront, gets the same 403 on tenant acme's paths
+whether the records they name exist there or not, or whether acme exists at all: the answer
+reveals nothing, and nothing changes. A route added to the blueprint is walked without
+anyone listing it here.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+from werkzeug.routing import Rule
+from werkzeug.security import generate_password_hash
+
+from segments_app import create_app
+from segments_app.extensions import db
+from segments_app.models import Customer, Tenant
+from segments_app.services.imports import create_import, run_import
+from tests.api.helpers_assignments import directory
+from tests.conftest import OTHER_TENANT, SCOPE_READ_OWN, TENANT, Api
+from tests.factories import add_category, add_customer, add_legal_entity, add_product
+
+KNOWN = "known"
+MISSING = "missing"
+NO_TENANT = "nosuchtenant"
+#: path arguments that are not record ids: what to put in them on every walk
+FIXED_ARGUMENTS = {"item_type": "PRODUCT"}
+#: path arguments the victim fixture makes a record KNOWN for
+MADE = {"segment_id", "customer_id", "legal_entity_id", "item_id", "record_id", "import_id"}
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+PASSWORD = "long enough secret"
+#: hashed once: hashing is deliberately slow, and a hundred tests sign customers in
+PASSWORD_HASH = generate_password_hash(PASSWORD)
+
+# Only the URL map is read; the app is never served or connected to a database.
+_MAP_APP = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "url-map-only"})
+
+
+def _choices(rule: Rule) -> dict[str, list[str]]:
+    """Arguments restricted to a list of words (`any(...)` converters), with their words."""
+    # werkzeug has no public accessor for a rule's converters
+    converters = rule._converters
+    return {
+        name: sorted(converter.items)
+        for name, converter in converters.items()
+        if hasattr(converter, "items")
+    }
+
+
+def _routes() -> Iterator[tuple[str, Rule, dict[str, str]]]:
+    """(method, rule, word arguments) for every method of every rule of the api blueprint."""
+    for rule in sorted(_MAP_APP.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.endpoint.startswith("api."):
+            continue
+        choices = _choices(rule)
+        combos: list[dict[str, str]] = [{}]
+        for name, words in choices.items():
+            combos = [{**combo, name: word} for combo in combos for word in words]
+        for method in sorted(rule.methods - IGNORED_METHODS):
+            for combo in combos:
+                yield method, rule, combo
+
+
+ROUTES = list(_routes())
+
+
+def _route_id(method: str, rule: Rule, words: dict[str, str]) -> str:
+    path = rule.rule.removeprefix("/customer-segment/<tenant>")
+    for name, word in words.items():
+        path = path.replace(next(p for p in path.split("/") if p.endswith(f":{name}>")), word)
+    return f"{method} {path}"
+
+
+def _path(rule: Rule, words: dict[str, str], tenant: str, record_id: str) -> str:
+    values = {**dict.fromkeys(rule.arguments, record_id), **FIXED_ARGUMENTS, **words}
+    values["tenant"] = tenant
+    built = rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)
+    assert built is not None, rule.rule
+    path = built[1]
+    assert path.startswith(f"/customer-segment/{tenant}/"), path
+    return path
+
+
+@pytest.fixture
+def victim(app, api) -> Api:
+    """Tenant acme, with a record called KNOWN of every kind, assigned to segment KNOWN."""
+    with directory(app):
+        add_legal_entity(TENANT, KNOWN)
+        add_customer(TENANT, KNOWN, legal_entity_ids=(KNOWN,))
+        add_category(TENANT, KNOWN)
+        add_product(TENANT, KNOWN, (KNOWN,))
+    segment = {"id": KNOWN, "name": {"en": "Known"}, "siteCode": "main", "status": "ACTIVE"}
+    assert api.post("/segments", json=segment).status_code == 201
+    for path in ("customers/known", "customers/known/known", "items/PRODUCT/known"):
+        assert api.put(f"/segments/{KNOWN}/{path}").status_code == 201, path
+    assert api.put(f"/segments/{KNOWN}/items/CATEGORY/{KNOWN}").status_code == 201
+    with app.app_context():
+        tenant = db.session.scalar(select(Tenant).where(Tenant.name == TENANT))
+        imp = create_import(
+            tenant, KNOWN, io.BytesIO(b"customerId\nknown\nstranger\n"), "known.csv", enqueue=False
+        )
+        imp.id = KNOWN
+        pk = imp.pk
+        db.session.commit()
+        run_import(pk)  # a finished preview, with one rejected row to download
+    return api
+
+
+@pytest.fixture(params=["service", "storefront"])
+def stranger(request, app, client, make_client, make_api, other_tenant) -> Api:
+    """A token of tenant globex: a service client with every scope, or a signed-in customer."""
+    if request.param == "service":
+        return make_api(tenant=OTHER_TENANT)
+    with directory(app):
+        _shopper(OTHER_TENANT, "gus", "gus@globex.example")
+    return _sign_in(client, make_client, OTHER_TENANT, "gus@globex.example")
+
+
+def _shopper(tenant: str, customer_id: str, email: str | None = None) -> None:
+    """Give the customer `customer_id` of `tenant` (made if missing) the storefront PASSWORD."""
+    customer = db.session.scalar(
+        select(Customer).join(Tenant).where(Tenant.name == tenant, Customer.id == customer_id)
+    )
+    if customer is None:
+        customer = add_customer(tenant, customer_id, email)
+    customer.password_hash = PASSWORD_HASH
+
+
+def _sign_in(client, make_client, tenant: str, email: str) -> Api:
+    """A storefront token of the customer of `tenant` with `email` (password grant)."""
+    creds = make_client(tenant, scopes=(SCOPE_READ_OWN,), grants=("password",))
+    response = client.post(
+        "/oauth/token",
+        data={"grant_type": "password", "username": email, "password": PASSWORD},
+        headers={"Authorization": creds.basic},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return Api(client, response.get_json()["access_token"], tenant)
+
+
+def _snapshot(victim: Api) -> list:
+    """What acme's own token reads of its data."""
+    paths = [
+        "/segments",
+        f"/segments/{KNOWN}/customers",
+        f"/segments/{KNOWN}/items",
+        f"/segments/{KNOWN}/imports",
+        *(f"/directory/{c}" for c in ("customers", "legal-entities", "categories", "products")),
+    ]
+    return [victim.get(path).get_json() for path in paths]
+
+
+def _call(caller: Api, method: str, path: str):
+    kwargs = {} if method == "GET" else {"json": {}}
+    return caller.client.open(path, method=method, headers=caller._headers(None), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("method", "rule", "words"), ROUTES, ids=[_route_id(*route) for route in ROUTES]
+)
+def test_another_tenants_token_learns_nothing_and_changes_nothing(
+    victim, stranger, method, rule, words
+):
+    assert stranger.get("/segments").status_code == 200  # the token works at home
+    before = _snapshot(victim)
+
+    existing = _call(stranger, method, _path(rule, words, TENANT, KNOWN))
+    absent = _call(stranger, method, _path(rule, words, TENANT, MISSING))
+    nowhere = _call(stranger, method, _path(rule, words, NO_TENANT, KNOWN))
+
+    assert existing.status_code == 403, existing.get_data(as_text=True)
+    assert existing.get_json()["code"] == 403
+    for other in (absent, nowhere):
+        assert other.status_code == 403
+        assert other.get_data() == existing.get_data()
+    assert _snapshot(victim) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "rule", "words"),
+    [route for route in ROUTES if route[0] == "GET"],
+    ids=[_route_id(*route) for route in ROUTES if route[0] == "GET"],
+)
+def test_the_walked_paths_name_records_the_owner_can_read(victim, method, rule, words):
+    """Guards the walk above: its KNOWN paths point at data, so its 403s hide something."""
+    unmade = set(rule.arguments) - MADE - set(FIXED_ARGUMENTS) - set(words) - {"tenant"}
+    if unmade:
+        pytest.skip(f"the victim has no record KNOWN for {sorted(unmade)}; the walk still ran")
+    response = _call(victim, method, _path(rule, words, TENANT, KNOWN))
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_a_customer_token_reads_its_own_tenant_only(
+    app, client, make_client, make_api, victim, other_tenant
+):
+    """Customer `known` of acme and customer `known` of globex, each in a segment `known`."""
+    globex = make_api(tenant=OTHER_TENANT)
+    with directory(app):
+        _shopper(OTHER_TENANT, KNOWN, "known@globex.example")
+        _shopper(TENANT, KNOWN)
+        add_product(OTHER_TENANT, "globex-p")
+    segment = {"id": KNOWN, "name": {"en": "Globex"}, "siteCode": "main", "status": "ACTIVE"}
+    assert globex.post("/segments", json=segment).status_code == 201
+    assert globex.put(f"/segments/{KNOWN}/customers/{KNOWN}").status_code == 201
+    assert globex.put(f"/segments/{KNOWN}/items/PRODUCT/globex-p").status_code == 201
+    acme_known = _sign_in(client, make_client, TENANT, "known@example.com")
+    globex_known = _sign_in(client, make_client, OTHER_TENANT, "known@globex.example")
+
+    for path in ("/segments", f"/segments/{KNOWN}", "/segments/items", f"/segments/{KNOWN}/items"):
+        assert acme_known.get(path).get_json(), path
+        assert globex_known.get(path).get_json(), path
+        assert Api(client, globex_known.token, TENANT).get(path).status_code == 403, path
+        assert Api(client, acme_known.token, OTHER_TENANT).get(path).status_code == 403, path
+    trees = "/segments/items/category-trees"
+    assert acme_known.get(trees).get_json()[0]["id"] == KNOWN
+    assert Api(client, globex_known.token, TENANT).get(trees).status_code == 403
