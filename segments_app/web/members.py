@@ -1,0 +1,281 @@
+"""A segment's members tab: the paged list, adding and removing one member, the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Response, g, redirect, request, stream_with_context, url_for
+from sqlalchemy import Select
+
+from ..errors import BadRequest, NotFound
+from ..extensions import db
+from ..models import Customer, CustomerAssignment, Segment
+from ..models.types import isoformat
+from ..services.assignments.customers import CustomerAssignments, get_customer_assignment
+from ..services.segment_search import (
+    customer_candidates,
+    legal_entities_named,
+    member_export,
+    memberships_of,
+    segment_members,
+)
+from ..services.segments import get_segment
+from ..services.stats import Counts
+from . import bp, can
+from .htmx import go, notify, refresh_trigger, render, wants_fragment
+from .segment_pages import load_segment, local_url
+
+PAGE_SIZE = 50
+CANDIDATES = 8
+EXPORT_BATCH = 2000
+EXPORT_COLUMNS = (
+    "customerId",
+    "email",
+    "firstName",
+    "lastName",
+    "legalEntityId",
+    "legalEntityName",
+    "assignmentType",
+    "since",
+)
+#: free-text columns a spreadsheet could read as a formula; ids stay exact for re-import
+_TEXT_COLUMNS = (2, 3, 5)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One row of the members list."""
+
+    assignment_pk: int
+    customer: Customer
+    legal_entity_id: str | None
+    legal_entity_name: str | None
+    since: datetime
+    how: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A directory customer that could join: the legal entities to pick from, and which of
+    (B2C, each entity) is already a member."""
+
+    customer: Customer
+    entities: list[tuple[str, str]]
+    member_as: set[str | None]
+
+
+def _how_added(assignment: CustomerAssignment) -> str:
+    """MANUAL or AUTOMATIC, and whether an import made the assignment."""
+    how = assignment.assignment_type.capitalize()
+    # import_id belongs to the member imports; the list must not depend on that feature
+    if getattr(assignment, "import_id", None) is not None:
+        how += " · import"
+    return how
+
+
+def _members(segment: Segment, text: str, page: int) -> tuple[list[Member], bool]:
+    """One page of members and whether there is a next one (read as one row more)."""
+    stmt = segment_members(segment, text).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    rows = db.session.execute(stmt).all()
+    members = [
+        Member(
+            assignment.pk,
+            customer,
+            entity.id if entity is not None else None,
+            entity.name if entity is not None else None,
+            assignment.created_at,
+            _how_added(assignment),
+        )
+        for assignment, customer, entity, _segment_id in rows[:PAGE_SIZE]
+    ]
+    return members, len(rows) > PAGE_SIZE
+
+
+def _candidates(segment: Segment, text: str) -> list[Candidate]:
+    """Customers matching `text`, with their entities' names and current memberships
+    (a fixed number of queries, whatever the number of candidates)."""
+    if not text.strip():
+        return []
+    customers = list(db.session.scalars(customer_candidates(g.tenant, text).limit(CANDIDATES)))
+    if not customers:
+        return []
+    entity_ids = {eid for customer in customers for eid in customer.legal_entity_ids}
+    names = dict(db.session.execute(legal_entities_named(g.tenant, sorted(entity_ids))).all())
+    member_as: dict[int, set[str | None]] = {}
+    for customer_pk, entity_id in db.session.execute(
+        memberships_of(segment, [customer.pk for customer in customers])
+    ):
+        member_as.setdefault(customer_pk, set()).add(entity_id)
+    return [
+        Candidate(
+            customer,
+            [(eid, names.get(eid) or eid) for eid in customer.legal_entity_ids],
+            member_as.get(customer.pk, set()),
+        )
+        for customer in customers
+    ]
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and int(raw) > 0 else 1
+
+
+def _tab(segment: Segment, counts: Counts):
+    """The members tab (or its list, for htmx) for the request's search, page and find."""
+    text = request.args.get("q", "").strip()
+    page = _page_number(request.args.get("page"))
+    find = request.args.get("find", "").strip()
+    members, more = _members(segment, text, page)
+
+    def list_url(**changes) -> str:
+        params = {"q": text, "page": page, **changes}
+        if params["page"] == 1:
+            del params["page"]
+        return url_for(
+            "web.segment_detail", segment_id=segment.id, **{k: v for k, v in params.items() if v}
+        )
+
+    return render(
+        "members/index.html",
+        "members/_list.html",
+        segment=segment,
+        counts=counts,
+        tab_name="web.segment_detail",
+        members=members,
+        more=more,
+        q=text,
+        page_number=page,
+        page_size=PAGE_SIZE,
+        list_url=list_url,
+        find=find,
+        candidates=_candidates(segment, find) if find else [],
+    )
+
+
+@bp.get("/segments/<segment_id>")
+@can("read")
+def segment_detail(segment_id: str):
+    """The members tab: the paged, searchable list of who is in the segment."""
+    segment, counts = load_segment(segment_id)
+    return _tab(segment, counts)
+
+
+@bp.get("/segments/<segment_id>/members/candidates")
+@can("edit")
+def segment_members_candidates(segment_id: str):
+    """Directory customers matching what the editor types, to add one as a member. Only the
+    picker is read (not the list nor the counts); without htmx the tab shows the same."""
+    find = request.args.get("find", "").strip()
+    if not wants_fragment():
+        return redirect(url_for("web.segment_detail", segment_id=segment_id, find=find or None))
+    segment = get_segment(g.tenant, segment_id)
+    return _candidates_fragment(segment, find)
+
+
+def _candidates_fragment(segment: Segment, find: str, added: str | None = None) -> Response:
+    return render(
+        "members/_candidates.html",
+        segment=segment,
+        find=find,
+        candidates=_candidates(segment, find),
+        added=added,
+    )
+
+
+def _key_from_form() -> tuple[str, str | None]:
+    customer_id = request.form.get("customer_id", "").strip()
+    entity_id = request.form.get("legal_entity_id", "").strip() or None
+    if not customer_id:
+        raise BadRequest("Choose a customer first.")
+    return customer_id, entity_id
+
+
+def _who(customer_id: str, entity_id: str | None) -> str:
+    return customer_id if entity_id is None else f"{customer_id} ({entity_id})"
+
+
+@bp.post("/segments/<segment_id>/members")
+@can("edit")
+def segment_members_add(segment_id: str):
+    """Add one customer, as B2C or for one of its legal entities."""
+    segment = get_segment(g.tenant, segment_id)
+    key = _key_from_form()
+    find = request.form.get("find", "").strip()
+    try:
+        get_customer_assignment(segment, key)
+    except NotFound:
+        CustomerAssignments(g.tenant, segment, [key]).upsert(key, {})
+        message, level = f"Added {_who(*key)}.", "success"
+    else:
+        message, level = f"{_who(*key)} is a member already.", "info"
+    if not wants_fragment():
+        return go(url_for("web.segment_detail", segment_id=segment.id, find=find), message, level)
+    response = _candidates_fragment(segment, find, added=key[0])
+    return refresh_trigger(notify(response, message, level), "members-changed")
+
+
+@bp.post("/segments/<segment_id>/members/remove")
+@can("edit")
+def segment_members_remove(segment_id: str):
+    """Remove one membership; for htmx the row swaps out."""
+    segment = get_segment(g.tenant, segment_id)
+    key = _key_from_form()
+    CustomerAssignments(g.tenant, segment, [key]).delete(key)
+    message = f"Removed {_who(*key)}."
+    if not wants_fragment():
+        back = local_url(
+            request.form.get("back"), url_for("web.segment_detail", segment_id=segment.id)
+        )
+        return go(back, message)
+    return notify(Response("", 200), message)
+
+
+def _csv_values(row: Sequence[object]) -> list[object]:
+    values = list(row)
+    for column in _TEXT_COLUMNS:
+        text = values[column]
+        if isinstance(text, str) and text.startswith(_FORMULA_START):
+            values[column] = "'" + text
+    values[-1] = isoformat(values[-1])
+    return values
+
+
+def _export_chunks(stmt: Select) -> Iterator[str]:
+    """The CSV text, a batch of rows at a time, read through a server-side cursor."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def drain() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(EXPORT_COLUMNS)
+    yield drain()
+    result = db.session.execute(stmt, execution_options={"yield_per": EXPORT_BATCH})
+    for rows in result.partitions():
+        writer.writerows(_csv_values(row) for row in rows)
+        yield drain()
+
+
+@bp.get("/segments/<segment_id>/members.csv")
+@can("read")
+def segment_members_csv(segment_id: str):
+    """The whole membership as CSV, streamed from a server-side cursor."""
+    segment = get_segment(g.tenant, segment_id)
+    chunks = _export_chunks(member_export(segment))
+    response = Response(stream_with_context(chunks), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="segment-{_filename(segment.id)}-members.csv"'
+    )
+    return response
+
+
+def _filename(segment_id: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in segment_id)

@@ -1,0 +1,285 @@
+"""The segments list, and creating and editing a segment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from flask import g, request, url_for
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..models import Segment
+from ..models.types import utcnow
+from ..services import stats
+from ..services.segment_search import (
+    SEGMENT_SORTS,
+    STATUSES,
+    parse_sort,
+    search_segments,
+    tenant_sites,
+)
+from ..services.segments import (
+    create_segment,
+    delete_segment,
+    dependents,
+    get_segment,
+    set_status,
+    upsert_segment,
+)
+from . import bp, can
+from .htmx import go, notify, render, wants_fragment
+from .segment_form import STATUS_CHOICES, SegmentForm, differences
+from .segment_pages import local_url
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What the segment list shows, as it travels in the URL."""
+
+    q: str = ""
+    status: str = ""
+    site: str = ""
+    valid: bool = False
+    sort: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: MultiDict) -> ListQuery:
+        page = args.get("page", "")
+        key, descending = parse_sort(args.get("sort"))
+        return cls(
+            q=args.get("q", "").strip(),
+            status=args.get("status", "") if args.get("status") in STATUSES else "",
+            site=args.get("site", ""),
+            valid=args.get("valid", "") in ("1", "on", "true"),
+            sort=f"{key}:desc" if descending else key,
+            page=int(page) if page.isdigit() and int(page) > 0 else 1,
+        )
+
+    def url(self, **changes: Any) -> str:
+        """The list's URL with `changes`, leaving out what is at its default."""
+        query = replace(self, **changes)
+        params = {
+            "q": query.q,
+            "status": query.status,
+            "site": query.site,
+            "valid": "1" if query.valid else "",
+            "sort": query.sort if query.sort != "name" else "",
+            "page": query.page if query.page > 1 else "",
+        }
+        return url_for("web.segments", **{k: v for k, v in params.items() if v})
+
+    def sort_url(self, key: str) -> str:
+        """Sort by `key`; a second click on the current column reverses the order."""
+        current, descending = parse_sort(self.sort)
+        ascending_next = current != key or descending
+        return self.url(sort=key if ascending_next else f"{key}:desc", page=1)
+
+    def sorted_by(self, key: str) -> str | None:
+        """'ascending'/'descending' for the column the list is sorted by (for aria-sort)."""
+        current, descending = parse_sort(self.sort)
+        if current != key:
+            return None
+        return "descending" if descending else "ascending"
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.q or self.status or self.site or self.valid)
+
+
+def _sites() -> list[str]:
+    return list(db.session.scalars(tenant_sites(g.tenant)))
+
+
+def _site_options(current: str):
+    """The site filter's options, read only when the page (not the fragment) needs them."""
+
+    def options() -> list[tuple[str, str]]:
+        sites = _sites()
+        if current and current not in sites:
+            sites.append(current)
+        return [("", "Any site"), *((site, site) for site in sites)]
+
+    return options
+
+
+@bp.get("/segments")
+@can("read")
+def segments():
+    """The segment list: search, filters, sort and paging, all in the URL."""
+    query = ListQuery.from_args(request.args)
+    stmt = search_segments(g.tenant, query.q, query.status, query.site, query.valid, query.sort)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    pages = max(1, -(-total // PAGE_SIZE))
+    if query.page > pages:
+        query = replace(query, page=pages)
+    rows = list(db.session.scalars(stmt.limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE)))
+    return render(
+        "segments/index.html",
+        "segments/_list.html",
+        query=query,
+        rows=rows,
+        counts=stats.segment_counts([segment.pk for segment in rows]),
+        total=total,
+        page_size=PAGE_SIZE,
+        sorts=SEGMENT_SORTS,
+        site_options=_site_options(query.site),
+        page_url=lambda number: query.url(page=number),
+        back=query.url(),
+        now=utcnow(),
+    )
+
+
+@bp.post("/segments/<segment_id>/status")
+@can("edit")
+def segment_status(segment_id: str):
+    """Activate or deactivate in place; a change by someone else meanwhile is reported, and the
+    row shows the segment as it is now."""
+    status = request.form.get("status", "")
+    version = request.form.get("version", type=int)
+    back = local_url(request.form.get("back"), url_for("web.segments"))
+    try:
+        segment = set_status(g.tenant, segment_id, status, version)
+    except Conflict:
+        segment = get_segment(g.tenant, segment_id)
+        message = (
+            f"Someone changed “{display_name(segment)}” meanwhile, so nothing was changed. "
+            "Its row now shows the current state; try again if you still want to."
+        )
+        level = "error"
+    else:
+        state = "active" if segment.status == "ACTIVE" else "inactive"
+        message, level = f"“{display_name(segment)}” is now {state}.", "success"
+    if not wants_fragment():
+        return go(back, message, level)
+    response = render(
+        "segments/_row.html",
+        segment=segment,
+        counts=stats.segment_counts([segment.pk]),
+        back=back,
+        now=utcnow(),
+        focus_toggle=True,
+    )
+    return notify(response, message, level)
+
+
+@bp.get("/segments/<segment_id>/delete")
+@can("edit")
+def segment_delete_confirm(segment_id: str):
+    """The delete confirmation: a dialog for htmx, a page without it."""
+    segment = get_segment(g.tenant, segment_id)
+    return render(
+        "segments/delete.html",
+        "segments/_delete_dialog.html",
+        segment=segment,
+        gone=dependents([segment.pk])[segment.pk],
+        back=local_url(request.args.get("back"), url_for("web.segments")),
+    )
+
+
+@bp.post("/segments/<segment_id>/delete")
+@can("edit")
+def segment_delete(segment_id: str):
+    """Delete a segment with its members and items (the confirmation said so)."""
+    segment = get_segment(g.tenant, segment_id)
+    name = display_name(segment)
+    delete_segment(g.tenant, segment_id, force=True)
+    return go(local_url(request.form.get("back"), url_for("web.segments")), f"Deleted “{name}”.")
+
+
+def display_name(segment: Segment) -> str:
+    """The segment's name in the tenant's default language, else any, else its id."""
+    names = segment.name or {}
+    return names.get(g.tenant.default_language) or next(iter(names.values()), segment.id)
+
+
+def _form_page(
+    form: SegmentForm,
+    segment: Segment | None,
+    status: int = 200,
+    conflict: dict | None = None,
+):
+    action = (
+        url_for("web.segment_edit", segment_id=segment.id)
+        if segment is not None
+        else url_for("web.segment_new")
+    )
+    return render(
+        "segments/form.html",
+        "segments/_form.html",
+        status=status,
+        form=form,
+        segment=segment,
+        action=action,
+        unused_languages=[(lang, lang) for lang in form.unused_languages(g.tenant)],
+        status_choices=STATUS_CHOICES,
+        sites=_sites,
+        conflict=conflict,
+    )
+
+
+@bp.route("/new-segment", methods=["GET", "POST"])
+@can("edit")
+def segment_new():
+    """Create a segment; the API's validation applies, its errors stand beside the fields."""
+    tenant = g.tenant
+    if request.method == "GET":
+        return _form_page(SegmentForm.blank(tenant), None)
+    form = SegmentForm.from_request(request.form)
+    if form.apply(request.form.get("action", "save"), request.form, tenant):
+        return _form_page(form, None)
+    doc = form.document()
+    if doc is not None:
+        try:
+            segment = create_segment(tenant, doc, "")
+        except ValidationFailed as exc:
+            form.take_errors(exc.by_field())
+        except Conflict:
+            form.add_error("id", "A segment with this id exists already. Choose another id.")
+        else:
+            return go(
+                url_for("web.segment_detail", segment_id=segment.id),
+                f"Created “{display_name(segment)}”.",
+            )
+    return _form_page(form, None, status=422)
+
+
+@bp.route("/segments/<segment_id>/edit", methods=["GET", "POST"])
+@can("edit")
+def segment_edit(segment_id: str):
+    """Edit a segment. The form carries the version it showed; when someone saved meanwhile,
+    nothing is overwritten: the form then shows the stored values, with the user's own input
+    listed beside them to reapply or to save over on purpose."""
+    tenant = g.tenant
+    segment = get_segment(tenant, segment_id)
+    if request.method == "GET":
+        return _form_page(SegmentForm.of_segment(segment, tenant), segment)
+    form = SegmentForm.from_request(request.form)
+    if form.apply(request.form.get("action", "save"), request.form, tenant):
+        return _form_page(form, segment)
+    if form.version is None:
+        form.add_error("version", "This form lost track of the version it showed; reload it.")
+    doc = form.document()
+    if doc is not None:
+        if segment.metadata_mixins:
+            doc["metadata"]["mixins"] = segment.metadata_mixins
+        try:
+            upsert_segment(tenant, segment_id, doc, "")
+        except ValidationFailed as exc:
+            form.take_errors(exc.by_field())
+        except Conflict:
+            stored = SegmentForm.of_segment(segment, tenant)
+            conflict = {
+                "changes": differences(form, stored),
+                "mine": replace(form, version=segment.version),
+                "modified_at": segment.modified_at,
+            }
+            return _form_page(stored, segment, status=422, conflict=conflict)
+        else:
+            return go(url_for("web.segment_detail", segment_id=segment.id), "Saved.")
+    return _form_page(form, segment, status=422)

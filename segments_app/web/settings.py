@@ -1,0 +1,297 @@
+"""Settings for admins: users and roles, API clients, the tenant's languages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Response, g, make_response, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..extensions import db
+from ..models import AccessToken, ApiClient, User
+from ..models.accounts import ROLES
+from ..models.tenants import ALL_SCOPES, GRANTS, SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
+from ..models.types import utcnow
+from ..services import accounts
+from . import bp, can
+from .htmx import go, notify, refresh_trigger, render, wants_fragment
+
+#: events that make the lists reload themselves after something was added elsewhere on the page
+USERS_CHANGED = "users-changed"
+CLIENTS_CHANGED = "clients-changed"
+#: the value of the "default" radio that belongs to the row for new languages
+NEW_LANGUAGE = "+"
+#: column sizes (the services leave lengths to the database, which PostgreSQL enforces)
+MAX_EMAIL, MAX_CLIENT_NAME = 320, 200
+
+ROLE_OPTIONS = [
+    ("admin", "Admin: everything, plus users, API clients and languages"),
+    ("editor", "Editor: segments, members, items and imports"),
+    ("viewer", "Viewer: reads only"),
+]
+SCOPE_HELP = {
+    SCOPE_MANAGE: "Create, change and delete segments, their members and items.",
+    SCOPE_READ: "Read segments, their members and items.",
+    SCOPE_READ_OWN: "Customer tokens: a signed-in customer reads its own segments "
+    "(needs the password grant).",
+}
+GRANT_HELP = {
+    "client_credentials": "A service asks for tokens with the client id and secret.",
+    "password": "A storefront signs customers in with their email and password.",
+}
+
+
+def _done(fragment: Callable[[], Response], url: str, message: str) -> Response:
+    """After a write: the changed fragment and a toast for htmx, Post/Redirect/Get otherwise."""
+    if wants_fragment():
+        return notify(fragment(), message)
+    return go(url, message)
+
+
+def _shown_once(response: Response, event: str) -> Response:
+    """A response that carries a secret: never cached; the list beside it reloads."""
+    response.headers["Cache-Control"] = "no-store"
+    if wants_fragment():
+        refresh_trigger(response, event)
+    return response
+
+
+# users
+
+
+def _users_page(fragment: str, status: int = 200, **context) -> Response:
+    context.setdefault("form", {"email": "", "role": "editor"})
+    context.setdefault("errors", {})
+    context.setdefault("row_errors", {})
+    users = db.session.scalars(accounts.users_query(g.tenant)).all()
+    return render(
+        "settings/users.html",
+        fragment,
+        status=status,
+        users=users,
+        roles=ROLES,
+        role_options=ROLE_OPTIONS,
+        **context,
+    )
+
+
+def _user_row(user: User, status: int = 200, **context) -> Response:
+    return _users_page("settings/_user_row.html", status, user=user, **context)
+
+
+@bp.get("/settings")
+@can("admin")
+def settings():
+    """The tenant's users with their roles, and a form to add one."""
+    return _users_page("settings/_users_table.html")
+
+
+@bp.post("/settings/users")
+@can("admin")
+def settings_user_create():
+    """Add a user; a password left empty is generated and shown on the response, once."""
+    form = {"email": request.form.get("email", "").strip(), "role": request.form.get("role", "")}
+    typed = request.form.get("password", "")
+    password = typed or accounts.generate_password()
+    if len(form["email"]) > MAX_EMAIL:
+        errors = {"email": [f"Use at most {MAX_EMAIL} characters."]}
+        return _users_page("settings/_user_form.html", 422, form=form, errors=errors)
+    try:
+        user = accounts.create_user(g.tenant, form["email"], form["role"], password)
+    except ValidationFailed as error:
+        return _users_page("settings/_user_form.html", 422, form=form, errors=error.by_field())
+    message = f"Added {user.email} as {user.role}."
+    if typed:
+        return _done(
+            lambda: refresh_trigger(_users_page("settings/_user_form.html"), USERS_CHANGED),
+            url_for("web.settings"),
+            message,
+        )
+    response = _users_page(
+        "settings/_user_created.html",
+        201,
+        created=user,
+        password=password,
+        login_url=request.host_url.rstrip("/") + url_for("auth.login"),
+    )
+    return _shown_once(response, USERS_CHANGED)
+
+
+@bp.post("/settings/users/<int:user_id>/role")
+@can("admin")
+def settings_user_role(user_id: int):
+    """Change a user's role in place; the service keeps at least one admin."""
+    role = request.form.get("role", "")
+    try:
+        user = accounts.set_role(g.tenant, user_id, role)
+    except (Conflict, ValidationFailed) as error:
+        user = accounts.get_user(g.tenant, user_id)
+        return _user_row(user, 422, row_errors={user.id: error.message}, focus=True)
+    if user.id == current_user.id and not user.can("admin"):
+        return go(url_for("web.overview"), f"You are now {role}; settings are for admins.")
+    return _done(
+        lambda: _user_row(user, focus=True),
+        url_for("web.settings"),
+        f"{user.email} is now {role}.",
+    )
+
+
+@bp.route("/settings/users/<int:user_id>/delete", methods=["GET", "POST"])
+@can("admin")
+def settings_user_delete(user_id: int):
+    """Ask, then remove a user. Admins cannot remove themselves, so nobody locks themself out."""
+    user = accounts.get_user(g.tenant, user_id)
+    if user.id == current_user.id:
+        raise Conflict("You cannot remove yourself; another admin of your team can.")
+    if request.method == "GET":
+        return render("settings/user_delete.html", user=user)
+    email = user.email
+    accounts.delete_user(g.tenant, user_id)
+    # An empty 200 replaces the row with nothing.
+    return _done(lambda: make_response("", 200), url_for("web.settings"), f"Removed {email}.")
+
+
+# API clients
+
+
+def _live_tokens() -> dict[int, int]:
+    """Unexpired tokens per working client of the tenant, in one grouped query."""
+    rows = db.session.execute(
+        select(AccessToken.client_pk, func.count())
+        .join(ApiClient, ApiClient.id == AccessToken.client_pk)
+        .where(
+            AccessToken.tenant_id == g.tenant.id,
+            ApiClient.revoked_at.is_(None),
+            AccessToken.expires_at > utcnow(),
+        )
+        .group_by(AccessToken.client_pk)
+    )
+    return dict(rows.all())
+
+
+def _tenant_client(client_id: str) -> ApiClient:
+    client = db.session.scalar(
+        accounts.clients_query(g.tenant).where(ApiClient.client_id == client_id)
+    )
+    if client is None:
+        raise NotFound(client_id, "No such API client.")
+    return client
+
+
+def _clients_page(fragment: str, status: int = 200, **context) -> Response:
+    context.setdefault("form", {"name": "", "scopes": [], "grants": ["client_credentials"]})
+    context.setdefault("errors", {})
+    clients = db.session.scalars(accounts.clients_query(g.tenant)).all()
+    return render(
+        "settings/clients.html",
+        fragment,
+        status=status,
+        clients=clients,
+        live=_live_tokens(),
+        scopes=ALL_SCOPES,
+        grants=GRANTS,
+        scope_help=SCOPE_HELP,
+        grant_help=GRANT_HELP,
+        **context,
+    )
+
+
+@bp.get("/settings/clients")
+@can("admin")
+def settings_clients():
+    """The tenant's API clients with their live tokens, and a form to create one."""
+    return _clients_page("settings/_clients_table.html")
+
+
+@bp.post("/settings/clients")
+@can("admin")
+def settings_client_create():
+    """Create a client; its secret is shown on this response only."""
+    form = {
+        "name": request.form.get("name", "").strip(),
+        "scopes": request.form.getlist("scopes"),
+        "grants": request.form.getlist("grants"),
+    }
+    if len(form["name"]) > MAX_CLIENT_NAME:
+        errors = {"name": [f"Use at most {MAX_CLIENT_NAME} characters."]}
+        return _clients_page("settings/_client_form.html", 422, form=form, errors=errors)
+    try:
+        new = accounts.create_api_client(g.tenant, form["scopes"], form["grants"], form["name"])
+    except ValidationFailed as error:
+        return _clients_page("settings/_client_form.html", 422, form=form, errors=error.by_field())
+    response = _clients_page(
+        "settings/_client_created.html",
+        201,
+        new=new,
+        token_url=request.host_url.rstrip("/") + url_for("auth.token"),
+    )
+    return _shown_once(response, CLIENTS_CHANGED)
+
+
+@bp.route("/settings/clients/<client_id>/revoke", methods=["GET", "POST"])
+@can("admin")
+def settings_client_revoke(client_id: str):
+    """Ask, then revoke a client: it gets no new tokens and its tokens stop working at once."""
+    client = _tenant_client(client_id)
+    if request.method == "GET":
+        return render(
+            "settings/client_revoke.html", client=client, live=_live_tokens().get(client.id, 0)
+        )
+    client = accounts.revoke_api_client(client_id, g.tenant)
+    return _done(
+        lambda: render("settings/_client_row.html", client=client, live={}),
+        url_for("web.settings_clients"),
+        f"Revoked {client.name or client.client_id}; its tokens no longer work.",
+    )
+
+
+# languages
+
+
+def _languages_page(status: int = 200, **context) -> Response:
+    tenant = g.tenant
+    context.setdefault("removed", [])
+    context.setdefault("added", "")
+    context.setdefault("default", tenant.default_language)
+    context.setdefault("errors", {})
+    return render(
+        "settings/languages.html",
+        "settings/_languages_form.html",
+        status=status,
+        languages=list(tenant.languages),
+        new_language=NEW_LANGUAGE,
+        **context,
+    )
+
+
+@bp.get("/settings/languages")
+@can("admin")
+def settings_languages():
+    """The tenant's languages and its default language."""
+    return _languages_page()
+
+
+@bp.post("/settings/languages")
+@can("admin")
+def settings_languages_save():
+    """Keep, remove and add languages, and choose the default among them."""
+    tenant = g.tenant
+    removed = request.form.getlist("remove")
+    added = request.form.get("add", "").strip()
+    new_codes = [code.strip() for code in added.split(",") if code.strip()]
+    choice = request.form.get("default", "")
+    default = (new_codes[:1] or [""])[0] if choice == NEW_LANGUAGE else choice
+    languages = [code for code in tenant.languages if code not in removed] + new_codes
+    try:
+        accounts.set_languages(tenant, languages, default or None)
+    except ValidationFailed as error:
+        return _languages_page(
+            422, removed=removed, added=added, default=choice, errors=error.by_field()
+        )
+    return _done(
+        _languages_page,
+        url_for("web.settings_languages"),
+        f"Saved: {', '.join(tenant.languages)}; default {tenant.default_language}.",
+    )

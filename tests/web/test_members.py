@@ -1,0 +1,382 @@
+"""A segment's members tab: the frame, the paged and searchable list, adding a member from the
+directory, removing one, and the streamed CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from segments_app.extensions import db
+from segments_app.models import Customer, CustomerAssignment, LegalEntity, Segment, Tenant
+from segments_app.services.segments import create_segment
+from segments_app.web.members import _how_added
+from tests.factories import add_customer, add_legal_entity
+
+URL = "/segments/gold"
+
+
+def _text(response) -> str:
+    """The body with the whitespace between tags dropped and other runs of it made one space."""
+    html = re.sub(r">\s+<", "><", response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", html).strip()
+
+
+def _events(response) -> dict:
+    return json.loads(response.headers.get("HX-Trigger", "{}"))
+
+
+def _tenant() -> Tenant:
+    return db.session.scalar(select(Tenant).where(Tenant.name == "acme"))
+
+
+def _segment() -> Segment:
+    return db.session.scalar(select(Segment).where(Segment.id == "gold"))
+
+
+@pytest.fixture
+def gold(app, tenant) -> str:
+    """Segment 'gold' of tenant 'acme', without members."""
+    with app.app_context():
+        create_segment(_tenant(), {"id": "gold", "name": {"en": "Gold"}, "siteCode": "main"}, "")
+        db.session.commit()
+    return "gold"
+
+
+@pytest.fixture
+def member(app, gold):
+    """Add a directory customer (and its legal entities) and, unless `join` is False, make it a
+    member of 'gold' (for `entity` when given); returns the customer id."""
+
+    def make(
+        customer_id: str,
+        first_name: str = "Jane",
+        last_name: str = "Doe",
+        email: str | None = None,
+        entities: tuple[str, ...] = (),
+        entity: str | None = None,
+        join: bool = True,
+        mixins: dict | None = None,
+    ) -> str:
+        with app.app_context():
+            for entity_id in entities:
+                if db.session.scalar(select(LegalEntity).where(LegalEntity.id == entity_id)):
+                    continue
+                add_legal_entity("acme", entity_id, f"{entity_id.title()} GmbH")
+            customer = add_customer(
+                "acme", customer_id, email, first_name, last_name, legal_entity_ids=entities
+            )
+            if join:
+                entity_pk = None
+                if entity:
+                    entity_pk = db.session.scalar(
+                        select(LegalEntity.pk).where(LegalEntity.id == entity)
+                    )
+                db.session.add(
+                    CustomerAssignment(
+                        segment_pk=_segment().pk,
+                        customer_pk=customer.pk,
+                        legal_entity_pk=entity_pk,
+                        mixins=mixins,
+                    )
+                )
+            db.session.commit()
+            return customer_id
+
+    return make
+
+
+def _assignments(app) -> list[tuple[str, str | None]]:
+    """(customer id, legal entity id) of the members of 'gold'."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Customer.id, LegalEntity.id)
+            .select_from(CustomerAssignment)
+            .join(Customer, Customer.pk == CustomerAssignment.customer_pk)
+            .outerjoin(LegalEntity, LegalEntity.pk == CustomerAssignment.legal_entity_pk)
+            .order_by(Customer.id, LegalEntity.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+def _row_customers(html: str) -> list[str]:
+    return re.findall(r'name="customer_id" value="([^"]+)"', html)
+
+
+# the tab and its list
+
+
+def test_members_tab_page_and_fragment(editor, member):
+    member("c1", "Anna", "Berg", "anna@example.com", entities=("acme-le",), entity="acme-le")
+    member("c2", "Bob", "Stone", "bob@example.com")
+    page = editor.get(URL)
+    assert page.status_code == 200
+    html = _text(page)
+    assert "<html" in html and '<a href="/segments/gold" aria-current="page">Members</a>' in html
+    assert "2 members" in html
+    assert "Anna Berg" in html and "anna@example.com" in html and "Acme-Le GmbH" in html
+    assert "B2C" in html and "Manual" in html
+    assert 'id="member-candidates"' in html  # the editor can add
+    fragment = editor.get(URL, htmx=True)
+    body = _text(fragment)
+    assert "<html" not in body and body.startswith('<div id="member-list"')
+    assert 'hx-trigger="members-changed from:body"' in body
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_unknown_segment_is_404(editor, tenant):
+    assert editor.get("/segments/nope").status_code == 404
+    assert editor.get("/segments/nope/members.csv").status_code == 404
+
+
+def test_empty_state_says_what_to_do(editor, viewer, gold):
+    assert "Find customers below and add them" in _text(editor.get(URL))
+    html = _text(viewer.get(URL))
+    assert "An editor of your team adds members" in html
+
+
+def test_search_by_name_email_or_id(editor, member):
+    member("c1", "Anna", "Berg", "anna@example.com")
+    member("c2", "Bob", "Stone", "bob@shop.example")
+    member("x-99", "Carl", "Ray", "carl@example.com")
+    assert _row_customers(_text(editor.get(f"{URL}?q=anna+berg", htmx=True))) == ["c1"]
+    assert _row_customers(_text(editor.get(f"{URL}?q=SHOP", htmx=True))) == ["c2"]
+    assert _row_customers(_text(editor.get(f"{URL}?q=x-9", htmx=True))) == ["x-99"]
+    none = _text(editor.get(f"{URL}?q=zed", htmx=True))
+    assert "No member matches “zed”" in none
+
+
+def test_search_input_updates_the_list_and_the_url(editor, gold):
+    html = _text(editor.get(URL))
+    search = re.search(r'<input id="member-q"[^>]*>', html).group(0)
+    assert 'hx-trigger="input changed delay:300ms, search"' in search
+    assert 'hx-target="#member-list"' in search and 'hx-push-url="true"' in search
+
+
+def test_paging(editor, member):
+    for n in range(55):
+        member(f"c{n:02d}", join=True)
+    first = _text(editor.get(URL, htmx=True))
+    assert len(_row_customers(first)) == 50
+    assert "page 1 of 2" in first
+    assert 'href="/segments/gold?page=2"' in first and "Previous" not in first
+    second = _text(editor.get(f"{URL}?page=2", htmx=True))
+    assert len(_row_customers(second)) == 5 and "Next" not in second
+    assert 'href="/segments/gold"' in second
+    searched = _text(editor.get(f"{URL}?q=example&page=2", htmx=True))
+    assert 'href="/segments/gold?q=example"' in searched  # previous page keeps the search
+
+
+def test_members_page_costs_the_same_queries_for_5_and_40_members(editor, member, count_queries):
+    for n in range(5):
+        member(f"few{n}", entities=("le-a",), entity="le-a")
+        member(f"pick{n}", "Pick", entities=("le-a", "le-b"), join=False)
+    page = f"{URL}?find=pick"
+    editor.get(page)
+    with count_queries() as few:
+        assert editor.get(page).status_code == 200
+    for n in range(35):
+        member(f"many{n}", entities=("le-b",), entity="le-b")
+    with count_queries() as many:
+        assert editor.get(page).status_code == 200
+    assert few() == many()
+
+
+def test_how_added_names_imports():
+    assert _how_added(SimpleNamespace(assignment_type="MANUAL")) == "Manual"
+    assert _how_added(SimpleNamespace(assignment_type="AUTOMATIC", import_id=None)) == "Automatic"
+    assert _how_added(SimpleNamespace(assignment_type="MANUAL", import_id=7)) == "Manual · import"
+
+
+# adding a member
+
+
+def test_candidates_from_the_directory(editor, member):
+    member("c1", "Anna", "Berg", "anna@example.com", entities=("le-1", "le-2"), entity="le-1")
+    member("c2", "Annika", "Roth", "annika@example.com", join=False)
+    member("c3", "Bob", "Stone", "bob@example.com", join=False)
+    response = editor.get(f"{URL}/members/candidates?find=ann", htmx=True)
+    assert response.status_code == 200
+    html = _text(response)
+    assert html.startswith('<div id="member-candidates"')
+    assert "Anna Berg" in html and "Annika Roth" in html and "Bob" not in html
+    assert '<option value="le-1">Le-1 GmbH (le-1): member already</option>' in html
+    assert '<option value="le-2">Le-2 GmbH (le-2)</option>' in html
+    assert '<option value="">B2C, no legal entity</option>' in html
+    by_id = _text(editor.get(f"{URL}/members/candidates?find=c3", htmx=True))
+    assert "Bob Stone" in by_id
+    none = _text(editor.get(f"{URL}/members/candidates?find=zed", htmx=True))
+    assert "No customer matches “zed”" in none
+
+
+def test_candidates_without_javascript_are_part_of_the_page(editor, member):
+    member("c2", "Annika", "Roth", join=False)
+    response = editor.get(f"{URL}/members/candidates?find=annika")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/segments/gold?find=annika"
+    html = _text(editor.get(response.headers["Location"]))
+    assert "<html" in html and "Annika Roth" in html
+    assert 'name="find" value="annika"' in html
+
+
+def test_a_b2c_member_shows_as_member(editor, member):
+    member("c1", "Anna", "Berg")
+    html = _text(editor.get(f"{URL}/members/candidates?find=anna", htmx=True))
+    assert '<span class="badge badge-ok">Member</span>' in html
+    assert "Add Anna Berg" not in html
+
+
+def test_add_member_with_htmx(editor, app, member):
+    member("c2", "Annika", "Roth", join=False, entities=("le-1",))
+    response = editor.post(
+        f"{URL}/members",
+        data={"customer_id": "c2", "legal_entity_id": "le-1", "find": "annika"},
+        htmx=True,
+    )
+    assert response.status_code == 200
+    events = _events(response)
+    assert events["members-changed"] is True
+    assert events["notify"]["message"] == "Added c2 (le-1)."
+    html = _text(response)
+    assert "Le-1 GmbH (le-1): member already" in html
+    assert '<li class="candidate" tabindex="-1" data-autofocus>' in html  # focus stays here
+    assert _assignments(app) == [("c2", "le-1")]
+    b2c = editor.post(f"{URL}/members", data={"customer_id": "c2", "find": "annika"}, htmx=True)
+    assert _events(b2c)["notify"]["message"] == "Added c2."
+    assert set(_assignments(app)) == {("c2", None), ("c2", "le-1")}
+    assert "2 members" in _text(editor.get(URL))
+
+
+def test_add_member_without_javascript(editor, app, member):
+    member("c2", "Annika", "Roth", join=False)
+    response = editor.post(f"{URL}/members", data={"customer_id": "c2", "find": "annika"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/segments/gold?find=annika"
+    assert _assignments(app) == [("c2", None)]
+    assert "Added c2." in _text(editor.get(response.headers["Location"]))
+
+
+def test_adding_a_member_again_changes_nothing(editor, app, member):
+    member("c1", mixins={"source": "crm"})
+    response = editor.post(f"{URL}/members", data={"customer_id": "c1"}, htmx=True)
+    assert response.status_code == 200
+    assert _events(response)["notify"] == {"message": "c1 is a member already.", "level": "info"}
+    with app.app_context():
+        assignment = db.session.scalar(select(CustomerAssignment))
+        assert assignment.mixins == {"source": "crm"} and assignment.version == 1
+
+
+def test_adding_someone_not_in_the_directory_is_refused(editor, app, gold):
+    response = editor.post(f"{URL}/members", data={"customer_id": "ghost"}, htmx=True)
+    assert response.status_code == 400
+    assert "not in this tenant's directory" in _text(response)
+    wrong_entity = editor.post(f"{URL}/members", data={"customer_id": ""}, htmx=True)
+    assert wrong_entity.status_code == 400
+    assert _assignments(app) == []
+
+
+# removing a member
+
+
+def test_remove_member_swaps_the_row_out(editor, app, member):
+    member("c1", entities=("le-1",), entity="le-1")
+    member("c2")
+    response = editor.post(
+        f"{URL}/members/remove", data={"customer_id": "c1", "legal_entity_id": "le-1"}, htmx=True
+    )
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == ""
+    assert _events(response)["notify"]["message"] == "Removed c1 (le-1)."
+    assert _assignments(app) == [("c2", None)]
+    html = _text(editor.get(URL))
+    assert re.search(r'hx-post="/segments/gold/members/remove" hx-target="closest tr"', html)
+
+
+def test_remove_without_javascript_goes_back(editor, app, member):
+    member("c1")
+    response = editor.post(
+        f"{URL}/members/remove", data={"customer_id": "c1", "back": "/segments/gold?q=doe"}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/segments/gold?q=doe"
+    assert _assignments(app) == []
+
+
+def test_removing_a_non_member_is_404(editor, member):
+    member("c1", join=False)
+    response = editor.post(f"{URL}/members/remove", data={"customer_id": "c1"}, htmx=True)
+    assert response.status_code == 404
+
+
+# roles and CSRF
+
+
+def test_viewer_reads_but_may_not_change_members(viewer, app, member):
+    member("c1", "Anna", "Berg")
+    member("c2", "Annika", "Roth", join=False)
+    html = _text(viewer.get(URL))
+    assert "Anna Berg" in html
+    assert "Remove" not in html and "Add a member" not in html and "Edit segment" not in html
+    assert viewer.get(f"{URL}/members.csv").status_code == 200
+    refused = [
+        viewer.get(f"{URL}/members/candidates?find=ann"),
+        viewer.post(f"{URL}/members", data={"customer_id": "c2"}),
+        viewer.post(f"{URL}/members/remove", data={"customer_id": "c1"}),
+    ]
+    assert [r.status_code for r in refused] == [403, 403, 403]
+    assert _assignments(app) == [("c1", None)]
+
+
+def test_member_writes_without_csrf_token_are_refused(editor, app, member):
+    member("c1")
+    member("c2", join=False)
+    added = editor.post(f"{URL}/members", data={"customer_id": "c2"}, csrf=False)
+    removed = editor.post(f"{URL}/members/remove", data={"customer_id": "c1"}, csrf=False)
+    assert (added.status_code, removed.status_code) == (400, 400)
+    assert _assignments(app) == [("c1", None)]
+
+
+# CSV export
+
+
+def test_csv_export_streams_the_whole_membership(editor, app, member):
+    member("c1", "Anna", "Berg", "anna@example.com", entities=("le-1",), entity="le-1")
+    member("c2", "=HYPERLINK(1)", "Stone", "bob@example.com")
+    for n in range(60):
+        member(f"bulk{n:02d}")
+    response = editor.get(f"{URL}/members.csv")
+    assert response.status_code == 200
+    assert response.is_streamed
+    assert response.mimetype == "text/csv"
+    assert 'filename="segment-gold-members.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == [
+        "customerId",
+        "email",
+        "firstName",
+        "lastName",
+        "legalEntityId",
+        "legalEntityName",
+        "assignmentType",
+        "since",
+    ]
+    assert len(rows) == 1 + 62
+    anna = next(row for row in rows if row[0] == "c1")
+    assert anna[:7] == ["c1", "anna@example.com", "Anna", "Berg", "le-1", "Le-1 GmbH", "MANUAL"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", anna[7])
+    bob = next(row for row in rows if row[0] == "c2")
+    assert bob[2] == "'=HYPERLINK(1)" and bob[4:6] == ["", ""]
+
+
+def test_csv_export_of_an_empty_segment_has_the_header(editor, app, gold):
+    response = editor.get(f"{URL}/members.csv")
+    assert response.get_data(as_text=True).splitlines() == [
+        "customerId,email,firstName,lastName,legalEntityId,legalEntityName,assignmentType,since"
+    ]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CustomerAssignment)) == 0
