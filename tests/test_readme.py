@@ -17,10 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 
 
-def quickstart_blocks() -> list[str]:
+def section_blocks(title: str) -> list[str]:
     text = README.read_text(encoding="utf-8")
-    section = text.split("## API quick start", 1)[1].split("\n## ", 1)[0]
+    section = text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+
+
+def quickstart_blocks() -> list[str]:
+    return section_blocks("API quick start")
 
 
 def test_readme_opens_with_the_two_commands():
@@ -38,8 +42,10 @@ def test_quickstart_runs_verbatim(app, live_server, database_url):
         load_demo()
         db.session.commit()
     port = live_server.rsplit(":", 1)[1]
+    # the member import examples run after the quick start, with its token
+    imports = section_blocks("Member imports")[:2]
     script = "set -e\n" + "\n".join(
-        f"echo '### block {n}'\n{block}" for n, block in enumerate(quickstart_blocks())
+        f"echo '### block {n}'\n{block}" for n, block in enumerate(quickstart_blocks() + imports)
     )
     script = script.replace("http://127.0.0.1:5000", f"http://127.0.0.1:{port}")
     env = {**os.environ, "DATABASE_URL": database_url}
@@ -61,3 +67,6 @@ def test_quickstart_runs_verbatim(app, live_server, database_url):
     assert '"code":409' in out[5]
     assert '"index":0' in out[6] and '"code":201' in out[6] and '"code":400' in out[6]
     assert out[7].strip() == "204"
+    assert "Previewed: preview" in out[8] and "Applied: import" in out[8], out[8]
+    assert re.search(r"valid rows\s+2\b", out[8]), out[8]
+    assert out[9].rstrip().endswith(" 202") and '"mode":"remove"' in out[9], out[9]
