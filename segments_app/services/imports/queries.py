@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, select
 
 from ...errors import NotFound
 from ...extensions import db
@@ -60,4 +60,16 @@ def later_applied_import(imp: MemberImport) -> MemberImport | None:
         )
         .order_by(MemberImport.applied_at.desc(), MemberImport.pk.desc())
         .limit(1)
+    )
+
+
+def tenant_recent_imports(tenant: Tenant | TenantInfo, limit: int = 10) -> Select:
+    """The tenant's imports, those queued or running first, then the newest; each row one
+    MemberImport with its segment (joined, so a list of them is one query)."""
+    active_first = case((MemberImport.status.in_(ACTIVE_STATUSES), 0), else_=1)
+    return (
+        select(MemberImport)
+        .where(MemberImport.tenant_id == tenant.id)
+        .order_by(active_first, MemberImport.created_at.desc(), MemberImport.pk.desc())
+        .limit(limit)
     )

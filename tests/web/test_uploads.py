@@ -1,0 +1,441 @@
+"""A segment's "Upload members" tab: uploading a file for a preview, following its run,
+applying or discarding it, the rejected rows, and who may do what."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from segments_app import jobs
+from segments_app.extensions import db
+from segments_app.models import MemberImport, Segment
+from segments_app.services.imports import create_import
+from segments_app.services.imports.files import ENCODING_NAMES
+from segments_app.web.uploads import ENCODING_CHOICES
+from tests.conftest import TENANT
+from tests.factories import add_customer, add_legal_entity
+from tests.unit import test_import_support as support
+from tests.unit.test_import_support import (  # noqa: F401  (fixtures)
+    DATA,
+    IMPORT_DIRECTORY,
+    csv_bytes,
+    idle_runner,
+    import_dir,
+)
+
+pytestmark = pytest.mark.usefixtures("gold")
+
+TAB = "/segments/gold/upload"
+#: c1 and c2 are in the directory; nobody is not; c1 comes twice
+BAD_ROWS = csv_bytes("customerId,note", "c1,first", "nobody,who", "c2,second", "c1,again")
+
+
+@pytest.fixture
+def gold(app, tenant, import_dir, idle_runner) -> Iterator[None]:  # noqa: F811  (fixtures)
+    """Tenant acme with the import tests' directory and segments 'gold' and 'silver'. Unlike
+    tests.unit.test_import_support.directory it keeps no app context open, so that every
+    request of the test has an app context (and `g`, and a session) of its own."""
+    with app.app_context():
+        tenant_id = support.current_tenant().id
+        for segment_id in ("gold", "silver"):
+            db.session.add(
+                Segment(
+                    tenant_id=tenant_id, id=segment_id, name={"en": segment_id}, site_code="main"
+                )
+            )
+        for entity in IMPORT_DIRECTORY["legal_entities"]:
+            add_legal_entity(TENANT, entity)
+        for customer_id, email, entities in IMPORT_DIRECTORY["customers"]:
+            add_customer(TENANT, customer_id, email=email, legal_entity_ids=entities)
+        db.session.commit()
+    yield
+
+
+def wait_for_jobs(app: Flask) -> None:
+    """Let the background runner finish the imports handed to it."""
+    assert jobs.wait_idle(app, timeout=60), "background imports still running"
+
+
+def members(app: Flask, segment_id: str = "gold") -> set[tuple[str, str | None]]:
+    with app.app_context():
+        found = support.members(segment_id)
+        db.session.remove()
+        return found
+
+
+def _text(response) -> str:
+    html = re.sub(r">\s+<", "><", response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", html).strip()
+
+
+def _count(html: str, key: str) -> str:
+    """The number shown for count `key` on an import's page."""
+    match = re.search(rf'class="count-{key}[^"]*"><dt>[^<]*</dt><dd>([^<]*)</dd>', html)
+    assert match, f"no count {key}"
+    return match.group(1)
+
+
+def upload(browser, data: bytes, name: str = "members.csv", htmx: bool = False, **form):
+    fields = {"mode": "add", "encoding": "", **form}
+    if data is not None:
+        fields["file"] = (io.BytesIO(data), name)
+    return browser.post(TAB, data=fields, content_type="multipart/form-data", htmx=htmx)
+
+
+def uploaded(browser, data: bytes, name: str = "members.csv", **form) -> str:
+    """Upload and wait for the preview; returns the import's page URL."""
+    response = upload(browser, data, name, **form)
+    assert response.status_code == 303, _text(response)
+    wait_for_jobs(browser.client.application)
+    return response.headers["Location"]
+
+
+def imports_made(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(MemberImport))
+
+
+def running_import(app: Flask, segment_id: str = "gold") -> str:
+    """An import of `segment_id` that a (pretend) runner is working on; returns its id."""
+    with app.app_context():
+        imp = create_import(
+            support.current_tenant(),
+            segment_id,
+            io.BytesIO(csv_bytes("customerId", "c1")),
+            "busy.csv",
+            enqueue=False,
+        )
+        imp.status, imp.phase = "running", "parsing"
+        db.session.commit()
+        return imp.id
+
+
+def change_import(app: Flask, import_id: str, **values) -> None:
+    with app.app_context():
+        imp = db.session.scalar(select(MemberImport).where(MemberImport.id == import_id))
+        for key, value in values.items():
+            setattr(imp, key, value)
+        db.session.commit()
+
+
+# the form
+
+
+def test_the_tab_shows_the_form_with_labelled_fields(editor):
+    page = editor.get(TAB)
+    assert page.status_code == 200
+    html = _text(page)
+    assert 'aria-current="page">Upload members</a>' in html
+    assert 'enctype="multipart/form-data"' in html and 'name="csrf_token"' in html
+    assert '<label for="upload-file">' in html
+    assert 'accept=".csv,.csv.gz,.gz,.zip,text/csv"' in html
+    for mode in ("add", "remove", "replace"):
+        assert f'<label class="choice" for="upload-mode-{mode}">' in html
+    assert "remove everyone else" in html
+    assert '<label for="upload-encoding">Encoding (optional)</label>' in html
+
+
+def test_every_encoding_offered_is_one_the_import_reads():
+    assert {value for value, _ in ENCODING_CHOICES if value} <= set(ENCODING_NAMES.values())
+
+
+def test_a_viewer_reads_the_tab_but_cannot_upload(app, viewer):
+    page = viewer.get(TAB)
+    assert page.status_code == 200
+    html = _text(page)
+    assert "Your role cannot upload members" in html
+    assert 'type="file"' not in html
+    refused = upload(viewer, csv_bytes("customerId", "c1"))
+    assert refused.status_code == 403
+    assert imports_made(app) == 0
+
+
+def test_an_upload_without_the_csrf_token_is_refused(app, editor):
+    response = editor.post(
+        TAB,
+        data={"file": (io.BytesIO(csv_bytes("customerId", "c1")), "m.csv"), "mode": "add"},
+        content_type="multipart/form-data",
+        csrf=False,
+    )
+    assert response.status_code == 400
+    assert imports_made(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("junk.csv", "This is not a text file"),
+        ("empty.csv", "The file is empty"),
+        ("missing_id_column.csv", "no customer id or e-mail column"),
+        ("two_files.zip", "it must hold exactly one CSV file"),
+    ],
+)
+def test_a_refused_file_is_reported_beside_the_file_field(app, editor, name, message):
+    response = upload(editor, (DATA / name).read_bytes(), name, htmx=True)
+    assert response.status_code == 422
+    html = _text(response)
+    assert html.startswith('<form id="upload-form"')
+    errors = re.search(r'<ul class="field-errors" id="upload-file-errors">(.*?)</ul>', html)
+    assert errors and message in errors.group(1)
+    assert 'aria-describedby="upload-file-hint upload-file-errors"' in html
+    assert imports_made(app) == 0
+
+
+def test_a_file_over_the_limit_is_refused_naming_the_limit(editor, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 2048)
+    response = upload(editor, csv_bytes("customerId", *(["c1"] * 2000)))
+    assert response.status_code == 422
+    assert "larger than the limit of 2 KB" in _text(response)
+    assert "<html" in _text(response)
+    assert imports_made(app) == 0
+
+
+def test_no_file_is_asked_for(app, editor):
+    response = upload(editor, None)
+    assert response.status_code == 422
+    assert "Choose the CSV file to upload." in _text(response)
+    assert imports_made(app) == 0
+
+
+def test_a_mode_or_encoding_not_offered_is_refused(app, editor):
+    response = upload(editor, csv_bytes("customerId", "c1"), mode="merge", encoding="klingon")
+    assert response.status_code == 422
+    html = _text(response)
+    assert "Choose add, remove or replace." in html
+    assert "Choose an encoding from the list." in html
+    assert imports_made(app) == 0
+
+
+def test_a_second_import_is_refused_while_one_runs(app, editor):
+    busy = running_import(app)
+    response = upload(editor, csv_bytes("customerId", "c2"), htmx=True)
+    assert response.status_code == 422
+    html = _text(response)
+    assert f"Import {busy} (busy.csv) is running for segment gold" in html
+    assert "Wait for it to finish." in html
+    assert f'href="/segments/gold/upload/{busy}"' in html
+    assert imports_made(app) == 1
+
+
+# the preview
+
+
+def test_a_preview_shows_the_counts_the_columns_and_the_problems(app, editor):
+    url = uploaded(editor, BAD_ROWS, "bad rows.csv")
+    assert re.fullmatch(r"/segments/gold/upload/[0-9a-f]{24}", url)
+    page = editor.get(url)
+    assert page.status_code == 200
+    html = _text(page)
+    assert "Preview ready" in html and "bad rows.csv" in html
+    assert "Applying adds <strong>2</strong> members." in html
+    assert _count(html, "rowsRead") == "4"
+    assert _count(html, "validRows") == "2"
+    assert _count(html, "membersToAdd") == "2"
+    assert _count(html, "alreadyMembers") == "0"
+    assert _count(html, "unknownCustomers") == "1"
+    assert _count(html, "duplicateRows") == "1"
+    assert 'class="count-membersToRemove' not in html  # not a question for an add
+    assert '<span class="mono">customerId</span> as customer id' in html
+    assert 'Ignored:</span><span class="mono">note</span>' in html
+    assert "Encoding:</span> utf-8" in html
+    problems = re.search(r'<table class="data import-problems">(.*?)</table>', html).group(1)
+    assert '<td class="num">3</td><td class="mono">customerId</td>' in problems
+    assert "Customer nobody is not in the directory." in problems
+    assert "Download the 2 rejected rows (CSV)" in html
+    assert members(app) == set()
+
+
+def test_a_viewer_reads_an_import_without_its_actions(app, editor, viewer):
+    url = uploaded(editor, BAD_ROWS)
+    html = _text(viewer.get(url))
+    assert "Preview ready" in html and "Customer nobody is not in the directory." in html
+    assert ">Apply</button>" not in html and "Discard" not in html
+    assert viewer.get(f"{url}/rejected.csv").status_code == 200
+    assert viewer.post(f"{url}/apply").status_code == 403
+    assert viewer.post(f"{url}/discard").status_code == 403
+    assert members(app) == set()
+
+
+def test_apply_changes_the_membership(app, editor):
+    url = uploaded(editor, BAD_ROWS)
+    import_id = url.rsplit("/", 1)[1]
+    applying = editor.post(f"{url}/apply", htmx=True)
+    assert applying.status_code == 200
+    fragment = _text(applying)
+    assert fragment.startswith(f'<section id="import-{import_id}"')
+    assert f'hx-get="{url}?watch=apply" hx-trigger="every 1s"' in fragment
+    wait_for_jobs(app)
+    assert members(app) == {("c1", None), ("c2", None)}
+    # the widget that watched the apply loads the page anew, for the header's member count
+    polled = editor.get(f"{url}?watch=apply", htmx=True)
+    assert polled.status_code == 204 and polled.headers["HX-Redirect"] == url
+    assert "2 members" in _text(editor.get(url))
+    html = _text(editor.get(url))
+    assert "Applied" in html and "the segment's members have changed" in html
+    assert _count(html, "membersToAdd") == "2"
+    assert "Members added" in html
+    assert 'href="/segments/gold/history"' in html
+    assert "every 1s" not in html
+
+
+def test_apply_without_javascript_goes_back_to_the_import_page(app, editor):
+    url = uploaded(editor, csv_bytes("customerId", "c3"))
+    response = editor.post(f"{url}/apply")
+    assert response.status_code == 303
+    assert response.headers["Location"] == url
+    wait_for_jobs(app)
+    assert members(app) == {("c3", None)}
+
+
+def test_applying_twice_is_refused_with_the_reason(app, editor):
+    url = uploaded(editor, csv_bytes("customerId", "c3"))
+    editor.post(f"{url}/apply")
+    wait_for_jobs(app)
+    again = editor.post(f"{url}/apply", htmx=True)
+    assert again.status_code == 200
+    html = _text(again)
+    assert 'role="alert"' in html and "cannot be applied again" in html
+    assert "error" in again.headers["HX-Trigger"]
+
+
+def test_the_rejected_rows_download_with_their_row_and_reason(editor):
+    url = uploaded(editor, BAD_ROWS, "bad rows.csv")
+    response = editor.get(f"{url}/rejected.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == 'attachment; filename="bad_rows-rejected.csv"'
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff"))))
+    assert rows[0] == ["customerId", "note", "row", "reason"]
+    assert rows[1] == ["nobody", "who", "3", "Customer nobody is not in the directory."]
+    assert rows[2][:3] == ["c1", "again", "5"]
+
+
+def test_the_rejected_rows_are_refused_while_the_import_runs(app, editor):
+    busy = running_import(app)
+    assert editor.get(f"{TAB}/{busy}/rejected.csv").status_code == 409
+
+
+def test_an_uncertain_encoding_is_said_and_can_be_changed(app, editor):
+    url = uploaded(editor, (DATA / "windows1252.csv").read_bytes(), "w.csv")
+    html = _text(editor.get(url))
+    assert "could not be told for sure" in html
+    assert '<details class="import-encoding" open>' in html
+    assert '<label for="import-' in html
+    again = editor.post(f"{url}/preview", data={"encoding": "iso-8859-1"}, htmx=True)
+    assert again.status_code == 200
+    assert 'hx-trigger="every 1s"' in _text(again)
+    wait_for_jobs(app)
+    html = _text(editor.get(url))
+    assert "Encoding:</span> iso-8859-1 (chosen)" in html
+    assert "could not be told for sure" not in html
+
+
+def test_discarding_a_preview_offers_the_form_again(app, editor):
+    url = uploaded(editor, BAD_ROWS)
+    import_id = url.rsplit("/", 1)[1]
+    tab = _text(editor.get(TAB))
+    assert f'<section id="import-{import_id}"' in tab and 'type="file"' not in tab
+    discarded = editor.post(f"{url}/discard")
+    assert discarded.status_code == 303 and discarded.headers["Location"] == TAB
+    tab = _text(editor.get(TAB))
+    assert 'type="file"' in tab and f"import-{import_id}" not in tab
+    assert members(app) == set()
+
+
+# while it runs
+
+
+def test_the_progress_fragment_polls_while_running_and_stops_when_done(app, editor, count_queries):
+    busy = running_import(app)
+    change_import(app, busy, rows_done=1200, rows_estimated=4800, rows_per_second=600.0)
+    change_import(app, busy, seconds_left=6.0)
+    url = f"{TAB}/{busy}"
+    with count_queries() as queries:
+        polled = editor.get(url, htmx=True)
+    assert polled.status_code == 200
+    assert queries() <= 4
+    html = _text(polled)
+    assert html.startswith(f'<section id="import-{busy}"')
+    assert 'hx-trigger="every 1s"' in html and 'hx-swap="outerHTML"' in html
+    assert 'aria-live="polite"' in html
+    assert "Reading the file" in html and "25%" in html
+    assert 'role="progressbar"' in html and 'aria-valuenow="25"' in html
+    assert "1,200" in html and "600" in html and "about 6 s" in html
+    assert "<html" not in html
+
+    page = _text(editor.get(url))
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
+    assert f'<a href="{url}">Refresh</a>' in page
+
+    change_import(app, busy, phase="validating")
+    assert "Checking the rows against the directory" in _text(editor.get(url, htmx=True))
+
+    change_import(
+        app,
+        busy,
+        status="previewed",
+        phase=None,
+        problems=[],
+        counts={"rowsRead": 1, "validRows": 1},
+    )
+    done = _text(editor.get(url, htmx=True))
+    assert "hx-trigger" not in done
+    assert "Preview ready" in done
+
+
+def test_coming_back_to_the_tab_shows_the_running_import(app, editor):
+    busy = running_import(app)
+    tab = editor.get(TAB)
+    assert tab.status_code == 200
+    html = _text(tab)
+    assert f'<section id="import-{busy}"' in html
+    assert f'hx-get="{TAB}/{busy}" hx-trigger="every 1s"' in html
+    assert 'type="file"' not in html
+    assert 'type="file"' not in _text(editor.get(f"{TAB}?new=1"))
+
+
+def test_coming_back_to_the_tab_shows_the_open_preview_with_a_way_to_start_anew(app, editor):
+    url = uploaded(editor, BAD_ROWS)
+    import_id = url.rsplit("/", 1)[1]
+    html = _text(editor.get(TAB))
+    assert f'<section id="import-{import_id}"' in html
+    assert "Discard and upload another" in html
+    assert 'type="file"' in _text(editor.get(f"{TAB}?new=1"))
+    editor.post(f"{url}/apply")
+    wait_for_jobs(app)
+    assert 'type="file"' in _text(editor.get(TAB))
+
+
+def test_htmx_upload_navigates_to_the_import(app, editor):
+    response = upload(editor, csv_bytes("customerId", "c1"), htmx=True)
+    assert response.status_code == 204
+    assert re.fullmatch(r"/segments/gold/upload/[0-9a-f]{24}", response.headers["HX-Redirect"])
+    wait_for_jobs(app)
+
+
+def test_a_failed_run_shows_its_reason(editor):
+    url = uploaded(editor, (DATA / "header_only.csv").read_bytes(), "header_only.csv")
+    html = _text(editor.get(url))
+    assert "Failed" in html and "nothing was changed" in html
+    assert "The file has a header but no member rows." in html
+
+
+def test_another_tenants_import_is_not_found(app, editor, make_browser, other_tenant):
+    busy = running_import(app)
+    stranger = make_browser("editor", tenant_name=other_tenant)
+    assert stranger.get(f"{TAB}/{busy}").status_code == 404
+    assert stranger.post(f"{TAB}/{busy}/apply").status_code == 404
+
+
+def test_the_tab_reads_a_fixed_number_of_queries(editor, count_queries):
+    uploaded(editor, BAD_ROWS)
+    with count_queries() as queries:
+        assert editor.get(TAB).status_code == 200
+    assert queries() <= 8
