@@ -146,7 +146,11 @@ def register(app: Flask, wants_fragment: Callable[[], bool]) -> None:
                 response.headers["Allow"] = exc.get_response().headers["Allow"]
             return response
         if status >= 400 and not exc.response:
-            return _page(status, exc.description or HTTPStatus(status).phrase)
+            body, code, *headers = _page(status, exc.description or HTTPStatus(status).phrase)
+            response = app.make_response((body, code, *headers))
+            if status == 405 and exc.get_response().headers.get("Allow"):
+                response.headers["Allow"] = exc.get_response().headers["Allow"]
+            return response
         return exc
 
     @app.errorhandler(DataError)

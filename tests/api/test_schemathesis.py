@@ -147,7 +147,6 @@ UPLOADS = ops(
     lambda m, p, o, names: bool({"text/csv", "multipart/form-data"} & set(_body_types(o)))
 )
 SHADOWED = ops(lambda m, p, o, names: _shadowed(p))
-NOT_API = ops(lambda m, p, o, names: not p.startswith(API_BASE))
 
 
 @dataclass(frozen=True)
@@ -267,13 +266,6 @@ LEEWAY = (
         SHADOWED,
         "reported: methods a literal path (/segments/bulk) does not define reach the "
         "{segmentId} rule beside it, so OPTIONS lists them",
-    ),
-    leeway(
-        "unsupported_method",
-        None,
-        NOT_API,
-        "reported: the 405 page of a path outside the API (segments_app/errors.py) drops the "
-        "Allow header",
     ),
 )
 
