@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from segments_app.models import include_object
+
 config = context.config
 if config.config_file_name is not None:
     # Keep loggers the app (or a test run) already configured.
@@ -39,6 +41,7 @@ def run_online() -> None:
     args = dict(migrate_ext.configure_args)
     args.setdefault("process_revision_directives", _skip_empty)
     args.setdefault("compare_type", True)
+    args.setdefault("include_object", include_object)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadata, **args)
         with context.begin_transaction():

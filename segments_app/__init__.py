@@ -17,6 +17,7 @@ from .config import Config, config_from_env
 from .docs import bp as docs_bp
 from .extensions import csrf, db, htmx, login_manager, migrate
 from .health import bp as health_bp
+from .services import counters  # noqa: F401  (keeps segments' stored counts on every flush)
 from .web import bp as web_bp
 from .web.htmx import wants_fragment
 

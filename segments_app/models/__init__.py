@@ -3,6 +3,7 @@
 from .accounts import Activity, User
 from .assignments import CustomerAssignment, ItemAssignment
 from .directory import (
+    POSTGRES_TRIGRAM_INDEXES,
     Category,
     Customer,
     CustomerLegalEntity,
@@ -15,6 +16,7 @@ from .segments import Segment
 from .tenants import AccessToken, ApiClient, Tenant
 
 __all__ = [
+    "POSTGRES_TRIGRAM_INDEXES",
     "AccessToken",
     "Activity",
     "ApiClient",
@@ -32,4 +34,11 @@ __all__ = [
     "Segment",
     "Tenant",
     "User",
+    "include_object",
 ]
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's `include_object`: the schema is the models' and, on PostgreSQL, the trigram
+    indexes the metadata cannot describe in a form Alembic compares."""
+    return not (type_ == "index" and reflected and name in POSTGRES_TRIGRAM_INDEXES)

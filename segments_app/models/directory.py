@@ -124,3 +124,32 @@ class ProductCategory(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (sa.Index(None, "tenant_id", "category_id", "product_pk"),)
+
+
+#: GIN trigram indexes that serve the dashboard's substring searches (`ILIKE '%text%'`) on
+#: PostgreSQL: migration 0004 makes them there only (SQLite has no such index), on the
+#: expressions the searches use: customer_full_name(), email, id, code and name_text()
+POSTGRES_TRIGRAM_INDEXES = frozenset(
+    {
+        "ix_customer_full_name_trgm",
+        "ix_customer_email_trgm",
+        "ix_customer_id_trgm",
+        "ix_category_code_trgm",
+        "ix_category_name_trgm",
+        "ix_product_code_trgm",
+        "ix_product_name_trgm",
+    }
+)
+
+
+def customer_full_name(customer=Customer) -> sa.ColumnElement[str]:
+    """'first last' of a customer, as the dashboard's search reads it (and its index holds)."""
+    return (
+        sa.func.coalesce(customer.first_name, "") + " " + sa.func.coalesce(customer.last_name, "")
+    )
+
+
+def name_text(model) -> sa.ColumnElement[str]:
+    """A category's or product's localized names as one text (JSON), which a trigram index
+    holds, so that a search by name can be narrowed before each language is checked."""
+    return sa.cast(model.name, sa.Text)

@@ -31,6 +31,10 @@ class Segment(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: how many customer and item assignments the segment has, kept by services.counters
+    #: (counting a million assignments for every page would be too slow)
+    member_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    item_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "id"),

@@ -297,6 +297,9 @@ def load_demo(seed: int = 7) -> DemoSummary:
             for p in rnd.sample(list(product_pk), 12)
         ]
         db.session.execute(insert(ItemAssignment), items)
+        # written in bulk, past the session's counting (services.counters)
+        segment.member_count = len(rows)
+        segment.item_count = len(items)
     db.session.flush()
     return DemoSummary(
         DEMO_TENANT, len(customers), len(categories), len(products), len(SEGMENTS), memberships

@@ -12,14 +12,20 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
+from ..extensions import db
 from ..models import Customer, CustomerAssignment, LegalEntity, Segment, Tenant
+from ..models.directory import customer_full_name
 from ..models.types import utcnow
 from ..query.jsonsql import json_any_string, json_sort_key
+from . import substring
 from .assignments.customers import customer_assignments_query
 from .directory import KINDS, records_query
 from .segments import segments_query
 
 STATUSES = ("ACTIVE", "INACTIVE")
+#: members and customers a search reads per stretch where no index serves it (about 25 ms
+#: each on SQLite; see services.substring)
+STRETCH = 50_000
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ def parse_sort(raw: str | None) -> tuple[str, bool]:
 
 
 def _contains(expr: Any, text: str) -> ColumnElement[bool]:
-    return expr.icontains(text, autoescape=True)
+    return substring.contains(expr, text)
 
 
 def valid_at(now: datetime) -> ColumnElement[bool]:
@@ -108,17 +114,23 @@ def tenant_sites(tenant: Tenant) -> Select:
 
 
 def _customer_matches(text: str) -> ColumnElement[bool]:
-    full_name = func.coalesce(Customer.first_name, "") + " " + func.coalesce(Customer.last_name, "")
+    # the expressions PostgreSQL's trigram indexes hold (models.directory)
     return or_(
-        _contains(full_name, text),
+        _contains(customer_full_name(), text),
         _contains(Customer.email, text),
         _contains(Customer.id, text),
     )
 
 
-def segment_members(segment: Segment, text: str | None = None) -> Select:
+def segment_members(
+    segment: Segment,
+    text: str | None = None,
+    after: int | None = None,
+    until: int | None = None,
+) -> Select:
     """Rows (assignment, customer, legal entity or None, segment id) of the segment's members
-    whose name, email or customer id contains `text`.
+    whose name, email or customer id contains `text`; with `after` and `until`, only those
+    whose customer pk lies above `after` and up to `until`.
 
     Ordered by (customer, legal entity), which the unique index on
     (segment_pk, customer_pk, legal_entity_pk) serves, so a page of a segment of a million
@@ -128,7 +140,36 @@ def segment_members(segment: Segment, text: str | None = None) -> Select:
     text = (text or "").strip()
     if text:
         stmt = stmt.where(_customer_matches(text))
+    if after is not None:
+        stmt = stmt.where(CustomerAssignment.customer_pk > after)
+    if until is not None:
+        stmt = stmt.where(CustomerAssignment.customer_pk <= until)
     return stmt.order_by(CustomerAssignment.customer_pk, CustomerAssignment.legal_entity_pk)
+
+
+def member_keys(segment: Segment, after: int) -> Select:
+    """The customer pks of the segment's members above `after`, in the list's order."""
+    return (
+        select(CustomerAssignment.customer_pk)
+        .where(CustomerAssignment.segment_pk == segment.pk, CustomerAssignment.customer_pk > after)
+        .order_by(CustomerAssignment.customer_pk)
+    )
+
+
+def search_members(segment: Segment, text: str, after: int, want: int) -> substring.Scan:
+    """Up to `want` + 1 member rows (as segment_members) whose customer pk lies above `after`
+    and whose name, email or customer id contains `text`, read a stretch at a time where no
+    index serves the search."""
+    return substring.scan(
+        lambda start: member_keys(segment, start),
+        lambda start, until, limit: db.session.execute(
+            segment_members(segment, text, start, until).limit(limit)
+        ).all(),
+        after,
+        want,
+        STRETCH,
+        text,
+    )
 
 
 def member_export(segment: Segment) -> Select:
@@ -151,10 +192,41 @@ def member_export(segment: Segment) -> Select:
     )
 
 
-def customer_candidates(tenant: Tenant, text: str) -> Select:
+def customer_candidates(
+    tenant: Tenant, text: str, after: int | None = None, until: int | None = None
+) -> Select:
     """Customers of the directory whose name, email or id contains `text` (with their legal
-    entity links loaded)."""
-    return records_query(tenant, KINDS["customer"]).where(_customer_matches(text.strip()))
+    entity links loaded), in directory order; with `after` and `until`, only those whose pk
+    lies above `after` and up to `until`."""
+    stmt = records_query(tenant, KINDS["customer"]).where(_customer_matches(text.strip()))
+    if after is not None:
+        stmt = stmt.where(Customer.pk > after)
+    if until is not None:
+        stmt = stmt.where(Customer.pk <= until)
+    return stmt
+
+
+def search_customers(tenant: Tenant, text: str, after: int, want: int) -> substring.Scan:
+    """Up to `want` + 1 customers (as customer_candidates) above pk `after` whose name, email
+    or id contains `text`, read a stretch at a time where no index serves the search."""
+
+    def keys(start: int) -> Select:
+        return (
+            select(Customer.pk)
+            .where(Customer.tenant_id == tenant.id, Customer.pk > start)
+            .order_by(Customer.pk)
+        )
+
+    return substring.scan(
+        keys,
+        lambda start, until, limit: list(
+            db.session.scalars(customer_candidates(tenant, text, start, until).limit(limit))
+        ),
+        after,
+        want,
+        STRETCH,
+        text.strip(),
+    )
 
 
 def legal_entities_named(tenant: Tenant, entity_ids: Sequence[str]) -> Select:

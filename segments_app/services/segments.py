@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, Select, and_, bindparam, delete, func, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, delete, or_, select
 
 from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
 from ..extensions import db
@@ -304,19 +304,18 @@ class Dependents:
 
 
 def dependents(segment_pks: Sequence[int]) -> dict[int, Dependents]:
-    """How many customer and item assignments each segment has (two grouped queries)."""
+    """How many customer and item assignments each segment has (its stored counts)."""
     if not segment_pks:
         return {}
-    counts: dict[int, list[int]] = {pk: [0, 0] for pk in segment_pks}
-    for slot, model in enumerate((CustomerAssignment, ItemAssignment)):
-        rows = db.session.execute(
-            select(model.segment_pk, func.count())
-            .where(model.segment_pk.in_(segment_pks))
-            .group_by(model.segment_pk)
+    counts = {pk: Dependents() for pk in segment_pks}
+    rows = db.session.execute(
+        select(Segment.pk, Segment.member_count, Segment.item_count).where(
+            Segment.pk.in_(segment_pks)
         )
-        for pk, n in rows:
-            counts[pk][slot] = n
-    return {pk: Dependents(c, i) for pk, (c, i) in counts.items()}
+    )
+    for pk, members, items in rows:
+        counts[pk] = Dependents(members, items)
+    return counts
 
 
 def delete_segment(tenant: Tenant, segment_id: str, force: bool) -> None:

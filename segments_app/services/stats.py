@@ -1,4 +1,8 @@
-"""Counts the dashboard shows: members and items per segment, and tenant totals."""
+"""Counts the dashboard shows: members and items per segment, and tenant totals.
+
+They read the counts each segment stores (services.counters keeps them exact), so a page
+costs the same for a segment of ten members as for one of a million.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import CustomerAssignment, ItemAssignment, Segment, Tenant
+from ..models import Segment, Tenant
 
 
 @dataclass(frozen=True)
@@ -18,24 +22,16 @@ class Counts:
 
 
 def segment_counts(segment_pks: Sequence[int]) -> dict[int, Counts]:
-    """Members and items of each segment: two grouped queries, whatever the number of rows."""
+    """Members and items of each segment: one query, whatever the number of rows."""
     if not segment_pks:
         return {}
-    members = dict(
-        db.session.execute(
-            select(CustomerAssignment.segment_pk, func.count())
-            .where(CustomerAssignment.segment_pk.in_(segment_pks))
-            .group_by(CustomerAssignment.segment_pk)
-        ).all()
+    rows = db.session.execute(
+        select(Segment.pk, Segment.member_count, Segment.item_count).where(
+            Segment.pk.in_(segment_pks)
+        )
     )
-    items = dict(
-        db.session.execute(
-            select(ItemAssignment.segment_pk, func.count())
-            .where(ItemAssignment.segment_pk.in_(segment_pks))
-            .group_by(ItemAssignment.segment_pk)
-        ).all()
-    )
-    return {pk: Counts(members.get(pk, 0), items.get(pk, 0)) for pk in segment_pks}
+    stored = {pk: Counts(members, items) for pk, members, items in rows}
+    return {pk: stored.get(pk, Counts()) for pk in segment_pks}
 
 
 @dataclass(frozen=True)
@@ -47,37 +43,24 @@ class TenantTotals:
 
 
 def tenant_totals(tenant: Tenant) -> TenantTotals:
-    """Segments (all, active), memberships and item assignments of a tenant."""
-    segments = select(Segment.pk).where(Segment.tenant_id == tenant.id)
-    total, active = db.session.execute(
-        select(func.count(), func.count().filter(Segment.status == "ACTIVE")).where(
-            Segment.tenant_id == tenant.id
-        )
+    """Segments (all, active), memberships and item assignments of a tenant: one query."""
+    total, active, members, items = db.session.execute(
+        select(
+            func.count(),
+            func.count().filter(Segment.status == "ACTIVE"),
+            func.coalesce(func.sum(Segment.member_count), 0),
+            func.coalesce(func.sum(Segment.item_count), 0),
+        ).where(Segment.tenant_id == tenant.id)
     ).one()
-    members = db.session.scalar(
-        select(func.count()).where(CustomerAssignment.segment_pk.in_(segments))
-    )
-    items = db.session.scalar(select(func.count()).where(ItemAssignment.segment_pk.in_(segments)))
-    return TenantTotals(total, active, members, items)
+    return TenantTotals(total, active, int(members), int(items))
 
 
 def largest_segments(tenant: Tenant, limit: int = 8) -> list[tuple[Segment, int]]:
-    """The segments with the most members, largest first."""
-    ranked = (
-        select(CustomerAssignment.segment_pk, func.count().label("n"))
-        .where(
-            CustomerAssignment.segment_pk.in_(
-                select(Segment.pk).where(Segment.tenant_id == tenant.id)
-            )
-        )
-        .group_by(CustomerAssignment.segment_pk)
-        .order_by(func.count().desc())
+    """The segments with the most members, largest first (those without members left out)."""
+    rows = db.session.scalars(
+        select(Segment)
+        .where(Segment.tenant_id == tenant.id, Segment.member_count > 0)
+        .order_by(Segment.member_count.desc(), Segment.id)
         .limit(limit)
-        .subquery()
     )
-    rows = db.session.execute(
-        select(Segment, ranked.c.n)
-        .join(ranked, ranked.c.segment_pk == Segment.pk)
-        .order_by(ranked.c.n.desc(), Segment.id)
-    ).all()
-    return [(segment, n) for segment, n in rows]
+    return [(segment, segment.member_count) for segment in rows]

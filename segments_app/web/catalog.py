@@ -21,7 +21,7 @@ from ..services import catalog as service
 from ..services import storefront
 from ..services.assignments import customer_view, own_segment_pks
 from ..services.directory import find_record
-from ..services.segment_search import customer_candidates, legal_entities_named
+from ..services.segment_search import legal_entities_named, search_customers
 from ..services.segments import segments_query
 from . import bp, can
 from .htmx import render, wants_fragment
@@ -77,6 +77,10 @@ class TreeQuery:
     page: int = 1
     q: str = ""
     orphans: bool = False
+    #: a search that ran out of time goes on after this category id, or (its categories done)
+    #: after this product id
+    categories_after: str | None = None
+    products_after: str | None = None
 
     @classmethod
     def from_args(cls, args: MultiDict) -> TreeQuery:
@@ -86,7 +90,13 @@ class TreeQuery:
             page=int_arg(args.get("page"), 1, low=1),
             q=args.get("q", "").strip(),
             orphans=args.get("orphans") == "1",
+            categories_after=args.get("categories_after"),
+            products_after=args.get("products_after"),
         )
+
+    @property
+    def continued(self) -> bool:
+        return self.categories_after is not None or self.products_after is not None
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,17 @@ class SearchView:
     tree: service.Tree = field(default_factory=lambda: service.Tree({}))
     marks: service.ProductMarks = field(default_factory=service.ProductMarks)
     limit: int = service.SEARCH_LIMIT
+    #: the results follow on from an earlier search that ran out of time
+    continued: bool = False
+
+    def next_params(self) -> dict[str, str]:
+        """Where a search that ran out of time goes on (empty when it is done)."""
+        found = self.found
+        if found is None or found.done:
+            return {}
+        if found.categories_after is not None:
+            return {"categories_after": found.categories_after}
+        return {"products_after": found.products_after or ""}
 
     def path(self, node: service.Node) -> list[service.Node]:
         """The categories above a found one, root first."""
@@ -157,20 +178,27 @@ def products_view(links: TreeLinks, category_id: str, page: int = 1) -> Products
     return ProductsView(path[-1], path, listing, marks, tree.state(category_id))
 
 
-def search_view(links: TreeLinks, q: str) -> SearchView:
+def search_view(links: TreeLinks, query: TreeQuery) -> SearchView:
     tenant = g.tenant
-    found = service.search(tenant, q)
+    if query.categories_after is not None:
+        found = service.search(tenant, query.q, categories_after=query.categories_after)
+    elif query.products_after is not None:
+        found = service.search(
+            tenant, query.q, categories_after=None, products_after=query.products_after
+        )
+    else:
+        found = service.search(tenant, query.q)
     tree = service.mark(
         service.Tree({}), tenant, links.segment_pk, extra=found.categories, known=found.known
     )
     marks = service.product_marks(tenant, links.segment_pk, [row.pk for row in found.products])
-    return SearchView(q, found, tree, marks)
+    return SearchView(query.q, found, tree, marks, continued=query.continued)
 
 
 def tree_page(links: TreeLinks, query: TreeQuery) -> dict[str, Any]:
     """The context of a tree page; an htmx request for it wants only the search results."""
     context: dict[str, Any] = {"links": links, "query": query}
-    context["search"] = search_view(links, query.q) if query.q else SearchView()
+    context["search"] = search_view(links, query) if query.q else SearchView()
     if not wants_fragment():
         context.update(page_tree(links, query))
         context["products"] = products_view(links, query.category, query.page)
@@ -263,6 +291,9 @@ class CustomerLens:
 
     find: str = ""
     candidates: list[Customer] = field(default_factory=list)
+    #: where the search for `find` goes on when it ran out of time (see services.substring)
+    after: int | None = None
+    read: int = 0
     customer: Customer | None = None
     entities: list[tuple[str, str | None]] = field(default_factory=list)
     entity: str = ""
@@ -283,8 +314,11 @@ def _lens(values: MultiDict, with_trees: bool = True) -> CustomerLens:
     tenant = g.tenant
     lens = CustomerLens(find=values.get("find", "").strip())
     if lens.find:
-        stmt = customer_candidates(tenant, lens.find).limit(CANDIDATES)
-        lens.candidates = list(db.session.scalars(stmt))
+        shown = int_arg(values.get("shown"), 0)
+        want = max(1, CANDIDATES - shown)
+        scan = search_customers(tenant, lens.find, int_arg(values.get("after"), 0), want)
+        lens.candidates = scan.rows[:want]
+        lens.after, lens.read = scan.resume, int_arg(values.get("read"), 0) + scan.read
     customer_id = values.get("customer", "").strip()
     if not customer_id:
         return lens
@@ -334,12 +368,12 @@ def _match(lens: CustomerLens, text: str) -> tuple[list[MatchRow], list[str], st
     sites = [lens.site] if lens.site else lens.sites
     matched: dict[str, set[str]] = {}
     for site in sites:
-        body = {
-            "items": [{"id": product_id} for product_id in product_ids],
-            "segmentIds": [s.id for s in lens.segments if s.site_code == site],
-            "site": site,
-        }
-        matched[site] = {entry["id"] for entry in storefront.match(g.tenant, body)}
+        # the rule of /segments/match, without validating a request body this page built
+        segment_ids = [s.id for s in lens.segments if s.site_code == site]
+        matched[site] = set()
+        if product_ids and segment_ids:
+            stmt = storefront.match_query(g.tenant, product_ids, segment_ids, site)
+            matched[site] = set(db.session.scalars(stmt))
     rows = []
     for token in tokens:
         product_id, name = products.get(token, (None, None))
@@ -361,9 +395,14 @@ def catalog_customer():
 @bp.get("/catalog/customer/search")
 @can("read")
 def catalog_customer_search():
-    """Customers by id, email or name, as the picker's input is typed."""
+    """Customers by id, email or name, as the picker's input is typed; with `after`, those a
+    search that ran out of time finds next (for htmx, only those)."""
     lens = _lens(request.args)
-    return render("catalog/customer.html", "catalog/_customer_results.html", lens=lens, match=None)
+    fragment = "catalog/_customer_results.html"
+    if "after" in request.args:
+        fragment = "catalog/_customer_items.html"
+    shown = int_arg(request.args.get("shown"), 0)
+    return render("catalog/customer.html", fragment, lens=lens, match=None, shown=shown)
 
 
 @bp.post("/catalog/customer/match")

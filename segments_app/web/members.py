@@ -17,10 +17,11 @@ from ..models import Customer, CustomerAssignment, Segment
 from ..models.types import isoformat
 from ..services.assignments.customers import CustomerAssignments, get_customer_assignment
 from ..services.segment_search import (
-    customer_candidates,
     legal_entities_named,
     member_export,
     memberships_of,
+    search_customers,
+    search_members,
     segment_members,
 )
 from ..services.segments import get_segment
@@ -78,32 +79,73 @@ def _how_added(assignment: CustomerAssignment) -> str:
     return how
 
 
-def _members(segment: Segment, text: str, page: int) -> tuple[list[Member], bool]:
+def _member(row) -> Member:
+    assignment, customer, entity, _segment_id = row
+    return Member(
+        assignment.pk,
+        customer,
+        entity.id if entity is not None else None,
+        entity.name if entity is not None else None,
+        assignment.created_at,
+        _how_added(assignment),
+    )
+
+
+def _members(segment: Segment, page: int) -> tuple[list[Member], bool]:
     """One page of members and whether there is a next one (read as one row more)."""
-    stmt = segment_members(segment, text).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    stmt = segment_members(segment).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     rows = db.session.execute(stmt).all()
-    members = [
-        Member(
-            assignment.pk,
-            customer,
-            entity.id if entity is not None else None,
-            entity.name if entity is not None else None,
-            assignment.created_at,
-            _how_added(assignment),
-        )
-        for assignment, customer, entity, _segment_id in rows[:PAGE_SIZE]
-    ]
-    return members, len(rows) > PAGE_SIZE
+    return [_member(row) for row in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE
 
 
-def _candidates(segment: Segment, text: str) -> list[Candidate]:
-    """Customers matching `text`, with their entities' names and current memberships
-    (a fixed number of queries, whatever the number of candidates)."""
+@dataclass(frozen=True)
+class Found:
+    """A batch of a member search: the rows, and where the search goes on (None: it is done)."""
+
+    members: list[Member]
+    #: the customer pk after which the next batch starts
+    after: int | None = None
+    #: True when the batch ended because the search spent its time, not because it was full
+    searching: bool = False
+    #: members read by stretches so far (see services.substring)
+    read: int = 0
+
+
+def _search(segment: Segment, text: str, after: int, read: int) -> Found:
+    """The next batch of members matching `text` whose customer pk lies above `after`: a page,
+    or fewer when the search ran out of time first. A batch never splits a customer's rows."""
+    scan = search_members(segment, text, after, PAGE_SIZE)
+    rows, read = scan.rows, read + scan.read
+    if len(rows) <= PAGE_SIZE:
+        return Found([_member(row) for row in rows], scan.resume, scan.resume is not None, read)
+    following = rows[PAGE_SIZE][0].customer_pk
+    shown = [row for row in rows[:PAGE_SIZE] if row[0].customer_pk != following]
+    shown = shown or rows[:PAGE_SIZE]
+    return Found([_member(row) for row in shown], shown[-1][0].customer_pk, False, read)
+
+
+@dataclass(frozen=True)
+class Picker:
+    """Directory customers matching what the editor typed, and where the search goes on when it
+    ran out of time before finding enough (None: it is done)."""
+
+    candidates: list[Candidate]
+    after: int | None = None
+    read: int = 0
+
+
+def _candidates(
+    segment: Segment, text: str, after: int = 0, read: int = 0, want: int = CANDIDATES
+) -> Picker:
+    """Up to `want` customers matching `text` above pk `after`, with their entities' names and
+    current memberships (a fixed number of queries, whatever the number of candidates)."""
     if not text.strip():
-        return []
-    customers = list(db.session.scalars(customer_candidates(g.tenant, text).limit(CANDIDATES)))
+        return Picker([])
+    scan = search_customers(g.tenant, text, after, want)
+    customers = scan.rows[:want]
+    picker = Picker([], scan.resume, read + scan.read)
     if not customers:
-        return []
+        return picker
     entity_ids = {eid for customer in customers for eid in customer.legal_entity_ids}
     names = dict(db.session.execute(legal_entities_named(g.tenant, sorted(entity_ids))).all())
     member_as: dict[int, set[str | None]] = {}
@@ -111,14 +153,19 @@ def _candidates(segment: Segment, text: str) -> list[Candidate]:
         memberships_of(segment, [customer.pk for customer in customers])
     ):
         member_as.setdefault(customer_pk, set()).add(entity_id)
-    return [
+    picker.candidates.extend(
         Candidate(
             customer,
             [(eid, names.get(eid) or eid) for eid in customer.legal_entity_ids],
             member_as.get(customer.pk, set()),
         )
         for customer in customers
-    ]
+    )
+    return picker
+
+
+def _int_arg(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() else 0
 
 
 def _page_number(raw: str | None) -> int:
@@ -126,11 +173,21 @@ def _page_number(raw: str | None) -> int:
 
 
 def _tab(segment: Segment, counts: Counts):
-    """The members tab (or its list, for htmx) for the request's search, page and find."""
+    """The members tab (or its list, for htmx) for the request's search, page and find; with
+    `after`, the next batch of a search (for htmx, only its rows)."""
     text = request.args.get("q", "").strip()
-    page = _page_number(request.args.get("page"))
+    # a search comes in batches (see _rows.html), a plain list in pages
+    page = 1 if text else _page_number(request.args.get("page"))
     find = request.args.get("find", "").strip()
-    members, more = _members(segment, text, page)
+    after = request.args.get("after")
+    #: matches shown before this batch (a search that ends having shown none says so)
+    shown = _int_arg(request.args.get("shown"))
+    found = None
+    if text:
+        found = _search(segment, text, _int_arg(after), _int_arg(request.args.get("read")))
+        members, more = found.members, found.after is not None
+    else:
+        members, more = _members(segment, page)
 
     def list_url(**changes) -> str:
         params = {"q": text, "page": page, **changes}
@@ -140,20 +197,30 @@ def _tab(segment: Segment, counts: Counts):
             "web.segment_detail", segment_id=segment.id, **{k: v for k, v in params.items() if v}
         )
 
+    next_url = None
+    if found is not None and found.after is not None:
+        next_url = list_url(
+            page=1, after=str(found.after), read=found.read, shown=shown + len(members)
+        )
+    batch = text and after is not None
     return render(
         "members/index.html",
-        "members/_list.html",
+        "members/_rows.html" if batch else "members/_list.html",
         segment=segment,
         counts=counts,
         tab_name="web.segment_detail",
         members=members,
         more=more,
         q=text,
+        found=found,
+        next_url=next_url,
+        continued=bool(batch),
+        shown=shown,
         page_number=page,
         page_size=PAGE_SIZE,
         list_url=list_url,
         find=find,
-        candidates=_candidates(segment, find) if find else [],
+        picker=_candidates(segment, find) if find else Picker([]),
     )
 
 
@@ -169,12 +236,26 @@ def segment_detail(segment_id: str):
 @can("edit")
 def segment_members_candidates(segment_id: str):
     """Directory customers matching what the editor types, to add one as a member. Only the
-    picker is read (not the list nor the counts); without htmx the tab shows the same."""
+    picker is read (not the list nor the counts); without htmx the tab shows the same. With
+    `after`, the customers a search that ran out of time finds next (for htmx, only those)."""
     find = request.args.get("find", "").strip()
     if not wants_fragment():
         return redirect(url_for("web.segment_detail", segment_id=segment_id, find=find or None))
     segment = get_segment(g.tenant, segment_id)
-    return _candidates_fragment(segment, find)
+    after = request.args.get("after")
+    if after is None:
+        return _candidates_fragment(segment, find)
+    shown = _int_arg(request.args.get("shown"))
+    read = _int_arg(request.args.get("read"))
+    picker = _candidates(segment, find, _int_arg(after), read, max(1, CANDIDATES - shown))
+    return render(
+        "members/_candidate_items.html",
+        segment=segment,
+        find=find,
+        picker=picker,
+        shown=shown,
+        added=None,
+    )
 
 
 def _candidates_fragment(segment: Segment, find: str, added: str | None = None) -> Response:
@@ -182,7 +263,8 @@ def _candidates_fragment(segment: Segment, find: str, added: str | None = None) 
         "members/_candidates.html",
         segment=segment,
         find=find,
-        candidates=_candidates(segment, find),
+        picker=_candidates(segment, find),
+        shown=0,
         added=added,
     )
 

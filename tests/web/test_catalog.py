@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
 
+from segments_app.services import catalog as catalog_service
+from segments_app.services import segment_search, substring
 from tests.api.helpers_assignments import customer_api, directory
 from tests.factories import add_category, add_customer, add_legal_entity, add_product
 
@@ -115,6 +118,22 @@ def test_the_catalog_search_finds_names_in_any_language_codes_and_ids(viewer, se
     assert found("claw-1") == ["p-claw"]
     assert found("p-loose") == ["p-loose"]
     assert found("garten") == ["garden"]
+
+
+def test_a_catalog_search_without_an_index_goes_on_where_it_stopped(viewer, catalog, monkeypatch):
+    monkeypatch.setattr(catalog_service, "STRETCH", 2)
+    monkeypatch.setattr(substring, "BUDGET_SECONDS", 0)
+    html = viewer.get("/catalog?q=aw", htmx=True).get_data(as_text=True)  # no trigrams in it
+    assert "Search further" in html and "Nothing matches" not in html
+    found = []
+    for _ in range(20):
+        found += re.findall(r'data-(?:category|product)="([^"]+)"', html)
+        further = re.search(r'href="([^"]+)" hx-get="[^"]+" hx-target="#tree-search"', html)
+        if further is None:
+            break
+        html = viewer.get(unescape(further.group(1)), htmx=True).get_data(as_text=True)
+        assert "back to the first matches" in html
+    assert found == ["claw", "claw-mini", "saws", "p-claw", "p-saw"]
 
 
 @pytest.fixture
@@ -231,6 +250,21 @@ def test_picking_a_customer_by_name_email_or_id(viewer, kim):
     assert picked("nobody") == []
     page = viewer.get("/catalog/customer/search?find=kim@").get_data(as_text=True)
     assert "<html" in page and "2 legal entities" in page
+
+
+def test_a_customer_search_without_an_index_goes_on_while_it_is_shown(
+    app, viewer, kim, monkeypatch
+):
+    monkeypatch.setattr(segment_search, "STRETCH", 1)
+    monkeypatch.setattr(substring, "BUDGET_SECONDS", 0)
+    html = viewer.get("/catalog/customer/search?find=ee", htmx=True).get_data(as_text=True)
+    assert "Searching… 1 customers looked at" in html and 'hx-trigger="revealed"' in html
+    found = []
+    while match := re.search(r'hx-get="([^"]*after=[^"]*)"', html):
+        html = viewer.get(unescape(match.group(1)), htmx=True).get_data(as_text=True)
+        assert not html.strip() or html.lstrip().startswith("<li")
+        found += re.findall(r'href="/catalog/customer\?customer=([^"]+)"', html)
+    assert found == ["lee"]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from html import unescape
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 
 from segments_app.extensions import db
 from segments_app.models import Customer, CustomerAssignment, LegalEntity, Segment, Tenant
+from segments_app.services import segment_search, substring
 from segments_app.services.segments import create_segment
 from segments_app.web.members import _how_added
 from tests.factories import add_customer, add_legal_entity
@@ -168,8 +170,51 @@ def test_paging(editor, member):
     second = _text(editor.get(f"{URL}?page=2", htmx=True))
     assert len(_row_customers(second)) == 5 and "Next" not in second
     assert 'href="/segments/gold"' in second
-    searched = _text(editor.get(f"{URL}?q=example&page=2", htmx=True))
-    assert 'href="/segments/gold?q=example"' in searched  # previous page keeps the search
+
+
+def _next_batch(html: str) -> str | None:
+    """The URL the last row of a search's batch fetches the next batch from."""
+    found = re.search(r'hx-get="([^"]*after=[^"]*)"', html)
+    return unescape(found.group(1)) if found else None
+
+
+def test_search_results_come_in_batches(editor, member):
+    for n in range(55):
+        member(f"c{n:02d}", join=True)
+    first = _text(editor.get(f"{URL}?q=example", htmx=True))
+    assert len(_row_customers(first)) == 50 and "Next" not in first and "page" not in first
+    more = _next_batch(first)
+    assert "More matches" in first and 'hx-trigger="revealed"' in first
+    rest = _text(editor.get(more, htmx=True))
+    assert "<html" not in rest and 'id="member-list"' not in rest
+    assert _row_customers(rest) == [f"c{n}" for n in range(50, 55)]
+    assert _next_batch(rest) is None
+    # without script the next batch is a page, which leads back to the first matches
+    page = _text(editor.get(more))
+    assert _row_customers(page) == [f"c{n}" for n in range(50, 55)]
+    assert 'href="/segments/gold?q=example"' in page
+
+
+def test_a_search_without_an_index_reads_the_members_a_stretch_at_a_time(
+    editor, member, monkeypatch
+):
+    monkeypatch.setattr(segment_search, "STRETCH", 10)
+    monkeypatch.setattr(substring, "BUDGET_SECONDS", 0)
+    for n in range(55):
+        member(f"c{n:02d}", join=True)
+    html = _text(editor.get(f"{URL}?q=c5", htmx=True))  # too short for a trigram index
+    assert _row_customers(html) == [] and "Searching… 10 of 55 members looked at" in html
+    found, batches = [], 1
+    while (url := _next_batch(html)) is not None:
+        html = _text(editor.get(url, htmx=True))
+        found += _row_customers(html)
+        batches += 1
+    assert found == ["c50", "c51", "c52", "c53", "c54"]
+    assert batches == 6
+    html = _text(editor.get(f"{URL}?q=zz", htmx=True))
+    while (url := _next_batch(html)) is not None:
+        html = _text(editor.get(url, htmx=True))
+    assert "No member matches “zz”" in html
 
 
 def test_members_page_costs_the_same_queries_for_5_and_40_members(editor, member, count_queries):
@@ -212,6 +257,25 @@ def test_candidates_from_the_directory(editor, member):
     assert "Bob Stone" in by_id
     none = _text(editor.get(f"{URL}/members/candidates?find=zed", htmx=True))
     assert "No customer matches “zed”" in none
+
+
+def test_a_candidate_search_without_an_index_goes_on_while_it_is_shown(editor, member, monkeypatch):
+    monkeypatch.setattr(segment_search, "STRETCH", 3)
+    monkeypatch.setattr(substring, "BUDGET_SECONDS", 0)
+    for n in range(10):
+        member(f"pick{n}", join=False)
+    html = _text(editor.get(f"{URL}/members/candidates?find=k9", htmx=True))
+    assert html.startswith('<div id="member-candidates"') and "Searching… 3 customers" in html
+    found = []
+    while (url := _next_batch(html)) is not None:
+        html = _text(editor.get(url, htmx=True))
+        assert not html.strip() or html.lstrip().startswith("<li")
+        found += re.findall(r'name="customer_id" value="([^"]+)"', html)
+    assert found == ["pick9"]
+    html = _text(editor.get(f"{URL}/members/candidates?find=zz", htmx=True))
+    while (url := _next_batch(html)) is not None:
+        html = _text(editor.get(url, htmx=True))
+    assert "No customer matches “zz”" in html
 
 
 def test_candidates_without_javascript_are_part_of_the_page(editor, member):

@@ -13,6 +13,7 @@ from ...models import (
     ItemAssignment,
     Tenant,
 )
+from .. import counters
 from .kinds import CATEGORY, CUSTOMER, LEGAL_ENTITY, PRODUCT, DirectoryKind, kind_named
 
 MIN_PASSWORD_LENGTH = 8
@@ -64,6 +65,7 @@ def delete_record(tenant: Tenant, kind: str, record_id: str, force: bool) -> Non
             resource_id=record_id,
         )
     if count:
+        counters.discount(db.session, column, pk)
         db.session.execute(delete(model).where(column == pk))
     if spec.links is not None:
         links = spec.links.model.__table__

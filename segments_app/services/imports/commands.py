@@ -24,7 +24,7 @@ from ...models import MemberImport, Segment
 from ...models.imports import MODES
 from ...models.tenants import Tenant, TenantInfo
 from ...models.types import isoformat, utcnow
-from .. import activity
+from .. import activity, counters
 from ..documents import new_id
 from ..segments import get_segment
 from . import changes
@@ -155,6 +155,7 @@ def revert_import(tenant: AnyTenant, segment_id: str, import_id: str) -> MemberI
     _hold_segment(segment, claim)
     removed = changes.undo_additions(db.session, segment.pk, imp.pk)
     restored, not_restored = changes.restore_removals(db.session, segment.pk, imp.pk)
+    counters.adjust(db.session, segment.pk, members=restored - removed)
     detail = {"importId": imp.id, "fileName": imp.file_name}
     if removed:
         activity.record(segment, "members.removed", removed, detail)

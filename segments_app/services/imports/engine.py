@@ -23,7 +23,7 @@ from ...errors import AppError
 from ...jobs.heartbeat import beating
 from ...models import MemberImport, MemberImportRejection, Segment
 from ...models.types import utcnow
-from .. import activity
+from .. import activity, counters
 from . import changes
 from .columns import map_columns, read_header, reader
 from .files import FileRefused, open_file, text_stream
@@ -342,6 +342,8 @@ class _Run:
         )
         imp.applied_at = utcnow()
         self._finish("applied", counts)
+        # last: the segment's row stays locked only from here to the commit
+        counters.adjust(self.session, segment.pk, members=added - removed)
         self.session.commit()
 
     def _finish(self, status: str, counts: dict[str, int]) -> None:

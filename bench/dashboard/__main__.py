@@ -1,0 +1,5 @@
+"""Entry point: `.venv/bin/python -m bench.dashboard --help`."""
+
+from .runner import main
+
+raise SystemExit(main())
