@@ -74,6 +74,8 @@ class MemberImport(db.Model):
 
     __table_args__ = (
         sa.Index(None, "segment_pk", "created_at"),
+        # the overview's running and recent imports of a tenant
+        sa.Index(None, "tenant_id", "created_at"),
         sa.Index(
             "uq_member_import_active",
             "segment_pk",

@@ -314,7 +314,8 @@ def segment_members_remove(segment_id: str):
             request.form.get("back"), url_for("web.segment_detail", segment_id=segment.id)
         )
         return go(back, message)
-    return notify(Response("", 200), message)
+    # the row swaps out; the counts in the frame reload themselves
+    return refresh_trigger(notify(Response("", 200), message), "counts-changed")
 
 
 def _csv_values(row: Sequence[object]) -> list[object]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import g
+from flask import g, render_template
 
 from ..models import Segment
 from ..services import stats
 from ..services.segments import get_segment
 from ..services.stats import Counts
+from . import bp, can
 
 
 def load_segment(segment_id: str) -> tuple[Segment, Counts]:
@@ -27,3 +28,12 @@ def local_url(target: str | None, default: str) -> str:
         if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
             return target
     return default
+
+
+@bp.get("/segments/<segment_id>/facts")
+@can("read")
+def segment_facts(segment_id: str):
+    """The line under a segment's name (site, members, items, validity): the frame reloads it
+    when a tab changes the members or the items."""
+    segment, counts = load_segment(segment_id)
+    return render_template("segments/_facts.html", segment=segment, counts=counts)

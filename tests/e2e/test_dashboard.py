@@ -147,6 +147,7 @@ def test_a_marketer_builds_a_segment_end_to_end(
     boots = tree.locator("li[data-category=boots]")
     expect(boots).to_have_attribute("data-state", "assigned")
     expect(boots.get_by_role("button", name="Unassign Boots")).to_be_visible()
+    expect(page.locator("#segment-facts")).to_contain_text("1 item")  # the frame keeps up
     shots("category-assigned")
 
     # 5. a member's storefront token sees the category in its tree
@@ -185,7 +186,7 @@ def _upload_members(page: Page, shots, tmp_path) -> None:
     expect(problems.nth(0)).to_contain_text("4")
     expect(problems.nth(0)).to_contain_text("c404")
     expect(page.get_by_text("Nothing has changed yet.")).to_be_visible()
-    expect(page.locator(".page-head .sub")).to_contain_text("0 members")
+    expect(page.locator("#segment-facts")).to_contain_text("0 members")
     shots("preview")
 
     # the rejected rows, ready to fix: the original columns, the row number and the reason
@@ -203,7 +204,7 @@ def _upload_members(page: Page, shots, tmp_path) -> None:
     expect(
         page.get_by_text(re.compile("Applied .*the segment's members have changed"))
     ).to_be_visible()
-    expect(page.locator(".page-head .sub")).to_contain_text("3 members")
+    expect(page.locator("#segment-facts")).to_contain_text("3 members")
     shots("applied")
     page.get_by_role("link", name="Members", exact=True).click()
     for email in ("c1@acme.example", "c2@acme.example", "c3@acme.example"):

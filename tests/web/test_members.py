@@ -444,3 +444,19 @@ def test_csv_export_of_an_empty_segment_has_the_header(editor, app, gold):
     ]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CustomerAssignment)) == 0
+
+
+
+def test_the_frame_counts_reload_after_a_member_leaves(editor, member):
+    """Removing a member answers with an event the frame's counts listen for, and the counts
+    fragment then tells the new number."""
+    member("c1")
+    member("c2")
+    page = _text(editor.get(URL))
+    assert 'id="segment-facts"' in page and "counts-changed from:body" in page
+    assert "2 members" in page
+    removed = editor.post(f"{URL}/members/remove", data={"customer_id": "c1"}, htmx=True)
+    assert removed.status_code == 200
+    assert _events(removed)["counts-changed"] is True
+    facts = _text(editor.get(f"{URL}/facts", htmx=True))
+    assert "1 member ·" in facts and "0 items" in facts
