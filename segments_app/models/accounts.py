@@ -55,9 +55,7 @@ class Activity(db.Model):
 
     id: Mapped[int] = mapped_column(BigPK, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenant.id", ondelete="CASCADE"))
-    segment_pk: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("segment.pk", ondelete="SET NULL")
-    )
+    segment_pk: Mapped[int | None] = mapped_column(sa.ForeignKey("segment.pk", ondelete="SET NULL"))
     #: kept as text so the log still names a segment after it is deleted
     segment_id: Mapped[str | None] = mapped_column(sa.String(255))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -446,7 +446,6 @@ def test_csv_export_of_an_empty_segment_has_the_header(editor, app, gold):
         assert db.session.scalar(select(func.count()).select_from(CustomerAssignment)) == 0
 
 
-
 def test_the_frame_counts_reload_after_a_member_leaves(editor, member):
     """Removing a member answers with an event the frame's counts listen for, and the counts
     fragment then tells the new number."""
