@@ -79,6 +79,11 @@ def test_a_wrong_encoding_choice_is_refused_and_says_how_to_choose():
     assert "not valid utf-8" in imp.error and "choose its encoding" in imp.error
 
 
+def test_utf16_chosen_for_a_file_without_its_byte_order_mark_is_refused():
+    with pytest.raises(FileRefused, match=r"not valid utf-16 .*; choose its encoding"):
+        run_file(b"customerId\nc1\n", encoding="utf-16")
+
+
 def test_a_chosen_encoding_is_used_and_counts_as_certain():
     imp = run_file(DATA / "windows1252.csv", encoding="cp1252")
     assert imp.status == "previewed"

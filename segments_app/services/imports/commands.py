@@ -312,6 +312,10 @@ def _inspect(stored: StoredFile, override: str | None, max_bytes: int) -> dict:
             f"The file is not valid {encoding} ({exc.reason} at byte {exc.start}); "
             "choose its encoding."
         ) from None
+    except UnicodeError as exc:  # e.g. UTF-16 without a byte-order mark
+        raise FileRefused(
+            f"The file is not valid {encoding} ({exc}); choose its encoding."
+        ) from None
     line = first_line(text, complete)
     delimiter = sniff_delimiter(line)
     header, _ = read_header(reader([line], delimiter))
