@@ -8,7 +8,7 @@ from ..auth.bearer import requires
 from ..extensions import db
 from ..models import ItemAssignment
 from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
-from ..query.listing import fetch_page, order_by, parse_bool, project
+from ..query.listing import fetch_page_by_key, order_by, parse_bool, project
 from ..services.assignments import customer_view, own_segment
 from ..services.assignments import items as service
 from ..services.segments import get_segment
@@ -54,10 +54,9 @@ def _listing(q: str | None, **filters):
     paths = field_paths(service.ITEM_KEYS)
     current_page = page()
     sort = order_by(request.args.get("sort"), service.ITEM_FIELDS, prefs.first)
-    stmt = service.item_assignments_query(g.tenant, q, **filters)
-    if sort:
-        stmt = stmt.order_by(None).order_by(*sort, ItemAssignment.pk)
-    rows, total = fetch_page(db.session, stmt, current_page, wants_total())
+    order = [*sort, ItemAssignment.pk]
+    stmt, keys = service.item_assignments_listing(g.tenant, q, order=order, **filters)
+    rows, total = fetch_page_by_key(db.session, stmt, keys, current_page, wants_total())
     return list_response([_render(row, prefs, paths) for row in rows], total)
 
 

@@ -53,6 +53,8 @@ class CustomerAssignment(db.Model):
             sqlite_where=sa.text("legal_entity_pk IS NULL"),
             postgresql_where=sa.text("legal_entity_pk IS NULL"),
         ),
+        # a segment's members in key order: the listing pages over this index alone
+        sa.Index(None, "segment_pk", "pk"),
         sa.Index(None, "customer_pk", "segment_pk"),
         sa.Index(None, "legal_entity_pk"),
         # partial: most assignments are made by hand, and revert and ON DELETE SET NULL
@@ -106,6 +108,8 @@ class ItemAssignment(db.Model):
             sqlite_where=sa.text("category_pk IS NOT NULL"),
             postgresql_where=sa.text("category_pk IS NOT NULL"),
         ),
+        # a segment's items in key order (listings, and the storefront's own segments)
+        sa.Index(None, "segment_pk", "pk"),
         sa.Index(None, "product_pk"),
         sa.Index(None, "category_pk"),
     )

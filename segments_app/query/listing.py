@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import find_tables
 
 from ..errors import BadRequest
 from .fields import FieldSet, Kind, UnknownField
@@ -134,4 +135,36 @@ def fetch_page(
             total = len(rows)
         else:
             total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return rows, total
+
+
+def tables_of(*clauses: Any) -> set[Table]:
+    """The tables the columns of `clauses` (conditions, sort keys; None is skipped) read."""
+    found: set[Table] = set()
+    for clause in clauses:
+        if clause is not None:
+            found.update(find_tables(clause, check_columns=True, include_joins=True))
+    return found
+
+
+def fetch_page_by_key(
+    session: Session | Connection, stmt: Select, keys: Select, page: Page, want_total: bool
+) -> tuple[list[Any], int | None]:
+    """fetch_page of `stmt`, paging over `keys` first (a deferred join).
+
+    `keys` selects the one key column that `stmt`'s ORDER BY ends with (so the order is total),
+    with the same rows, WHERE and ORDER BY as `stmt` but only the joins that these need (joins
+    that neither drop nor repeat rows may go). The database then skips the rows before the page
+    in `keys` alone, down an index when there is one, and `stmt` joins everything else for the
+    page's rows only, in the same order.
+    """
+    key = keys.selected_columns[0]
+    page_keys = keys.limit(page.size).offset(page.offset).subquery("page_keys")
+    rows = list(session.execute(stmt.join(page_keys, page_keys.c[0] == key)).all())
+    total = None
+    if want_total:
+        if page.number == 1 and len(rows) < page.size:
+            total = len(rows)
+        else:
+            total = session.scalar(select(func.count()).select_from(keys.order_by(None).subquery()))
     return rows, total

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Row, Select, select
@@ -12,6 +12,7 @@ from ...errors import BadRequest, NotFound
 from ...extensions import db
 from ...models import Customer, CustomerAssignment, LegalEntity, Segment, Tenant
 from ...query.fields import Field, FieldSet, Kind
+from ...query.listing import tables_of
 from ...query.q import compile_q
 from .. import activity
 from .common import checked_body, finish_document, metadata_fields, present, write
@@ -36,6 +37,16 @@ CUSTOMER_IDENTITY = ("segmentId", "customer.id", "legalEntity.id")
 Key = tuple[str, str | None]
 
 
+def _conditions(segment: Segment, q: str | None, own) -> list[Any]:
+    conditions = [CustomerAssignment.segment_pk == segment.pk]
+    condition = compile_q(q, CUSTOMER_FIELDS)
+    if condition is not None:
+        conditions.append(condition)
+    if own is not None:
+        conditions.append(own)
+    return conditions
+
+
 def customer_assignments_query(segment: Segment, q: str | None = None, own=None) -> Select:
     """Rows (assignment, customer, legal entity or None, segment id) of `segment` matching `q`.
 
@@ -46,14 +57,31 @@ def customer_assignments_query(segment: Segment, q: str | None = None, own=None)
         .join(Segment, Segment.pk == CustomerAssignment.segment_pk)
         .join(Customer, Customer.pk == CustomerAssignment.customer_pk)
         .outerjoin(LegalEntity, LegalEntity.pk == CustomerAssignment.legal_entity_pk)
-        .where(CustomerAssignment.segment_pk == segment.pk)
+        .where(*_conditions(segment, q, own))
     )
-    condition = compile_q(q, CUSTOMER_FIELDS)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    if own is not None:
-        stmt = stmt.where(own)
     return stmt.order_by(CustomerAssignment.pk)
+
+
+def customer_assignment_keys(
+    segment: Segment, q: str | None = None, own=None, order: Sequence[Any] = ()
+) -> Select:
+    """The pks of the rows of customer_assignments_query(segment, q, own), in `order` (default
+    the pk), joining only the tables that `q` and `order` read: for fetch_page_by_key.
+
+    The joins left out neither drop nor repeat assignments (the customer and segment keys are
+    not null, the legal entity join is outer on its primary key), so the rows are the same.
+    """
+    conditions = _conditions(segment, q, own)
+    order = list(order) or [CustomerAssignment.pk]
+    stmt = select(CustomerAssignment.pk)
+    used = tables_of(*conditions, *order)
+    if Segment.__table__ in used:
+        stmt = stmt.join(Segment, Segment.pk == CustomerAssignment.segment_pk)
+    if Customer.__table__ in used:
+        stmt = stmt.join(Customer, Customer.pk == CustomerAssignment.customer_pk)
+    if LegalEntity.__table__ in used:
+        stmt = stmt.outerjoin(LegalEntity, LegalEntity.pk == CustomerAssignment.legal_entity_pk)
+    return stmt.where(*conditions).order_by(*order)
 
 
 def get_customer_assignment(segment: Segment, key: Key) -> Row:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Row, Select, func, select
 
 from ...errors import BadRequest, NotFound
 from ...extensions import db
-from ...models import Category, CustomerAssignment, ItemAssignment, Product, Segment, Tenant
+from ...models import Category, ItemAssignment, Product, Segment, Tenant
 from ...models.assignments import ITEM_TYPES
 from ...models.types import JSONDoc
 from ...query.fields import Field, FieldSet, Kind
+from ...query.listing import tables_of
 from ...query.q import compile_q
 from .. import activity
-from ..segments import effective
+from ..segments import effective, segments_query
 from .common import checked_body, finish_document, metadata_fields, write
 
 #: an assignment names either a product or a category; the item columns read whichever it is
@@ -45,6 +46,37 @@ def item_type(raw: str) -> str:
     return upper
 
 
+def _conditions(
+    tenant: Tenant,
+    q: str | None,
+    segment: Segment | None = None,
+    site_code: str | None = None,
+    only_effective: bool = False,
+    own=None,
+) -> list[Any]:
+    conditions: list[Any] = []
+    if segment is not None:
+        conditions.append(ItemAssignment.segment_pk == segment.pk)
+    if own is not None:
+        # the pks of the tenant's segments that `own` is in (a handful), found first so that
+        # the assignments come from the (segment_pk, pk) index of those segments alone
+        segments = segments_query(tenant, only_effective=only_effective, membership=own)
+        if site_code is not None:
+            segments = segments.where(Segment.site_code == site_code)
+        pks = db.session.scalars(segments.order_by(None).with_only_columns(Segment.pk)).all()
+        conditions.append(ItemAssignment.segment_pk.in_(pks))
+    else:
+        conditions.append(Segment.tenant_id == tenant.id)
+        if site_code is not None:
+            conditions.append(Segment.site_code == site_code)
+        if only_effective:
+            conditions.append(effective())
+    condition = compile_q(q, ITEM_FIELDS)
+    if condition is not None:
+        conditions.append(condition)
+    return conditions
+
+
 def item_assignments_query(
     tenant: Tenant,
     q: str | None = None,
@@ -53,31 +85,52 @@ def item_assignments_query(
     site_code: str | None = None,
     only_effective: bool = False,
     own=None,
+    order: Sequence[Any] = (),
 ) -> Select:
-    """Rows (assignment, product or None, category or None, segment id) matching `q`.
+    """Rows (assignment, product or None, category or None, segment id) matching `q`, in
+    `order` (default the pk).
 
     Narrowed to one `segment`, to the segments of `site_code`, to effective segments, or to
     the segments that `own` (a condition on CustomerAssignment, see customer_view) is in.
     """
-    stmt = (
+    conditions = _conditions(tenant, q, segment, site_code, only_effective, own)
+    return _rows(conditions, order)
+
+
+def item_assignments_listing(
+    tenant: Tenant, q: str | None = None, *, order: Sequence[Any] = (), **filters: Any
+) -> tuple[Select, Select]:
+    """item_assignments_query(tenant, q, order=order, **filters) and the pks of its rows, in
+    the same order, joining only the tables that the conditions and `order` read: the two
+    statements of fetch_page_by_key.
+
+    The joins left out neither drop nor repeat assignments (segment_pk is not null, the item
+    joins are outer on primary keys), so the rows are the same. The first statement leaves the
+    conditions to the pks: it only reads the page's rows by their pks, which a condition on
+    segment_pk could turn into reading all of the segments' rows.
+    """
+    conditions = _conditions(tenant, q, **filters)
+    keys = select(ItemAssignment.pk)
+    used = tables_of(*conditions, *order)
+    if Segment.__table__ in used:
+        keys = keys.join(Segment, Segment.pk == ItemAssignment.segment_pk)
+    if Product.__table__ in used:
+        keys = keys.outerjoin(Product, Product.pk == ItemAssignment.product_pk)
+    if Category.__table__ in used:
+        keys = keys.outerjoin(Category, Category.pk == ItemAssignment.category_pk)
+    keys = keys.where(*conditions).order_by(*(list(order) or [ItemAssignment.pk]))
+    return _rows([], order), keys
+
+
+def _rows(conditions: list[Any], order: Sequence[Any]) -> Select:
+    return (
         select(ItemAssignment, Product, Category, Segment.id)
         .join(Segment, Segment.pk == ItemAssignment.segment_pk)
         .outerjoin(Product, Product.pk == ItemAssignment.product_pk)
         .outerjoin(Category, Category.pk == ItemAssignment.category_pk)
-        .where(Segment.tenant_id == tenant.id)
+        .where(*conditions)
+        .order_by(*(list(order) or [ItemAssignment.pk]))
     )
-    if segment is not None:
-        stmt = stmt.where(ItemAssignment.segment_pk == segment.pk)
-    if site_code is not None:
-        stmt = stmt.where(Segment.site_code == site_code)
-    if only_effective:
-        stmt = stmt.where(effective())
-    if own is not None:
-        stmt = stmt.where(Segment.pk.in_(select(CustomerAssignment.segment_pk).where(own)))
-    condition = compile_q(q, ITEM_FIELDS)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    return stmt.order_by(ItemAssignment.pk)
 
 
 def get_item_assignment(tenant: Tenant, segment: Segment, kind: str, item_id: str) -> Row:
