@@ -6,10 +6,9 @@ CTEs, so the cost follows the size of the answer, never one query per category.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, select, union
+from sqlalchemy import Select, and_, func, literal, select, union, union_all
 from sqlalchemy.orm import aliased
 
 from ..errors import BadRequest, ValidationFailed
@@ -84,74 +83,112 @@ def tree_rows_query(tenant: Tenant, segment_pks: Select) -> Select:
             parent.tenant_id == tenant.id, parent.id == up.c.parent_id
         )
     )
-    wanted = union(select(down.c.pk), select(up.c.pk)).subquery()
-    covered = Category.pk.in_(select(down.c.pk))
+    # One row per wanted category with its flag (1: covered), grouped once: `pk IN (covered)`
+    # per row is a linear scan of the CTE per category whenever PostgreSQL cannot hash it
+    # (whole-tenant trees of thousands of categories).
+    flagged = union_all(
+        select(down.c.pk, literal(1).label("covered")),
+        select(up.c.pk, literal(0).label("covered")),
+    ).subquery()
+    wanted = (
+        select(flagged.c.pk, func.max(flagged.c.covered).label("covered"))
+        .group_by(flagged.c.pk)
+        .subquery()
+    )
     # plain columns, not entities: a tree can have tens of thousands of nodes
     return (
-        select(*TREE_COLUMNS, covered.label("covered"))
-        .where(Category.pk.in_(select(wanted.c.pk)))
+        select(*TREE_COLUMNS, wanted.c.covered)
+        .join_from(Category, wanted, Category.pk == wanted.c.pk)
         .order_by(Category.position, Category.id)
     )
 
 
 def category_trees(tenant: Tenant, segment_pks: Select, prefs: LanguagePrefs) -> list[dict]:
     """The contract's CategoryTreeResponse for the segments `segment_pks` selects."""
-    rows = db.session.execute(tree_rows_query(tenant, segment_pks)).all()
-    by_id = {row.id: row for row in rows}
-    children: dict[str, list[str]] = defaultdict(list)
+    # Plain tuples through the Core connection (no ORM result layer): a tree can have tens of
+    # thousands of nodes, and each one is built once from its row.
+    rows = db.session.connection().execute(tree_rows_query(tenant, segment_pks)).all()
+    present = {row[0] for row in rows}
+    pick = None if prefs.full_maps else prefs.pick
+    # Rows arrive ordered by (position, id), so every list below is already in sibling order.
+    children: dict[str, list[str]] = {}
     roots: list[str] = []
-    for row in rows:
-        if row.parent_id is not None and row.parent_id in by_id:
-            children[row.parent_id].append(row.id)
+    base: dict[str, dict] = {}
+    covered_ids: set[str] = set()
+    for (
+        category_id,
+        parent_id,
+        code,
+        name,
+        description,
+        slug,
+        ecn,
+        valid_from,
+        valid_to,
+        position,
+        published,
+        covered,
+    ) in rows:
+        has_parent = parent_id is not None and parent_id in present
+        if has_parent:
+            siblings = children.get(parent_id)
+            if siblings is None:
+                children[parent_id] = [category_id]
+            else:
+                siblings.append(category_id)
         else:
-            roots.append(row.id)
-    # Rows arrive ordered by (position, id), so every list above is already in sibling order.
-    order: list[tuple[str, bool]] = []
-    stack = [(root, False) for root in reversed(roots)]
+            roots.append(category_id)
+        if not published:
+            continue  # an unpublished category hides itself and its subtree
+        if covered:
+            covered_ids.add(category_id)
+        node: dict[str, Any] = {"id": category_id}
+        if has_parent:
+            node["parentId"] = parent_id
+        if code is not None:
+            node["code"] = code
+        node["name"] = pick(name) if pick else name
+        if description:
+            node["localizedDescription"] = pick(description) if pick else description
+        if slug:
+            node["localizedSlug"] = pick(slug) if pick else slug
+        if ecn:
+            node["ecn"] = ecn
+        if valid_from is not None or valid_to is not None:
+            validity = {}
+            if valid_from is not None:
+                validity["from"] = isoformat(valid_from)
+            if valid_to is not None:
+                validity["to"] = isoformat(valid_to)
+            node["validity"] = validity
+        node["position"] = position
+        node["published"] = published
+        node["isSegmentAssigned"] = bool(covered)
+        base[category_id] = node
+    # Pre-order walk from the roots through published categories only.
+    order: list[str] = []
+    stack = roots[::-1]
     while stack:
-        category_id, has_parent = stack.pop()
-        if not by_id[category_id].published:
+        category_id = stack.pop()
+        if category_id not in base:
             continue
-        order.append((category_id, has_parent))
-        stack.extend((child_id, True) for child_id in reversed(children[category_id]))
-    nodes: dict[str, dict] = {}
+        order.append(category_id)
+        below = children.get(category_id)
+        if below:
+            stack.extend(reversed(below))
     # Children come after their parent in `order`, so walking it backwards finishes each
     # subtree before its parent decides whether it has anything to show.
-    for category_id, has_parent in reversed(order):
-        row = by_id[category_id]
-        subcategories = [nodes[c] for c in children[category_id] if c in nodes]
-        if not row.covered and not subcategories:
-            continue
-        nodes[category_id] = _tree_node(row, has_parent, subcategories, prefs)
-    return [nodes[root] for root in roots if root in nodes]
-
-
-def _tree_node(row: Row, has_parent: bool, subcategories: list[dict], prefs: LanguagePrefs) -> dict:
-    node: dict[str, Any] = {"id": row.id}
-    if has_parent:
-        node["parentId"] = row.parent_id
-    if row.code is not None:
-        node["code"] = row.code
-    node["name"] = prefs.pick(row.name)
-    if row.localized_description:
-        node["localizedDescription"] = prefs.pick(row.localized_description)
-    if row.localized_slug:
-        node["localizedSlug"] = prefs.pick(row.localized_slug)
-    if row.ecn:
-        node["ecn"] = row.ecn
-    validity = {}
-    if row.valid_from is not None:
-        validity["from"] = isoformat(row.valid_from)
-    if row.valid_to is not None:
-        validity["to"] = isoformat(row.valid_to)
-    if validity:
-        node["validity"] = validity
-    node["position"] = row.position
-    node["published"] = row.published
-    node["isSegmentAssigned"] = bool(row.covered)
-    if subcategories:
-        node["subcategories"] = subcategories
-    return node
+    shown: dict[str, dict] = {}
+    for category_id in reversed(order):
+        below = children.get(category_id)
+        subcategories = [shown[c] for c in below if c in shown] if below else None
+        if subcategories:
+            node = base[category_id]
+            node["subcategories"] = subcategories
+            shown[category_id] = node
+        elif category_id in covered_ids:
+            shown[category_id] = base[category_id]
+    return [shown[root] for root in roots if root in shown]
 
 
 # match
@@ -169,11 +206,29 @@ def match_request(body: object) -> tuple[list[str], list[str], str]:
                 "siteCode", "site and siteCode name different sites; send one of them.", "mismatch"
             )
         doc["site"] = site_code
-    validate("Match", doc)
+    if not _well_formed_match(doc):
+        validate("Match", doc)  # raises with the schema's own wording
     product_ids = [item["id"] for item in doc["items"]]
     if len(product_ids) > MATCH_LIMIT:
         raise BadRequest(f"items takes at most {MATCH_LIMIT} entries; this has {len(product_ids)}.")
     return product_ids, doc["segmentIds"], doc["site"]
+
+
+def _well_formed_match(doc: dict) -> bool:
+    """Whether `doc` certainly passes the Match schema (and overlay), checked without
+    jsonschema: a request of thousands of items would otherwise spend milliseconds per request
+    in the validator. Anything else goes through `validate`, which names the problem."""
+    site = doc.get("site")
+    items = doc.get("items")
+    segment_ids = doc.get("segmentIds")
+    return (
+        type(site) is str
+        and site != ""
+        and type(items) is list
+        and type(segment_ids) is list
+        and all(type(segment_id) is str for segment_id in segment_ids)
+        and all(type(item) is dict and type(item.get("id")) is str for item in items)
+    )
 
 
 def match_query(tenant: Tenant, product_ids: list[str], segment_ids: list[str], site: str):
