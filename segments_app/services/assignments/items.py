@@ -118,7 +118,13 @@ def item_assignments_listing(
         keys = keys.outerjoin(Product, Product.pk == ItemAssignment.product_pk)
     if Category.__table__ in used:
         keys = keys.outerjoin(Category, Category.pk == ItemAssignment.category_pk)
-    keys = keys.where(*conditions).order_by(*(list(order) or [ItemAssignment.pk]))
+    key_order = list(order) or [ItemAssignment.pk]
+    if filters.get("own") is not None:
+        # A customer's few segments: read their keys from the (segment_pk, pk) index and sort
+        # them, rather than walk the whole primary key in order until a page has matched
+        # (which reads every item assignment of the tenant when the segments have few).
+        key_order = [ItemAssignment.pk + 0 if c is ItemAssignment.pk else c for c in key_order]
+    keys = keys.where(*conditions).order_by(*key_order)
     return _rows([], order), keys
 
 
