@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from flask import Response, current_app, g, jsonify, request, stream_with_context, url_for
+from flask import Response, current_app, g, jsonify, request, url_for
 
 from ..auth.bearer import requires
 from ..errors import AppError, BadRequest
@@ -20,8 +18,6 @@ IMPORTS = "/segments/<segment_id>/imports"
 ONE = IMPORTS + "/<import_id>"
 #: multipart framing around the file may add this much to the request beyond the file itself
 FRAMING = 1 << 20
-#: what may not appear in the download's file name
-UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def _param(name: str) -> str | None:
@@ -122,11 +118,4 @@ def revert_import(segment_id: str, import_id: str):
 @requires(SCOPE_MANAGE)
 def rejected_rows(segment_id: str, import_id: str):
     """The rejected rows with their row numbers and reasons, streamed as CSV."""
-    imp = service.get_import(g.tenant, segment_id, import_id)
-    chunks = service.rejected_rows_csv(imp)
-    stem = UNSAFE.sub("_", imp.file_name.rsplit("/", 1)[-1].split(".", 1)[0]) or "members"
-    return Response(
-        stream_with_context(chunks),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{stem}-rejected.csv"'},
-    )
+    return service.rejected_rows_download(service.get_import(g.tenant, segment_id, import_id))

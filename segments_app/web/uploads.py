@@ -8,7 +8,6 @@ yet applied nor discarded, before it offers a new upload.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from flask import (
@@ -17,7 +16,6 @@ from flask import (
     g,
     request,
     session,
-    stream_with_context,
     url_for,
 )
 
@@ -56,8 +54,6 @@ FIELD_LABELS = {"customerId": "customer id", "email": "e-mail", "legalEntityId":
 #: the previews a browser has discarded (newest last), kept in its session
 DISMISSED = "dismissed_imports"
 DISMISSED_KEPT = 20
-#: what may not appear in a download's file name
-UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
 @dataclass
@@ -307,11 +303,4 @@ def segment_upload_discard(segment_id: str, import_id: str):
 @can("read")
 def segment_upload_rejected(segment_id: str, import_id: str):
     """The rows the last run rejected, with their row numbers and reasons, as CSV."""
-    imp = service.get_import(g.tenant, segment_id, import_id)
-    chunks = service.rejected_rows_csv(imp)
-    stem = UNSAFE.sub("_", imp.file_name.rsplit("/", 1)[-1].split(".", 1)[0]) or "members"
-    return Response(
-        stream_with_context(chunks),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{stem}-rejected.csv"'},
-    )
+    return service.rejected_rows_download(service.get_import(g.tenant, segment_id, import_id))

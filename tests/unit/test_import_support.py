@@ -57,23 +57,26 @@ def idle_runner(app) -> Iterator[None]:
     assert jobs.wait_idle(app, timeout=60), "background imports still running"
 
 
+def seed_import_directory() -> None:
+    """Segments 'gold' and 'silver' (empty) and IMPORT_DIRECTORY, committed; in an app context."""
+    tenant_id = current_tenant().id
+    for segment_id in ("gold", "silver"):
+        db.session.add(
+            Segment(tenant_id=tenant_id, id=segment_id, name={"en": segment_id}, site_code="main")
+        )
+    for entity in IMPORT_DIRECTORY["legal_entities"]:
+        add_legal_entity(TENANT, entity)
+    for customer_id, email, entities in IMPORT_DIRECTORY["customers"]:
+        add_customer(TENANT, customer_id, email=email, legal_entity_ids=entities)
+    db.session.commit()
+
+
 @pytest.fixture
 def directory(app, tenant, import_dir, idle_runner) -> Iterator[None]:
     """Tenant acme with IMPORT_DIRECTORY and segments 'gold' and 'silver' (empty), inside an
     app context."""
     with app.app_context():
-        tenant_id = current_tenant().id
-        for segment_id in ("gold", "silver"):
-            db.session.add(
-                Segment(
-                    tenant_id=tenant_id, id=segment_id, name={"en": segment_id}, site_code="main"
-                )
-            )
-        for entity in IMPORT_DIRECTORY["legal_entities"]:
-            add_legal_entity(TENANT, entity)
-        for customer_id, email, entities in IMPORT_DIRECTORY["customers"]:
-            add_customer(TENANT, customer_id, email=email, legal_entity_ids=entities)
-        db.session.commit()
+        seed_import_directory()
         yield
         db.session.remove()
 

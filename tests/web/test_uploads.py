@@ -14,12 +14,10 @@ from sqlalchemy import func, select
 
 from segments_app import jobs
 from segments_app.extensions import db
-from segments_app.models import MemberImport, Segment
+from segments_app.models import MemberImport
 from segments_app.services.imports import create_import
 from segments_app.services.imports.files import ENCODING_NAMES
 from segments_app.web.uploads import ENCODING_CHOICES
-from tests.conftest import TENANT
-from tests.factories import add_customer, add_legal_entity
 from tests.unit import test_import_support as support
 from tests.unit.test_import_support import (  # noqa: F401  (fixtures)
     DATA,
@@ -42,18 +40,7 @@ def gold(app, tenant, import_dir, idle_runner) -> Iterator[None]:  # noqa: F811 
     tests.unit.test_import_support.directory it keeps no app context open, so that every
     request of the test has an app context (and `g`, and a session) of its own."""
     with app.app_context():
-        tenant_id = support.current_tenant().id
-        for segment_id in ("gold", "silver"):
-            db.session.add(
-                Segment(
-                    tenant_id=tenant_id, id=segment_id, name={"en": segment_id}, site_code="main"
-                )
-            )
-        for entity in IMPORT_DIRECTORY["legal_entities"]:
-            add_legal_entity(TENANT, entity)
-        for customer_id, email, entities in IMPORT_DIRECTORY["customers"]:
-            add_customer(TENANT, customer_id, email=email, legal_entity_ids=entities)
-        db.session.commit()
+        support.seed_import_directory()
     yield
 
 

@@ -22,7 +22,7 @@ from .documents import import_document
 from .engine import Progress, run_import
 from .files import FileRefused
 from .queries import current_import, get_import, segment_imports_query
-from .rejected import rejected_rows_csv
+from .rejected import rejected_rows_csv, rejected_rows_download
 
 __all__ = [
     "FileRefused",
@@ -33,6 +33,7 @@ __all__ = [
     "import_document",
     "recover_interrupted",
     "rejected_rows_csv",
+    "rejected_rows_download",
     "revert_import",
     "run_import",
     "segment_imports_query",

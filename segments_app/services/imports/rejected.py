@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 
-from flask import current_app
+from flask import Response, current_app, stream_with_context
 from sqlalchemy import select
 
 from ...errors import Conflict
@@ -77,3 +78,17 @@ def _rejections(import_pk: int) -> Iterator[MemberImportRejection]:
         .execution_options(stream_results=True, yield_per=2000)
     )
     yield from db.session.execute(stmt)
+
+
+#: what may not appear in the download's file name
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def rejected_rows_download(imp: MemberImport) -> Response:
+    """rejected_rows_csv streamed as an attachment named after the uploaded file."""
+    stem = _UNSAFE.sub("_", imp.file_name.rsplit("/", 1)[-1].split(".", 1)[0]) or "members"
+    return Response(
+        stream_with_context(rejected_rows_csv(imp)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{stem}-rejected.csv"'},
+    )
