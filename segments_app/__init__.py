@@ -15,7 +15,7 @@ from .auth.oauth import init_oauth
 from .cli import register_cli
 from .config import Config, config_from_env
 from .docs import bp as docs_bp
-from .extensions import csrf, db, htmx, login_manager, migrate
+from .extensions import csrf, db, htmx, login_manager, migrate, ping_idle_connections
 from .health import bp as health_bp
 from .services import counters  # noqa: F401  (keeps segments' stored counts on every flush)
 from .web import bp as web_bp
@@ -45,11 +45,11 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
             f"sqlite:///{Path(app.instance_path) / 'segments.db'}"
         )
     elif not uri.startswith("sqlite"):
-        # A server database may drop idle connections: ping before use, recycle old ones.
+        # A server database may drop idle connections: recycle old ones (idle ones are pinged
+        # before use, see ping_idle_connections below).
         # psycopg prepares repeated statements; a generic plan for a 5,000-value IN list is
         # catastrophic, so PostgreSQL plans every execution for its actual values.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "pool_pre_ping": True,
             "pool_recycle": 1800,
             "connect_args": {"options": "-c plan_cache_mode=force_custom_plan"},
         }
@@ -61,6 +61,9 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -11,6 +12,7 @@ from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -49,7 +51,60 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+#: execution option of a connection that runs each statement on its own (see read_only_session)
+NO_TRANSACTION = "segments_no_transaction"
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
-    if connection.dialect.name == "sqlite":
+    if connection.dialect.name == "sqlite" and not connection.get_execution_options().get(
+        NO_TRANSACTION
+    ):
         connection.exec_driver_sql("BEGIN")
+
+
+def read_only_session(session) -> None:
+    """Let a read-only request run each statement on its own, without BEGIN and COMMIT.
+
+    Every statement still sees a consistent snapshot (READ COMMITTED on PostgreSQL already gives
+    each statement its own), and a read saves the round trips that open and close a transaction.
+    Does nothing when the session is already in a transaction (a test holding one, say).
+    """
+    session = session() if callable(session) else session  # a scoped_session's current one
+    if session.get_transaction() is not None:
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        # pysqlite runs in autocommit already (isolation_level None); only our BEGIN is skipped
+        session.connection(execution_options={NO_TRANSACTION: True})
+    else:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+#: a pooled connection unused for longer than this is pinged before it is handed out again
+IDLE_PING_SECONDS = 10.0
+
+
+def ping_idle_connections(engine: Engine) -> None:
+    """Check a server connection before use only when it has sat idle in the pool.
+
+    SQLAlchemy's pool_pre_ping costs a round trip on every checkout, that is on every request;
+    a connection that served a request moments ago is as good as a ping. One that has idled
+    (where a server restart or a firewall's idle timeout may have cut it) is pinged, and a dead
+    one is replaced before the request sees it.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection, record) -> None:
+        record.info["segments_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _handed_out(dbapi_connection, record, proxy) -> None:
+        since = record.info.get("segments_idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the driver's own error types differ; any failure means dead
+            raise DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise DisconnectionError("the connection did not answer a ping")
