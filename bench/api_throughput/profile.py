@@ -39,18 +39,27 @@ COMMON_STAGES = (
 )
 SEGMENT_STAGES = (
     ("  view: get_segment", "segments_app/api/segments.py", "get_segment"),
-    ("    service find_segment (query)", "segments_app/services/segments.py", "find_segment"),
-    ("    _render (document + language pick)", "segments_app/api/segments.py", "_render"),
-    ("    flask jsonify", "flask/json/__init__.py", "jsonify"),
+    (
+        "    segment_json (the document's query)",
+        "segments_app/services/segments.py",
+        "segment_json",
+    ),
+    ("    json_text_response", "segments_app/api/common.py", "json_text_response"),
 )
 LIST_STAGES = (
     ("  view: list_segments", "segments_app/api/segments.py", "list_segments"),
     ("    q= parsing and compiling", "segments_app/query/q.py", "compile_q"),
-    ("    fetch_page (query + ORM loading)", "segments_app/query/listing.py", "fetch_page"),
-    ("      result processors (JSON decode)", "sqlalchemy/sql/sqltypes.py", "process"),
-    ("    _render x page (document + pick)", "segments_app/api/segments.py", "_render"),
-    ("      isoformat (timestamps)", "segments_app/models/types.py", "isoformat"),
-    ("    flask jsonify", "flask/json/__init__.py", "jsonify"),
+    (
+        "    statement building (segments_query)",
+        "segments_app/services/segments.py",
+        "segments_query",
+    ),
+    (
+        "    fetch_page_by_key (keys, then documents)",
+        "segments_app/query/listing.py",
+        "fetch_page_by_key",
+    ),
+    ("    json_texts_response", "segments_app/api/common.py", "json_texts_response"),
 )
 TAIL_STAGES = (
     ("  after_request: commit", "segments_app/api/__init__.py", "_commit"),
@@ -58,8 +67,8 @@ TAIL_STAGES = (
     ("SQLAlchemy Session.execute (all)", "sqlalchemy/orm/session.py", "_execute_internal"),
     ("  statement cache key", "sqlalchemy/sql/cache_key.py", "_generate_cache_key"),
     ("  ORM row -> object loading", "sqlalchemy/orm/loading.py", "instances"),
-    ("  pool checkout (incl. pre-ping)", "sqlalchemy/pool/base.py", "_checkout"),
-    ("    pre-ping", "sqlalchemy/engine/default.py", "_do_ping_w_event"),
+    ("  pool checkout", "sqlalchemy/pool/base.py", "_checkout"),
+    ("    ping of an idle connection", "segments_app/extensions.py", "_handed_out"),
     ("DBAPI cursor.execute (driver + database)", None, "execute"),
     ("statement building: select()", "sqlalchemy/sql/_selectable_constructors.py", "select"),
     ("statement building: column == value", "sqlalchemy/sql/operators.py", "__eq__"),

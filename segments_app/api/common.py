@@ -79,6 +79,32 @@ def list_response(items: list, total: int | None) -> Response:
     return response
 
 
+def json_texts_response(
+    texts: Sequence[str], total: int | None, shape: Callable[[dict], dict] | None = None
+) -> Response:
+    """A JSON array of documents that the database wrote as text (see query.jsonout).
+
+    Without `shape` the texts go out as they are; with it each is decoded, shaped (languages
+    picked, fields kept) and encoded again.
+    """
+    if shape is None:
+        response = current_app.response_class(
+            "[" + ",".join(texts) + "]\n", mimetype=current_app.json.mimetype
+        )
+    else:
+        response = jsonify([shape(json.loads(text)) for text in texts])
+    if total is not None:
+        response.headers["X-Total-Count"] = str(total)
+    return response
+
+
+def json_text_response(text: str, shape: Callable[[dict], dict] | None = None) -> Response:
+    """One document written by the database as JSON text; `shape` as for json_texts_response."""
+    if shape is None:
+        return current_app.response_class(text + "\n", mimetype=current_app.json.mimetype)
+    return jsonify(shape(json.loads(text)))
+
+
 def bulk_elements() -> list:
     body = json_body()
     if not isinstance(body, list):

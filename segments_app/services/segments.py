@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, Select, and_, bindparam, delete, or_, select
+from sqlalchemy import Select, and_, bindparam, delete, or_, select
 
 from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import CustomerAssignment, ItemAssignment, Segment, Tenant
-from ..models.types import isoformat, utcnow
+from ..models.types import utcnow
 from ..query.fields import Field, FieldSet, Kind
 from ..query.i18n import check_languages, localize_input
+from ..query.jsonout import (
+    EMPTY,
+    JSON,
+    NULL,
+    NUMBER,
+    STRING,
+    TIMESTAMP,
+    json_object,
+    member,
+    nested,
+)
 from ..query.q import compile_q
 from . import activity
 from .documents import MSG_EXISTS, apply_patch, check_version, drop_nulls, new_id
@@ -90,21 +102,44 @@ def get_segment(tenant: Tenant, segment_id: str) -> Segment:
     return segment
 
 
-_ROW_BY_ID = select(*Segment.__table__.columns).where(
+#: a segment as the JSON text of the contract's SegmentResponse (full language maps)
+SEGMENT_JSON = json_object(
+    member("id", Segment.id, STRING),
+    member("name", Segment.name, JSON),
+    member("description", Segment.description, JSON, omit=EMPTY),
+    nested(
+        "validity",
+        member("from", Segment.valid_from, TIMESTAMP, omit=NULL),
+        member("to", Segment.valid_to, TIMESTAMP, omit=NULL),
+        omit=EMPTY,
+    ),
+    member("status", Segment.status, STRING),
+    member("siteCode", Segment.site_code, STRING),
+    member("mixins", Segment.mixins, JSON, omit=NULL),
+    nested(
+        "metadata",
+        member("version", Segment.version, NUMBER),
+        member("createdAt", Segment.created_at, TIMESTAMP),
+        member("modifiedAt", Segment.modified_at, TIMESTAMP),
+        member("mixins", Segment.metadata_mixins, JSON, omit=EMPTY),
+    ),
+)
+
+_JSON_BY_ID = select(SEGMENT_JSON).where(
     Segment.tenant_id == bindparam("tenant_id"), Segment.id == bindparam("segment_id")
 )
 
 
-def segment_row(tenant: Tenant, segment_id: str) -> Row:
-    """A segment as a plain row, for reads that only render it (cheaper than an ORM object)."""
-    row = (
+def segment_json(tenant: Tenant, segment_id: str) -> str:
+    """A segment's document as JSON text, or NotFound."""
+    text = (
         db.session.connection()
-        .execute(_ROW_BY_ID, {"tenant_id": tenant.id, "segment_id": segment_id})
-        .first()
+        .execute(_JSON_BY_ID, {"tenant_id": tenant.id, "segment_id": segment_id})
+        .scalar()
     )
-    if row is None:
+    if text is None:
         raise NotFound(segment_id)
-    return row
+    return text
 
 
 def find_segment(tenant: Tenant, segment_id: str) -> Segment | None:
@@ -113,36 +148,9 @@ def find_segment(tenant: Tenant, segment_id: str) -> Segment | None:
     )
 
 
-def segment_document(segment: Segment) -> dict:
-    """The contract's SegmentResponse, with full language maps."""
-    doc: dict = {"id": segment.id, "name": segment.name}
-    if segment.description:
-        doc["description"] = segment.description
-    validity = {}
-    if segment.valid_from is not None:
-        validity["from"] = isoformat(segment.valid_from)
-    if segment.valid_to is not None:
-        validity["to"] = isoformat(segment.valid_to)
-    if validity:
-        doc["validity"] = validity
-    doc["status"] = segment.status
-    doc["siteCode"] = segment.site_code
-    if segment.mixins is not None:
-        doc["mixins"] = segment.mixins
-    metadata: dict = {
-        "version": segment.version,
-        "createdAt": isoformat(segment.created_at),
-        "modifiedAt": isoformat(segment.modified_at),
-    }
-    if segment.metadata_mixins:
-        metadata["mixins"] = segment.metadata_mixins
-    doc["metadata"] = metadata
-    return doc
-
-
 def _editable_document(segment: Segment) -> dict:
     """What a PATCH applies to: the stored segment in the shape of a PUT body."""
-    doc = segment_document(segment)
+    doc = json.loads(db.session.scalar(select(SEGMENT_JSON).where(Segment.pk == segment.pk)))
     doc["metadata"] = {
         key: doc["metadata"][key] for key in ("version", "mixins") if key in doc["metadata"]
     }
