@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import string
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -35,6 +36,15 @@ def find_tenant(name: str) -> Tenant:
     if tenant is None:
         raise NotFound(name, f"No tenant named '{name}'.")
     return tenant
+
+
+#: client ids are letters and digits only: one starting with "-" would read as an option on the
+#: command line (`api-clients revoke -B...`); 24 of 62 characters carry about 143 random bits
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_client_id() -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
 
 
 def generate_password() -> str:
@@ -161,7 +171,7 @@ def create_api_client(
         )
     secret = secrets.token_urlsafe(32)
     client = ApiClient(
-        client_id=secrets.token_urlsafe(18),
+        client_id=new_client_id(),
         secret_hash=secret_digest(secret),
         tenant_id=tenant.id,
         name=(name or "").strip() or None,

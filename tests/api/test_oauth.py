@@ -208,3 +208,11 @@ def test_cli_refuses_unknown_tenant(cli, app):
     result = cli.invoke(args=["api-clients", "create", "--tenant", "nobody", "--scope", SCOPE_READ])
     assert result.exit_code != 0
     assert "No tenant" in result.output
+
+
+def test_client_ids_are_plain_letters_and_digits_so_the_cli_takes_them():
+    from segments_app.services.accounts import new_client_id
+
+    ids = {new_client_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    assert all(len(i) == 24 and i.isascii() and i.isalnum() for i in ids)
