@@ -654,12 +654,16 @@ def _terminated(signum, frame) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    # Ctrl-C raises KeyboardInterrupt even when started with SIGINT ignored (a background job),
-    # and SIGTERM takes the same way out, so gunicorn and the scratch data are always cleaned up.
+def interrupt_on_signals() -> None:
+    """Ctrl-C raises KeyboardInterrupt even when started with SIGINT ignored (a background job),
+    and SIGTERM takes the same way out, so servers and scratch data are always cleaned up."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _terminated)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    interrupt_on_signals()
     os.chdir(ROOT)
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     report: dict = {"options": {k: str(v) for k, v in vars(args).items()}, "databases": {}}

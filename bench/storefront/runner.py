@@ -13,7 +13,6 @@ import platform
 import re
 import secrets
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from ..api_throughput.runner import (
     DEFAULT_POSTGRES,
     BenchError,
     gunicorn,
+    interrupt_on_signals,
     postgres_database,
     sqlite_database,
 )
@@ -254,14 +254,9 @@ def _compact(statement: str) -> str:
 # --------------------------------------------------------------------------- main
 
 
-def _terminated(signum, frame) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _terminated)
+    interrupt_on_signals()
     os.chdir(ROOT)
     print(
         f"Machine: {os.cpu_count()} CPUs, {platform.platform()}, Python "

@@ -73,7 +73,10 @@ def field_paths(known: Sequence[str]) -> list[str] | None:
 
 
 def list_response(items: list, total: int | None) -> Response:
-    response = jsonify(items)
+    return _with_total(jsonify(items), total)
+
+
+def _with_total(response: Response, total: int | None) -> Response:
     if total is not None:
         response.headers["X-Total-Count"] = str(total)
     return response
@@ -87,15 +90,10 @@ def json_texts_response(
     Without `shape` the texts go out as they are; with it each is decoded, shaped (languages
     picked, fields kept) and encoded again.
     """
-    if shape is None:
-        response = current_app.response_class(
-            "[" + ",".join(texts) + "]\n", mimetype=current_app.json.mimetype
-        )
-    else:
-        response = jsonify([shape(json.loads(text)) for text in texts])
-    if total is not None:
-        response.headers["X-Total-Count"] = str(total)
-    return response
+    if shape is not None:
+        return list_response([shape(json.loads(text)) for text in texts], total)
+    body = "[" + ",".join(texts) + "]\n"
+    return _with_total(current_app.response_class(body, mimetype=current_app.json.mimetype), total)
 
 
 def json_text_response(text: str, shape: Callable[[dict], dict] | None = None) -> Response:
