@@ -9,7 +9,7 @@ from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
 from ..services import storefront as service
 from ..services.assignments import customer_view, own_segment_pks
 from . import bp
-from .common import json_body, languages
+from .common import json_body, json_text_response, languages
 
 
 @bp.get("/segments/items/category-trees")
@@ -25,7 +25,7 @@ def category_trees():
         segment_pks = own_segment_pks(g.tenant, own, site_code)
     else:
         segment_pks = service.effective_segment_pks(g.tenant, site_code)
-    return jsonify(service.category_trees(g.tenant, segment_pks, prefs))
+    return json_text_response(service.category_trees_json(g.tenant, segment_pks, prefs))
 
 
 @bp.post("/segments/match")

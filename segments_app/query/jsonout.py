@@ -40,6 +40,7 @@ __all__ = [
     "NUMBER",
     "STRING",
     "TIMESTAMP",
+    "json_members",
     "json_object",
     "member",
     "nested",
@@ -110,6 +111,18 @@ class _ObjectText(ColumnElement[str]):
 def json_object(*members: Member | Nested) -> ColumnElement[str]:
     """A text column: each row's object as JSON text, members in the order given."""
     return _ObjectText(members)
+
+
+class _MembersText(_ObjectText):
+    """SQL: the `,"key":value` run of `members` alone, for the caller to splice into an object."""
+
+    inherit_cache = True
+
+
+def json_members(*members: Member | Nested) -> ColumnElement[str]:
+    """A text column: each row's members as `,"key":value` pieces in the order given, or the
+    empty string when every one is left out; the caller adds them to an object of its own."""
+    return _MembersText(members)
 
 
 def _values(members) -> list:
@@ -226,3 +239,13 @@ def _sqlite_object(element: _ObjectText, compiler: SQLCompiler, **kw: Any) -> st
 def _pg_object(element: _ObjectText, compiler: SQLCompiler, **kw: Any) -> str:
     inner = _members_sql(element.members, compiler, _PostgreSQL(), **kw)
     return f"('{{' || substr({inner}, 2) || '}}')"
+
+
+@compiles(_MembersText, "sqlite")
+def _sqlite_members(element: _MembersText, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({_members_sql(element.members, compiler, _SQLite(), **kw)})"
+
+
+@compiles(_MembersText, "postgresql")
+def _pg_members(element: _MembersText, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({_members_sql(element.members, compiler, _PostgreSQL(), **kw)})"

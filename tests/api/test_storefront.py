@@ -148,6 +148,51 @@ def test_accept_language_localizes_the_tree(api, segments):
     assert tools["subcategories"][0]["name"] == {"en": "Hammers"}
 
 
+def test_tree_nodes_written_as_text_keep_every_value_and_leave_out_empty_ones(app, api, segments):
+    # nodes are joined from text the database writes: awkward characters, empty maps and
+    # lists, a validity with only an end, a missing code, and a parent id that needs escaping
+    awkward = 'Say "hi" \\ </script> \u2028 \U0001f600 \u00e9t\u00e9'
+    with directory(app):
+        add_category(
+            "acme",
+            'odd "parent"',
+            name={"en": awkward},
+            localized_description={},
+            localized_slug={"de": "tab\there"},
+            ecn=[],
+            valid_to=datetime(2031, 2, 3, 4, 5, 6, 789999, tzinfo=UTC),
+            code=None,
+            position=9,
+        )
+        add_category("acme", "odd-child", 'odd "parent"', name={"de": "Kind"})
+    api.put("/segments/gold/items/CATEGORY/odd-child")
+    response = api.get(TREES)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    odd = response.get_json()[-1]
+    assert odd == {
+        "id": 'odd "parent"',
+        "name": {"en": awkward},
+        "localizedSlug": {"de": "tab\there"},
+        "validity": {"to": "2031-02-03T04:05:06.789Z"},
+        "position": 9,
+        "published": True,
+        "isSegmentAssigned": False,
+        "subcategories": [
+            {
+                "id": "odd-child",
+                "parentId": 'odd "parent"',
+                "code": "ODD-CHILD",
+                "name": {"de": "Kind"},
+                "position": 0,
+                "published": True,
+                "isSegmentAssigned": True,
+            }
+        ],
+    }
+    picked = api.get(TREES, headers={"Accept-Language": "fr, en;q=0.5"}).get_json()[-1]
+    assert picked["name"] == {"en": awkward} and picked["localizedSlug"] == {"de": "tab\there"}
+
+
 def test_a_tree_costs_the_same_queries_whatever_its_size(app, api, segments):
     with statements(app) as small:
         api.get(TREES)
