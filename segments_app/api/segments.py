@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import g, jsonify, request, url_for
-from sqlalchemy import select
 
 from ..auth.bearer import requires
 from ..errors import BadRequest, Forbidden, NotFound
 from ..extensions import db
 from ..models import Customer, LegalEntity
 from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
-from ..query.listing import fetch_page_by_key, order_by, parse_bool, project
+from ..query.listing import parse_bool, project, run_page
 from ..services import segments as service
 from ..services.assignments import customer_view, membership
 from ..services.directory import find_record
@@ -80,19 +79,10 @@ def _listing(q: str | None):
         filters["membership"] = membership(customer.pk, entity.pk if entity else None)
     elif legal_entity_id is not None:
         raise BadRequest("legalEntityId narrows customerId: send customerId as well.")
-    sort = order_by(request.args.get("sort"), service.SEGMENT_FIELDS, prefs.first)
-    order = [*sort, service.Segment.pk]
-    keys = service.segments_query(g.tenant, q, **filters).order_by(None).order_by(*order)
-    # The page's keys first, then the database writes the JSON text of those rows only
-    # (query.jsonout): building documents for every matching row before sorting costs more.
-    docs = select(service.SEGMENT_JSON).order_by(*order)
-    rows, total = fetch_page_by_key(
-        db.session.connection(),
-        docs,
-        keys.with_only_columns(service.Segment.pk),
-        current_page,
-        wants_total(),
+    built, params = service.segment_listing(
+        g.tenant, q, request.args.get("sort"), prefs.first, **filters
     )
+    rows, total = run_page(db.session.connection(), built, params, current_page, wants_total())
     return json_texts_response([row[0] for row in rows], total, _shaper(prefs, paths))
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Table, func, select
+from sqlalchemy import Integer, Select, Table, bindparam, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import find_tables
@@ -147,6 +147,45 @@ def tables_of(*clauses: Any) -> set[Table]:
     return found
 
 
+@dataclass(frozen=True)
+class KeyedPage:
+    """The statements of a deferred-join listing (see fetch_page_by_key), built once and run
+    with the page's limit and offset bound: a listing of one shape (same q and sort) can keep
+    them, which spares SQLAlchemy building them and computing their cache keys per request."""
+
+    rows: Select
+    count: Select
+
+
+PAGE_LIMIT = bindparam("page_limit", type_=Integer)
+PAGE_OFFSET = bindparam("page_offset", type_=Integer)
+
+
+def page_by_key(stmt: Select, keys: Select) -> KeyedPage:
+    """The KeyedPage of `stmt` paged over `keys` (as for fetch_page_by_key)."""
+    key = keys.selected_columns[0]
+    page_keys = keys.limit(PAGE_LIMIT).offset(PAGE_OFFSET).subquery("page_keys")
+    return KeyedPage(
+        rows=stmt.join(page_keys, page_keys.c[0] == key),
+        count=select(func.count()).select_from(keys.order_by(None).subquery()),
+    )
+
+
+def run_page(
+    session: Session | Connection, built: KeyedPage, params: dict, page: Page, want_total: bool
+) -> tuple[list[Any], int | None]:
+    """One page of `built` and, when asked, the total; `params` binds what else it leaves open."""
+    bound = {**params, PAGE_LIMIT.key: page.size, PAGE_OFFSET.key: page.offset}
+    rows = list(session.execute(built.rows, bound).all())
+    total = None
+    if want_total:
+        if page.number == 1 and len(rows) < page.size:
+            total = len(rows)
+        else:
+            total = session.scalar(built.count, params)
+    return rows, total
+
+
 def fetch_page_by_key(
     session: Session | Connection, stmt: Select, keys: Select, page: Page, want_total: bool
 ) -> tuple[list[Any], int | None]:
@@ -158,13 +197,4 @@ def fetch_page_by_key(
     in `keys` alone, down an index when there is one, and `stmt` joins everything else for the
     page's rows only, in the same order.
     """
-    key = keys.selected_columns[0]
-    page_keys = keys.limit(page.size).offset(page.offset).subquery("page_keys")
-    rows = list(session.execute(stmt.join(page_keys, page_keys.c[0] == key)).all())
-    total = None
-    if want_total:
-        if page.number == 1 and len(rows) < page.size:
-            total = len(rows)
-        else:
-            total = session.scalar(select(func.count()).select_from(keys.order_by(None).subquery()))
-    return rows, total
+    return run_page(session, page_by_key(stmt, keys), {}, page, want_total)

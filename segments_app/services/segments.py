@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import Select, and_, bindparam, delete, or_, select
 
@@ -26,6 +27,7 @@ from ..query.jsonout import (
     member,
     nested,
 )
+from ..query.listing import KeyedPage, order_by, page_by_key
 from ..query.q import compile_q
 from . import activity
 from .documents import MSG_EXISTS, apply_patch, check_version, drop_nulls, new_id
@@ -84,7 +86,11 @@ def segments_query(
     `membership`, a condition on CustomerAssignment (see services.assignments.membership),
     keeps only the segments that have a matching assignment.
     """
-    stmt = select(Segment).where(Segment.tenant_id == tenant.id)
+    return _segments_where(Segment.tenant_id == tenant.id, q, only_effective, membership)
+
+
+def _segments_where(of_tenant, q: str | None, only_effective: bool, membership) -> Select:
+    stmt = select(Segment).where(of_tenant)
     condition = compile_q(q, SEGMENT_FIELDS)
     if condition is not None:
         stmt = stmt.where(condition)
@@ -93,6 +99,43 @@ def segments_query(
     if membership is not None:
         stmt = stmt.where(Segment.pk.in_(select(CustomerAssignment.segment_pk).where(membership)))
     return stmt.order_by(Segment.pk)
+
+
+def segment_listing(
+    tenant: Tenant,
+    q: str | None,
+    sort: str | None,
+    language: str,
+    *,
+    only_effective: bool = False,
+    membership=None,
+) -> tuple[KeyedPage, dict]:
+    """The statements of a page of segment documents (SEGMENT_JSON) matching `q` in the order
+    of `sort`, and the values to run them with (query.listing.run_page).
+
+    A listing by `q` and `sort` alone is built once per process and shape and kept; one of a
+    customer's segments carries the clock and the customer's keys, so it is built each time.
+    """
+    if only_effective or membership is not None:
+        order = order_by(sort, SEGMENT_FIELDS, language)
+        stmt = segments_query(tenant, q, only_effective=only_effective, membership=membership)
+        return _page_of_documents(stmt, order), {}
+    return _shared_listing(q, sort, language), {"tenant_id": tenant.id}
+
+
+@lru_cache(maxsize=256)
+def _shared_listing(q: str | None, sort: str | None, language: str) -> KeyedPage:
+    order = order_by(sort, SEGMENT_FIELDS, language)
+    stmt = _segments_where(Segment.tenant_id == bindparam("tenant_id"), q, False, None)
+    return _page_of_documents(stmt, order)
+
+
+def _page_of_documents(stmt: Select, order: list) -> KeyedPage:
+    # The page's keys first, then the database writes the JSON text of those rows only
+    # (query.jsonout): building documents for every matching row before sorting costs more.
+    order = [*order, Segment.pk]
+    keys = stmt.order_by(None).order_by(*order).with_only_columns(Segment.pk)
+    return page_by_key(select(SEGMENT_JSON).order_by(*order), keys)
 
 
 def get_segment(tenant: Tenant, segment_id: str) -> Segment:
