@@ -14,8 +14,10 @@ A document is described once, as members:
         nested("validity", member("from", Segment.valid_from, TIMESTAMP, omit=NULL), omit=EMPTY),
     )
 
-Each member compiles to the text `,"key":value` or, when omitted, to the empty string, so an
-object is `'{' || substr(members, 2) || '}'` whichever of them are present. Timestamps come out
+Each member compiles to the text `,"key":value` or, when omitted, to the empty string. An
+object whose first member is always there starts with it (`{"id":...`); otherwise its members
+are joined and the leading comma cut off. A member that is always there reads `null` when its
+column is NULL. PostgreSQL joins the pieces with concat(), SQLite with ||. Timestamps come out
 as the contract's `2024-05-01T10:00:00.123Z`: naive UTC, milliseconds cut (not rounded), `Z`.
 """
 
@@ -149,27 +151,67 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _members_sql(members, compiler: SQLCompiler, dialect: _Dialect, **kw: Any) -> str:
-    """The members as one text of `,"key":value` pieces (the empty string when none is there)."""
-    parts = [_member_sql(item, compiler, dialect, **kw) for item in members]
-    return " || ".join(parts) if parts else "''"
+class _Literal(str):
+    """A piece of a document's text that is known when the statement is built."""
 
 
-def _member_sql(item, compiler: SQLCompiler, dialect: _Dialect, **kw: Any) -> str:
-    label = _quote("," + json.dumps(item.key, ensure_ascii=False) + ":")
+def _run_pieces(members, compiler: SQLCompiler, dialect: _Dialect, **kw: Any) -> list[str]:
+    """Pieces (SQL text expressions and _Literals) whose concatenation is the members'
+    `,"key":value` run: empty when every member is left out."""
+    pieces: list[str] = []
+    for item in members:
+        pieces += _member_pieces(item, compiler, dialect, **kw)
+    return pieces
+
+
+def _member_pieces(
+    item, compiler: SQLCompiler, dialect: _Dialect, first: bool = False, **kw: Any
+) -> list[str]:
+    label = _Literal(("" if first else ",") + json.dumps(item.key, ensure_ascii=False) + ":")
     if isinstance(item, Nested):
-        inner = _members_sql(item.members, compiler, dialect, **kw)
-        whole = f"{label} || '{{' || substr({inner}, 2) || '}}'"
-        absent = _absent_sql(item, compiler, dialect, **kw)
-        if absent is not None:
-            return f"(CASE WHEN {absent} THEN '' ELSE {whole} END)"
-        return f"({whole})"
-    column = compiler.process(item.value, **kw)
-    whole = f"{label} || {dialect.value(column, item.kind)}"
+        value = _object_pieces(item.members, compiler, dialect, **kw)
+    else:
+        text = dialect.value(compiler.process(item.value, **kw), item.kind)
+        # a member that is always there reads null when its column is NULL
+        value = [f"coalesce({text}, 'null')" if item.omit is None else text]
     absent = _absent_sql(item, compiler, dialect, **kw)
-    if absent is not None:
-        return f"(CASE WHEN {absent} THEN '' ELSE {whole} END)"
-    return f"({whole})"
+    if absent is None:
+        return [label, *value]
+    return [f"(CASE WHEN {absent} THEN '' ELSE {dialect.concat([label, *value])} END)"]
+
+
+def _always_there(item) -> bool:
+    return item.omit is None or (
+        isinstance(item, Nested) and any(_always_there(inner) for inner in item.members)
+    )
+
+
+def _object_pieces(members, compiler: SQLCompiler, dialect: _Dialect, **kw: Any) -> list[str]:
+    """Pieces of an object's JSON text. When its first member is always there, that member
+    opens it; otherwise the run's leading comma is cut off."""
+    if members and _always_there(members[0]):
+        head = _member_pieces(members[0], compiler, dialect, first=True, **kw)
+        rest = _run_pieces(members[1:], compiler, dialect, **kw)
+        return [_Literal("{"), *head, *rest, _Literal("}")]
+    run = dialect.concat(_run_pieces(members, compiler, dialect, **kw))
+    return [_Literal("{"), f"substr({run}, 2)", _Literal("}")]
+
+
+def _merged(pieces: list[str]) -> list[str]:
+    """Adjacent literals joined, and rendered as SQL string literals."""
+    out: list[str] = []
+    text: str | None = None
+    for piece in pieces:
+        if isinstance(piece, _Literal):
+            text = piece if text is None else text + piece
+            continue
+        if text is not None:
+            out.append(_quote(text))
+            text = None
+        out.append(piece)
+    if text is not None:
+        out.append(_quote(text))
+    return out
 
 
 def _absent_sql(item, compiler: SQLCompiler, dialect: _Dialect, **kw: Any) -> str | None:
@@ -192,11 +234,19 @@ class _Dialect:
     def value(self, column: str, kind: str) -> str:
         raise NotImplementedError
 
+    def concat(self, pieces: list[str]) -> str:
+        """SQL of the pieces' texts one after another ('' for none)."""
+        raise NotImplementedError
+
     def empty(self, column: str) -> str:
         raise NotImplementedError
 
 
 class _SQLite(_Dialect):
+    def concat(self, pieces: list[str]) -> str:
+        parts = _merged(pieces)
+        return "(" + " || ".join(parts) + ")" if parts else "''"
+
     def value(self, column: str, kind: str) -> str:
         if kind == STRING:
             return f"json_quote({column})"
@@ -217,6 +267,18 @@ class _SQLite(_Dialect):
 
 
 class _PostgreSQL(_Dialect):
+    def concat(self, pieces: list[str]) -> str:
+        # concat() copies each piece once; a chain of || copies the growing text at every step
+        # (a third of the cost of a document). It takes at most 100 arguments.
+        parts = _merged(pieces)
+        if not parts:
+            return "''"
+        if len(parts) == 1:
+            return parts[0]
+        while len(parts) > 100:
+            parts = [f"concat({', '.join(parts[:100])})", *parts[100:]]
+        return f"concat({', '.join(parts)})"
+
     def value(self, column: str, kind: str) -> str:
         if kind == STRING:
             return f"CAST(to_json({column}) AS TEXT)"
@@ -231,21 +293,19 @@ class _PostgreSQL(_Dialect):
 
 @compiles(_ObjectText, "sqlite")
 def _sqlite_object(element: _ObjectText, compiler: SQLCompiler, **kw: Any) -> str:
-    inner = _members_sql(element.members, compiler, _SQLite(), **kw)
-    return f"('{{' || substr({inner}, 2) || '}}')"
+    return _SQLite().concat(_object_pieces(element.members, compiler, _SQLite(), **kw))
 
 
 @compiles(_ObjectText, "postgresql")
 def _pg_object(element: _ObjectText, compiler: SQLCompiler, **kw: Any) -> str:
-    inner = _members_sql(element.members, compiler, _PostgreSQL(), **kw)
-    return f"('{{' || substr({inner}, 2) || '}}')"
+    return _PostgreSQL().concat(_object_pieces(element.members, compiler, _PostgreSQL(), **kw))
 
 
 @compiles(_MembersText, "sqlite")
 def _sqlite_members(element: _MembersText, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({_members_sql(element.members, compiler, _SQLite(), **kw)})"
+    return _SQLite().concat(_run_pieces(element.members, compiler, _SQLite(), **kw))
 
 
 @compiles(_MembersText, "postgresql")
 def _pg_members(element: _MembersText, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({_members_sql(element.members, compiler, _PostgreSQL(), **kw)})"
+    return _PostgreSQL().concat(_run_pieces(element.members, compiler, _PostgreSQL(), **kw))
