@@ -82,8 +82,9 @@ def _listing(q: str | None):
     built, params = service.segment_listing(
         g.tenant, q, request.args.get("sort"), prefs.first, **filters
     )
-    rows, total = run_page(db.session.connection(), built, params, current_page, wants_total())
-    return json_texts_response([row[0] for row in rows], total, _shaper(prefs, paths))
+    conn = db.session.connection()
+    rows, total = run_page(conn, built, params, current_page, wants_total())
+    return json_texts_response(service.segment_texts(conn, rows), total, _shaper(prefs, paths))
 
 
 @bp.get("/segments")

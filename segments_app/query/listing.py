@@ -124,20 +124,6 @@ def _copy_path(source: dict, target: dict, parts: list[str]) -> None:
         _copy_path(source[key], target.setdefault(key, {}), rest)
 
 
-def fetch_page(
-    session: Session | Connection, stmt: Select, page: Page, want_total: bool
-) -> tuple[list[Any], int | None]:
-    """One page of `stmt` and, when asked, the total number of rows it matches."""
-    rows = list(session.execute(stmt.limit(page.size).offset(page.offset)).all())
-    total = None
-    if want_total:
-        if page.number == 1 and len(rows) < page.size:
-            total = len(rows)
-        else:
-            total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    return rows, total
-
-
 def tables_of(*clauses: Any) -> set[Table]:
     """The tables the columns of `clauses` (conditions, sort keys; None is skipped) read."""
     found: set[Table] = set()
@@ -184,6 +170,21 @@ def run_page(
         else:
             total = session.scalar(built.count, params)
     return rows, total
+
+
+def plain_page(stmt: Select) -> KeyedPage:
+    """The KeyedPage of `stmt` paged as it is (no deferred join)."""
+    return KeyedPage(
+        rows=stmt.limit(PAGE_LIMIT).offset(PAGE_OFFSET),
+        count=select(func.count()).select_from(stmt.order_by(None).subquery()),
+    )
+
+
+def fetch_page(
+    session: Session | Connection, stmt: Select, page: Page, want_total: bool
+) -> tuple[list[Any], int | None]:
+    """One page of `stmt` and, when asked, the total number of rows it matches."""
+    return run_page(session, plain_page(stmt), {}, page, want_total)
 
 
 def fetch_page_by_key(

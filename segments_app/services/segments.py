@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +29,7 @@ from ..query.jsonout import (
     member,
     nested,
 )
-from ..query.listing import KeyedPage, order_by, page_by_key
+from ..query.listing import KeyedPage, order_by, plain_page
 from ..query.q import compile_q
 from . import activity
 from .documents import MSG_EXISTS, apply_patch, check_version, drop_nulls, new_id
@@ -101,43 +103,6 @@ def _segments_where(of_tenant, q: str | None, only_effective: bool, membership) 
     return stmt.order_by(Segment.pk)
 
 
-def segment_listing(
-    tenant: Tenant,
-    q: str | None,
-    sort: str | None,
-    language: str,
-    *,
-    only_effective: bool = False,
-    membership=None,
-) -> tuple[KeyedPage, dict]:
-    """The statements of a page of segment documents (SEGMENT_JSON) matching `q` in the order
-    of `sort`, and the values to run them with (query.listing.run_page).
-
-    A listing by `q` and `sort` alone is built once per process and shape and kept; one of a
-    customer's segments carries the clock and the customer's keys, so it is built each time.
-    """
-    if only_effective or membership is not None:
-        order = order_by(sort, SEGMENT_FIELDS, language)
-        stmt = segments_query(tenant, q, only_effective=only_effective, membership=membership)
-        return _page_of_documents(stmt, order), {}
-    return _shared_listing(q, sort, language), {"tenant_id": tenant.id}
-
-
-@lru_cache(maxsize=256)
-def _shared_listing(q: str | None, sort: str | None, language: str) -> KeyedPage:
-    order = order_by(sort, SEGMENT_FIELDS, language)
-    stmt = _segments_where(Segment.tenant_id == bindparam("tenant_id"), q, False, None)
-    return _page_of_documents(stmt, order)
-
-
-def _page_of_documents(stmt: Select, order: list) -> KeyedPage:
-    # The page's keys first, then the database writes the JSON text of those rows only
-    # (query.jsonout): building documents for every matching row before sorting costs more.
-    order = [*order, Segment.pk]
-    keys = stmt.order_by(None).order_by(*order).with_only_columns(Segment.pk)
-    return page_by_key(select(SEGMENT_JSON).order_by(*order), keys)
-
-
 def get_segment(tenant: Tenant, segment_id: str) -> Segment:
     segment = find_segment(tenant, segment_id)
     if segment is None:
@@ -183,6 +148,104 @@ def segment_json(tenant: Tenant, segment_id: str) -> str:
     if text is None:
         raise NotFound(segment_id)
     return text
+
+
+def segment_listing(
+    tenant: Tenant,
+    q: str | None,
+    sort: str | None,
+    language: str,
+    *,
+    only_effective: bool = False,
+    membership=None,
+) -> tuple[KeyedPage, dict]:
+    """The statements of a page of segment documents (SEGMENT_JSON) matching `q` in the order
+    of `sort`, and the values to run them with (query.listing.run_page).
+
+    A listing by `q` and `sort` alone is built once per process and shape and kept; one of a
+    customer's segments carries the clock and the customer's keys, so it is built each time.
+    """
+    if only_effective or membership is not None:
+        order = order_by(sort, SEGMENT_FIELDS, language)
+        stmt = segments_query(tenant, q, only_effective=only_effective, membership=membership)
+        return _page_of_documents(stmt, order), {}
+    return _shared_listing(q, sort, language), {"tenant_id": tenant.id}
+
+
+@lru_cache(maxsize=256)
+def _shared_listing(q: str | None, sort: str | None, language: str) -> KeyedPage:
+    order = order_by(sort, SEGMENT_FIELDS, language)
+    stmt = _segments_where(Segment.tenant_id == bindparam("tenant_id"), q, False, None)
+    return _page_of_documents(stmt, order)
+
+
+def _page_of_documents(stmt: Select, order: list) -> KeyedPage:
+    # A page reads each segment's key and version only; segment_texts() gives the documents.
+    order = [*order, Segment.pk]
+    return plain_page(stmt.order_by(None).order_by(*order).with_only_columns(*_DOCUMENT_KEY))
+
+
+#: what identifies one state of a segment's document: every write adds one to the version and
+#: sets modified_at (which also tells apart a row that took the pk of a deleted one)
+_DOCUMENT_KEY = (Segment.pk, Segment.version, Segment.modified_at)
+
+
+class _DocumentCache:
+    """Segment documents by _DOCUMENT_KEY, in this process, up to `size` of them.
+
+    A key names one state of one segment, so an entry never goes stale: a write makes a new
+    key, and the old entry ages out. Listings read the keys of their page and take the texts
+    from here; only new states cost the database the JSON text (about 4 us a document on
+    PostgreSQL, most of a listing's database time).
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._texts: dict[tuple, str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> str | None:
+        return self._texts.get(key)
+
+    def put(self, items: list[tuple[tuple, str]]) -> None:
+        with self._lock:
+            self._texts.update(items)
+            excess = len(self._texts) - self.size
+            if excess > 0:
+                # drop the oldest, down to nine tenths of the size (dicts keep insertion order)
+                for key in list(itertools.islice(self._texts, excess + self.size // 10)):
+                    del self._texts[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._texts.clear()
+
+
+DOCUMENTS = _DocumentCache(20_000)
+
+_TEXTS_BY_PK = select(*_DOCUMENT_KEY, SEGMENT_JSON).where(
+    Segment.pk.in_(bindparam("pks", expanding=True))
+)
+
+
+def segment_texts(conn, rows: Sequence) -> list[str]:
+    """The documents (JSON text) of a listing's rows of _DOCUMENT_KEY, in their order.
+
+    A segment changed since its row was read comes in its newer state; one deleted since
+    is left out.
+    """
+    texts = [DOCUMENTS.get(tuple(row)) for row in rows]
+    missing = [row[0] for row, text in zip(rows, texts, strict=True) if text is None]
+    if not missing:
+        return texts  # type: ignore[return-value]
+    fresh = conn.execute(_TEXTS_BY_PK, {"pks": missing}).all()
+    DOCUMENTS.put([((pk, version, modified_at), text) for pk, version, modified_at, text in fresh])
+    by_pk = {row[0]: row[3] for row in fresh}
+    filled = [
+        text if text is not None else by_pk.get(row[0])
+        for row, text in zip(rows, texts, strict=True)
+    ]
+    return [text for text in filled if text is not None]
 
 
 def find_segment(tenant: Tenant, segment_id: str) -> Segment | None:

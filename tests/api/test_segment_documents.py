@@ -10,6 +10,7 @@ from sqlalchemy import update
 
 from segments_app.extensions import db
 from segments_app.models import Segment
+from segments_app.services.segments import _DocumentCache
 
 AWKWARD = {
     "name": {"en": 'Quote " backslash \\ tab \t </script>', "de": "Grüße ✓ 🎉"},
@@ -98,3 +99,33 @@ def test_patch_starts_from_the_stored_document(api):
     assert doc["mixins"]["nothing"] is None
     assert doc["validity"] == AWKWARD["validity"]
     assert doc["metadata"]["version"] == 2
+
+
+def test_a_listing_shows_each_write_at_once_though_it_keeps_documents(app, api):
+    # listings keep the documents they have read (services.segments.DOCUMENTS), by version
+    assert (
+        api.put("/segments/kept", json={"name": {"en": "First"}, "siteCode": "main"}).status_code
+        == 201
+    )
+    assert [d["name"] for d in api.get("/segments?q=id:kept").get_json()] == [{"en": "First"}]
+    assert api.patch("/segments/kept", json={"name": {"en": "Second"}}).status_code == 204
+    listed = api.get("/segments?q=id:kept").get_json()
+    assert [(d["name"], d["metadata"]["version"]) for d in listed] == [({"en": "Second"}, 2)]
+    # deleted and made again under the same id: version 1 again, yet a new document
+    assert api.delete("/segments/kept").status_code == 204
+    assert api.get("/segments?q=id:kept").get_json() == []
+    assert (
+        api.put("/segments/kept", json={"name": {"en": "Third"}, "siteCode": "main"}).status_code
+        == 201
+    )
+    listed = api.get("/segments?q=id:kept").get_json()
+    assert [(d["name"], d["metadata"]["version"]) for d in listed] == [({"en": "Third"}, 1)]
+    assert listed == [api.get("/segments/kept").get_json()]
+
+
+def test_the_kept_documents_are_bounded():
+    cache = _DocumentCache(size=10)
+    cache.put([((pk, 1, None), f"doc {pk}") for pk in range(25)])
+    assert len(cache._texts) <= 10
+    assert cache.get((24, 1, None)) == "doc 24"
+    assert cache.get((0, 1, None)) is None
