@@ -48,16 +48,17 @@ SEGMENT_STAGES = (
 )
 LIST_STAGES = (
     ("  view: list_segments", "segments_app/api/segments.py", "list_segments"),
-    ("    q= parsing and compiling", "segments_app/query/q.py", "compile_q"),
     (
-        "    statement building (segments_query)",
+        "    statements (built once per q and sort)",
         "segments_app/services/segments.py",
-        "segments_query",
+        "segment_listing",
     ),
+    ("      q= parsing and compiling", "segments_app/query/q.py", "compile_q"),
+    ("    run_page (the page's keys and versions)", "segments_app/query/listing.py", "run_page"),
     (
-        "    fetch_page_by_key (keys, then documents)",
-        "segments_app/query/listing.py",
-        "fetch_page_by_key",
+        "    segment_texts (kept documents)",
+        "segments_app/services/segments.py",
+        "segment_texts",
     ),
     ("    json_texts_response", "segments_app/api/common.py", "json_texts_response"),
 )
