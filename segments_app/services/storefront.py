@@ -260,7 +260,23 @@ def _localizer(prefs: LanguagePrefs) -> Callable[[str], str]:
     """Stored map text -> the text the answer shows: as stored, or the one picked language."""
     if prefs.full_maps:
         return lambda text: text
-    return lambda text: json.dumps(prefs.pick(json.loads(text)), ensure_ascii=False)
+    # Which language a map shows depends on its keys alone: decide once per set of keys (a
+    # tree of thousands of nodes holds a handful of them), then only the value is encoded.
+    chosen: dict[tuple[str, ...], tuple[str, str]] = {}
+
+    def localized(text: str) -> str:
+        values = json.loads(text)
+        if not isinstance(values, dict) or not values:
+            return text
+        keys = tuple(values)
+        pick = chosen.get(keys)
+        if pick is None:
+            (key,) = prefs.pick(values)
+            pick = chosen[keys] = (key, "{" + json.dumps(key, ensure_ascii=False) + ":")
+        key, opening = pick
+        return opening + json.dumps(values[key], ensure_ascii=False) + "}"
+
+    return localized
 
 
 # match
