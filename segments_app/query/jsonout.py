@@ -291,21 +291,17 @@ class _PostgreSQL(_Dialect):
         return f"{column} = CAST('{{}}' AS JSONB)"
 
 
-@compiles(_ObjectText, "sqlite")
-def _sqlite_object(element: _ObjectText, compiler: SQLCompiler, **kw: Any) -> str:
-    return _SQLite().concat(_object_pieces(element.members, compiler, _SQLite(), **kw))
+def _register(name: str, dialect: _Dialect) -> None:
+    """Compile objects and member runs for the SQLAlchemy dialect `name`."""
+
+    @compiles(_ObjectText, name)
+    def _object(element: _ObjectText, compiler: SQLCompiler, **kw: Any) -> str:
+        return dialect.concat(_object_pieces(element.members, compiler, dialect, **kw))
+
+    @compiles(_MembersText, name)
+    def _members(element: _MembersText, compiler: SQLCompiler, **kw: Any) -> str:
+        return dialect.concat(_run_pieces(element.members, compiler, dialect, **kw))
 
 
-@compiles(_ObjectText, "postgresql")
-def _pg_object(element: _ObjectText, compiler: SQLCompiler, **kw: Any) -> str:
-    return _PostgreSQL().concat(_object_pieces(element.members, compiler, _PostgreSQL(), **kw))
-
-
-@compiles(_MembersText, "sqlite")
-def _sqlite_members(element: _MembersText, compiler: SQLCompiler, **kw: Any) -> str:
-    return _SQLite().concat(_run_pieces(element.members, compiler, _SQLite(), **kw))
-
-
-@compiles(_MembersText, "postgresql")
-def _pg_members(element: _MembersText, compiler: SQLCompiler, **kw: Any) -> str:
-    return _PostgreSQL().concat(_run_pieces(element.members, compiler, _PostgreSQL(), **kw))
+_register("sqlite", _SQLite())
+_register("postgresql", _PostgreSQL())

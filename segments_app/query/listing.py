@@ -135,9 +135,10 @@ def tables_of(*clauses: Any) -> set[Table]:
 
 @dataclass(frozen=True)
 class KeyedPage:
-    """The statements of a deferred-join listing (see fetch_page_by_key), built once and run
-    with the page's limit and offset bound: a listing of one shape (same q and sort) can keep
-    them, which spares SQLAlchemy building them and computing their cache keys per request."""
+    """The statements of a listing's page and its count (plain_page, or page_by_key for a
+    deferred join), with the page's limit and offset left as bound parameters: a listing of one
+    shape (same q and sort) can build them once and keep them, which spares SQLAlchemy building
+    them and computing their cache keys on every request."""
 
     rows: Select
     count: Select

@@ -159,8 +159,9 @@ def segment_listing(
     only_effective: bool = False,
     membership=None,
 ) -> tuple[KeyedPage, dict]:
-    """The statements of a page of segment documents (SEGMENT_JSON) matching `q` in the order
-    of `sort`, and the values to run them with (query.listing.run_page).
+    """The statements of a page of segments matching `q` in the order of `sort`, and the values
+    to run them with (query.listing.run_page). The page's rows are _DOCUMENT_KEY: give them to
+    segment_texts for the documents.
 
     A listing by `q` and `sort` alone is built once per process and shape and kept; one of a
     customer's segments carries the clock and the customer's keys, so it is built each time.
@@ -215,10 +216,6 @@ class _DocumentCache:
                 # drop the oldest, down to nine tenths of the size (dicts keep insertion order)
                 for key in list(itertools.islice(self._texts, excess + self.size // 10)):
                     del self._texts[key]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._texts.clear()
 
 
 DOCUMENTS = _DocumentCache(20_000)
