@@ -181,6 +181,8 @@ def _member_pieces(
 
 
 def _always_there(item) -> bool:
+    """Whether `item` is in every row's object: it is never left out, or (an object) one of its
+    members is always there."""
     return item.omit is None or (
         isinstance(item, Nested) and any(_always_there(inner) for inner in item.members)
     )
@@ -216,13 +218,11 @@ def _merged(pieces: list[str]) -> list[str]:
 
 def _absent_sql(item, compiler: SQLCompiler, dialect: _Dialect, **kw: Any) -> str | None:
     """SQL that is true when `item` is left out; None when it is always there."""
-    if item.omit is None:
+    if _always_there(item):
         return None
     if isinstance(item, Nested):
         # an object left out when empty: when every one of its members is left out
         parts = [_absent_sql(inner, compiler, dialect, **kw) for inner in item.members]
-        if any(part is None for part in parts):
-            return None
         return "(" + " AND ".join(parts) + ")"
     column = compiler.process(item.value, **kw)
     if item.omit == NULL:
