@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from authlib.oauth2.rfc6749 import InsecureTransportError
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
@@ -12,6 +10,7 @@ from ..extensions import csrf, db, login_manager
 from ..models import User
 from ..services.accounts import LoginRefused, authenticate
 from ..web.forms import LoginForm
+from ..web.redirects import local_url
 from .oauth import authorization
 
 bp = Blueprint("auth", __name__)
@@ -36,11 +35,7 @@ def token():
 
 def _safe_next(target: str | None) -> str:
     """Only paths on this site: never redirect a login elsewhere."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
-            return target
-    return url_for("web.overview")
+    return local_url(target, url_for("web.overview"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -14,7 +14,8 @@ from ..services.segments import get_segment
 from . import bp, can
 from .catalog import TreeLinks, TreeQuery, children_fragment, products_fragment, tree_page
 from .htmx import go, notify, refresh_trigger, render, wants_fragment
-from .segment_pages import load_segment, local_url
+from .redirects import local_url
+from .segment_pages import load_segment
 
 #: how many open lists below a toggled category are re-rendered with it
 OPEN_LIMIT = 100

@@ -28,7 +28,8 @@ from ..services.segments import get_segment
 from ..services.stats import Counts
 from . import bp, can
 from .htmx import go, notify, refresh_trigger, render, wants_fragment
-from .segment_pages import load_segment, local_url
+from .redirects import local_url
+from .segment_pages import load_segment
 
 PAGE_SIZE = 50
 CANDIDATES = 8

@@ -1,9 +1,7 @@
 """What every page of one segment needs: the segment itself and its counts for the frame
-(`templates/segments/detail_base.html`), and a safe way back to where the user came from."""
+(`templates/segments/detail_base.html`)."""
 
 from __future__ import annotations
-
-from urllib.parse import urlsplit
 
 from flask import g, render_template
 
@@ -19,15 +17,6 @@ def load_segment(segment_id: str) -> tuple[Segment, Counts]:
     when there is none."""
     segment = get_segment(g.tenant, segment_id)
     return segment, stats.segment_counts([segment.pk])[segment.pk]
-
-
-def local_url(target: str | None, default: str) -> str:
-    """`target` when it is a path on this site (a `back` parameter), else `default`."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
-    return default
 
 
 @bp.get("/segments/<segment_id>/facts")

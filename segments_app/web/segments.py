@@ -31,8 +31,8 @@ from ..services.segments import (
 )
 from . import bp, can
 from .htmx import go, notify, render, wants_fragment
+from .redirects import local_url
 from .segment_form import STATUS_CHOICES, SegmentForm, differences
-from .segment_pages import local_url
 
 PAGE_SIZE = 25
 
