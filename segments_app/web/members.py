@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Response, g, redirect, request, stream_with_context, url_for
+from flask import Response, g, redirect, request, url_for
 from sqlalchemy import Select
 
 from ..errors import BadRequest, NotFound
@@ -25,6 +23,7 @@ from ..services.segment_search import (
     segment_members,
 )
 from ..services.segments import get_segment
+from ..services.spreadsheets import SpreadsheetCsv, csv_download
 from ..services.stats import Counts
 from . import bp, can
 from .htmx import go, notify, refresh_trigger, render, wants_fragment
@@ -44,9 +43,8 @@ EXPORT_COLUMNS = (
     "assignmentType",
     "since",
 )
-#: free-text columns a spreadsheet could read as a formula; ids stay exact for re-import
-_TEXT_COLUMNS = (2, 3, 5)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: columns written as they are; the others are free text, neutralised for spreadsheets
+EXPORT_EXACT = ("customerId", "legalEntityId")
 
 
 @dataclass(frozen=True)
@@ -319,33 +317,15 @@ def segment_members_remove(segment_id: str):
     return refresh_trigger(notify(Response("", 200), message), "counts-changed")
 
 
-def _csv_values(row: Sequence[object]) -> list[object]:
-    values = list(row)
-    for column in _TEXT_COLUMNS:
-        text = values[column]
-        if isinstance(text, str) and text.startswith(_FORMULA_START):
-            values[column] = "'" + text
-    values[-1] = isoformat(values[-1])
-    return values
-
-
 def _export_chunks(stmt: Select) -> Iterator[str]:
     """The CSV text, a batch of rows at a time, read through a server-side cursor."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def drain() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(EXPORT_COLUMNS)
-    yield drain()
+    out = SpreadsheetCsv(EXPORT_COLUMNS.index(name) for name in EXPORT_EXACT)
+    out.header(EXPORT_COLUMNS)
+    yield out.drain()
     result = db.session.execute(stmt, execution_options={"yield_per": EXPORT_BATCH})
     for rows in result.partitions():
-        writer.writerows(_csv_values(row) for row in rows)
-        yield drain()
+        out.rows((*row[:-1], isoformat(row[-1])) for row in rows)
+        yield out.drain()
 
 
 @bp.get("/segments/<segment_id>/members.csv")
@@ -353,13 +333,4 @@ def _export_chunks(stmt: Select) -> Iterator[str]:
 def segment_members_csv(segment_id: str):
     """The whole membership as CSV, streamed from a server-side cursor."""
     segment = get_segment(g.tenant, segment_id)
-    chunks = _export_chunks(member_export(segment))
-    response = Response(stream_with_context(chunks), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="segment-{_filename(segment.id)}-members.csv"'
-    )
-    return response
-
-
-def _filename(segment_id: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in segment_id)
+    return csv_download(_export_chunks(member_export(segment)), f"segment-{segment.id}-members.csv")

@@ -297,7 +297,9 @@ def test_the_rejected_rows_download_with_their_row_and_reason(editor):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     disposition = response.headers["Content-Disposition"]
-    assert disposition == 'attachment; filename="bad_rows-rejected.csv"'
+    assert disposition == (
+        "attachment; filename=\"bad_rows-rejected.csv\"; filename*=UTF-8''bad%20rows-rejected.csv"
+    )
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff"))))
     assert rows[0] == ["customerId", "note", "row", "reason"]
     assert rows[1] == ["nobody", "who", "3", "Customer nobody is not in the directory."]

@@ -12,8 +12,9 @@ import csv
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 
+from ..spreadsheets import NEUTRALISED, restore
 from .columns import CUSTOMER_ID, EMAIL, LEGAL_ENTITY_ID, Columns
 
 BATCH = 20_000
@@ -120,7 +121,13 @@ def prepare(
 
 def _trimmed(name: str, cells) -> list[str]:
     stripped = map(str.strip, cells)
-    return list(map(str.lower, stripped)) if name == EMAIL else list(stripped)
+    if name != EMAIL:
+        return list(stripped)
+    emails = list(map(str.lower, stripped))
+    if any(map(methodcaller("startswith", NEUTRALISED), emails)):
+        # a file this app wrote (an export, rejected rows) quotes e-mails that look like formulas
+        emails = [restore(email).strip() for email in emails]
+    return emails
 
 
 def _reject_extra_fields(

@@ -1,23 +1,24 @@
 """The rejected rows of an import as CSV: the file's own columns, then the row and the reason.
 
 The original file is read again, side by side with the rejections in row order, so neither the
-file nor the list of rejections is ever held in memory.
+file nor the list of rejections is ever held in memory. The file is meant to be fixed and
+uploaded again: its customer id and legal entity id columns are written exactly as uploaded
+(the import matches them byte for byte); every other cell is neutralised for spreadsheets, and
+the import reads a neutralised e-mail back as it was.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections.abc import Iterator
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, current_app
 from sqlalchemy import select
 
 from ...errors import Conflict
 from ...extensions import db
 from ...models import MemberImport, MemberImportRejection
-from .columns import read_header, reader
+from ..spreadsheets import SpreadsheetCsv, csv_download
+from .columns import CUSTOMER_ID, LEGAL_ENTITY_ID, map_columns, read_header, reader
 from .files import file_path, open_file, text_stream
 from .parsing import record_batches
 
@@ -44,30 +45,32 @@ def rejected_rows_csv(imp: MemberImport) -> Iterator[str]:
 def _rows(
     import_pk: int, name: str, fmt: str, encoding: str | None, delimiter: str
 ) -> Iterator[str]:
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     rejections = _rejections(import_pk)
     pending = next(rejections, None)
     with open_file(name, fmt, current_app.config["IMPORT_MAX_BYTES"]) as opened:
         records = reader(text_stream(opened, encoding or "utf-8"), delimiter)
         header, header_row = read_header(records)
-        writer.writerow([*header, "row", "reason"])
+        positions = map_columns(header).positions
+        out = SpreadsheetCsv(
+            (positions[key] for key in (CUSTOMER_ID, LEGAL_ENTITY_ID) if key in positions),
+            prefix=BOM,
+            delimiter=delimiter,
+            lineterminator="\r\n",
+        )
+        out.header([*header, "row", "reason"])
         row = header_row + 1
         for batch, _errors in record_batches(records):
             if pending is None:
                 break
             end = row + len(batch)
             while pending is not None and pending.row_no < end:
-                writer.writerow([*batch[pending.row_no - row], pending.row_no, pending.reason])
+                out.row([*batch[pending.row_no - row], pending.row_no, pending.reason])
                 pending = next(rejections, None)
             row = end
-            if out.tell():
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-    if out.tell():
-        yield out.getvalue()
+            if text := out.drain():
+                yield text
+    if text := out.drain():
+        yield text
 
 
 def _rejections(import_pk: int) -> Iterator[MemberImportRejection]:
@@ -80,15 +83,7 @@ def _rejections(import_pk: int) -> Iterator[MemberImportRejection]:
     yield from db.session.execute(stmt)
 
 
-#: what may not appear in the download's file name
-_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
-
-
 def rejected_rows_download(imp: MemberImport) -> Response:
     """rejected_rows_csv streamed as an attachment named after the uploaded file."""
-    stem = _UNSAFE.sub("_", imp.file_name.rsplit("/", 1)[-1].split(".", 1)[0]) or "members"
-    return Response(
-        stream_with_context(rejected_rows_csv(imp)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{stem}-rejected.csv"'},
-    )
+    stem = imp.file_name.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0] or "members"
+    return csv_download(rejected_rows_csv(imp), f"{stem}-rejected.csv")
