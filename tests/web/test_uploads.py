@@ -174,6 +174,16 @@ def test_a_refused_file_is_reported_beside_the_file_field(app, editor, name, mes
     assert imports_made(app) == 0
 
 
+def test_a_damaged_file_is_reported_beside_the_file_field(app, editor):
+    """A gzip header followed by zeros: the decompressor's error becomes the field's."""
+    damaged = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + bytes(200)
+    response = upload(editor, damaged, "members.csv.gz", htmx=True)
+    assert response.status_code == 422
+    errors = re.search(r'id="upload-file-errors">(.*?)</ul>', _text(response))
+    assert errors and "The gzip file is damaged and cannot be read" in errors.group(1)
+    assert imports_made(app) == 0
+
+
 def test_a_file_over_the_limit_is_refused_naming_the_limit(editor, app, monkeypatch):
     monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 2048)
     response = upload(editor, csv_bytes("customerId", *(["c1"] * 2000)))

@@ -9,10 +9,12 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import lzma
 import os
 import shutil
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +28,12 @@ from ...errors import AppError, BadRequest
 CHUNK = 1 << 20
 #: how much of the (decompressed) file is read to sniff its encoding, delimiter and header
 SAMPLE = 1 << 16
+
+#: deflate's largest possible ratio of content to compressed size
+MAX_DEFLATE_RATIO = 1032
+#: what reading a damaged compressed file raises, by the layer that notices: the gzip and zip
+#: readers (BadGzipFile is an OSError), their decompressors, and the end of a truncated file
+DAMAGED = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -98,6 +106,19 @@ def human_bytes(size: int) -> str:
             return f"{value:,.0f} {unit}" if unit == "bytes" else f"{value:,.4g} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
+
+
+def damaged(fmt: str, exc: BaseException) -> FileRefused:
+    """400: a compressed file that cannot be read to its end, with what is wrong with it."""
+    if isinstance(exc, EOFError):
+        return FileRefused(
+            f"The {fmt} file is truncated: it ends before its content does. Upload it again, "
+            "or upload the CSV file itself."
+        )
+    return FileRefused(
+        f"The {fmt} file is damaged and cannot be read ({exc or type(exc).__name__}). "
+        "Compress it again, or upload the CSV file itself."
+    )
 
 
 def too_big(limit: int) -> FileRefused:
@@ -174,12 +195,15 @@ def uncompressed_estimate(path: Path, fmt: str) -> int:
     size = path.stat().st_size
     if fmt == "gzip":
         if size < 18:
-            raise FileRefused("The gzip file is truncated.")
+            raise damaged(fmt, EOFError())
         with open(path, "rb") as handle:
             handle.seek(-4, os.SEEK_END)
             (isize,) = struct.unpack("<I", handle.read(4))
         # ISIZE is the size modulo 4 GiB; a file bigger than that is over any sane limit
-        # anyway, and a compressed file is rarely larger than its content
+        # anyway, and a compressed file is rarely larger than its content. More than deflate
+        # can expand to means the last bytes are not a trailer: the file was cut short.
+        if isize > size * MAX_DEFLATE_RATIO:
+            raise damaged(fmt, EOFError())
         return max(isize, size)
     if fmt == "zip":
         try:
@@ -191,18 +215,25 @@ def uncompressed_estimate(path: Path, fmt: str) -> int:
 
 
 class _Counting(io.RawIOBase):
-    """Counts the bytes read through it and refuses to read past a limit."""
+    """Counts the bytes read through it and refuses to read past a limit; a compressed
+    file's damage, wherever the read finds it, is a FileRefused that says what it is."""
 
-    def __init__(self, inner: IO[bytes], limit: int):
+    def __init__(self, inner: IO[bytes], limit: int, fmt: str):
         self.inner = inner
         self.limit = limit
+        self.fmt = fmt
         self.count = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self.inner.read(len(buffer))
+        try:
+            data = self.inner.read(len(buffer))
+        except DAMAGED as exc:
+            if self.fmt == "csv":
+                raise  # the disk's own error, not the file's
+            raise damaged(self.fmt, exc) from None
         n = len(data)
         self.count += n
         if self.count > self.limit:
@@ -242,18 +273,21 @@ def open_file(name: str, fmt: str, max_bytes: int) -> Iterator[OpenedFile]:
                 inner = archive.open(_zip_member(archive))
             else:
                 inner = raw
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise FileRefused(f"The {fmt} file is damaged and cannot be opened: {exc}.") from None
-        stream = io.BufferedReader(_Counting(inner, max_bytes), buffer_size=SAMPLE)
+        except DAMAGED as exc:
+            raise damaged(fmt, exc) from None
+        except (RuntimeError, NotImplementedError) as exc:
+            # zipfile: an encrypted member, or a compression method it does not read
+            raise FileRefused(
+                f"The zip file cannot be read: {exc}. Zip it again without "
+                "a password, or upload the CSV file itself."
+            ) from None
+        stream = io.BufferedReader(_Counting(inner, max_bytes, fmt), buffer_size=SAMPLE)
         yield OpenedFile(stream, raw, size)
 
 
 def read_sample(opened: OpenedFile) -> tuple[bytes, bool]:
     """The first bytes of the content, and whether they are all of it."""
-    try:
-        sample = opened.stream.read(SAMPLE)
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise FileRefused(f"The file is damaged and cannot be read: {exc}.") from None
+    sample = opened.stream.read(SAMPLE)
     return sample, len(sample) < SAMPLE
 
 
