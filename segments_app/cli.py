@@ -433,8 +433,9 @@ def _import_summary(imp: MemberImport, seconds: float) -> None:
 def imports_worker(burst: bool) -> None:
     """Run the imports queued in Redis (REDIS_URL); run one or more of these in production.
 
-    First marks failed the imports whose worker died while running them (their segments are
-    untouched), then works the queue until stopped (Ctrl-C or SIGTERM finish the current job).
+    Marks failed the imports whose worker died while running them (their segments are
+    untouched), first and then every IMPORT_STALE_SECONDS/4, and works the queue until stopped
+    (Ctrl-C or SIGTERM finish the current job).
     """
     app = current_app._get_current_object()
     if not uses_rq(app):
@@ -446,7 +447,7 @@ def imports_worker(burst: bool) -> None:
     if recovered:
         click.echo(f"Marked {recovered} interrupted import(s) failed.")
     click.echo(f"Working the queue '{app.config['IMPORT_QUEUE']}' (Ctrl-C stops).")
-    rq.work(app, burst=burst)
+    rq.work(app, burst=burst, recover=imports.recover_interrupted)
 
 
 @click.command("start")

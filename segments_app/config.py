@@ -57,7 +57,8 @@ class Config:
     #: threads of the embedded runner (imports of different segments run side by side)
     IMPORT_WORKERS = _int("IMPORT_WORKERS", 2)
     #: a running import renews its heartbeat this often; one silent for IMPORT_STALE_SECONDS
-    #: is taken for interrupted at the next start
+    #: is taken for interrupted and marked failed (by the next upload to its segment, and by
+    #: the runner's or worker's check every IMPORT_STALE_SECONDS/4)
     IMPORT_HEARTBEAT_SECONDS = _int("IMPORT_HEARTBEAT_SECONDS", 10)
     IMPORT_STALE_SECONDS = _int("IMPORT_STALE_SECONDS", 120)
     #: RQ stops a job that runs longer than this (seconds)

@@ -26,22 +26,22 @@ def uses_rq(app: Flask) -> bool:
     return bool(app.config.get("REDIS_URL"))
 
 
-def embedded_runner(app: Flask, on_first_start: Callable[[], None] | None = None) -> EmbeddedRunner:
-    """This app's thread pool, started (and `on_first_start` run) on first use."""
+def embedded_runner(app: Flask, recover: Callable[[], object] | None = None) -> EmbeddedRunner:
+    """This app's thread pool, started on first use (with `recover` at once, then on a timer)."""
     runner = app.extensions.get(EXTENSION)
     if runner is None:
-        runner = EmbeddedRunner(app, on_first_start)
+        runner = EmbeddedRunner(app, recover)
         app.extensions[EXTENSION] = runner
     return runner
 
 
-def submit(job: Job, pk: int, on_first_start: Callable[[], None] | None = None) -> None:
+def submit(job: Job, pk: int, recover: Callable[[], object] | None = None) -> None:
     """Run `job(pk)` in the background now."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if uses_rq(app):
         rq.submit(app, job, pk)
     else:
-        embedded_runner(app, on_first_start).submit(job, pk)
+        embedded_runner(app, recover).submit(job, pk)
 
 
 def submit_after_commit(
@@ -49,7 +49,7 @@ def submit_after_commit(
     job: Job,
     pk: int,
     *,
-    on_first_start: Callable[[], None] | None = None,
+    recover: Callable[[], object] | None = None,
     on_failure: Callable[[int, Exception], None] | None = None,
 ) -> None:
     """Run `job(pk)` in the background once `session` commits (never, if it rolls back).
@@ -64,7 +64,7 @@ def submit_after_commit(
             return
         with app.app_context():
             try:
-                submit(job, pk, on_first_start)
+                submit(job, pk, recover)
             except Exception as exc:
                 log.exception("import %s could not be handed to the runner", pk)
                 if on_failure is not None:

@@ -1,7 +1,8 @@
 """The embedded runner: a small thread pool inside the app process.
 
 Its state is the database (the import rows), not the pool: pages and the API read progress
-from there, and an import whose process died is found by its stale heartbeat at the next start.
+from there, and an import whose process died is found by its stale heartbeat (at the start,
+then on a timer, by whichever process runs a runner).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from flask import Flask
 
-from .heartbeat import Heartbeat
+from .heartbeat import Heartbeat, Sweeper
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +22,10 @@ Job = Callable[[int], None]
 
 
 class EmbeddedRunner:
-    """Runs jobs `job(pk)` on IMPORT_WORKERS threads, each in a fresh app context."""
+    """Runs jobs `job(pk)` on IMPORT_WORKERS threads, each in a fresh app context; `recover`
+    (which fails interrupted imports) runs at the start and then on a timer."""
 
-    def __init__(self, app: Flask, on_first_start: Callable[[], None] | None = None):
+    def __init__(self, app: Flask, recover: Callable[[], object] | None = None):
         self.app = app
         self._executor = ThreadPoolExecutor(
             max_workers=app.config["IMPORT_WORKERS"], thread_name_prefix="import"
@@ -32,9 +34,7 @@ class EmbeddedRunner:
         self._waiting = Heartbeat(app, app.config["IMPORT_HEARTBEAT_SECONDS"])
         self._futures: set[Future] = set()
         self._lock = threading.Lock()
-        if on_first_start is not None:
-            with app.app_context():
-                on_first_start()
+        self._sweeper = Sweeper.for_app(app, recover).start() if recover is not None else None
 
     def submit(self, job: Job, pk: int) -> None:
         self._waiting.add(pk)
@@ -65,3 +65,5 @@ class EmbeddedRunner:
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True)
         self._waiting.stop()
+        if self._sweeper is not None:
+            self._sweeper.stop()

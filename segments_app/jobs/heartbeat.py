@@ -1,15 +1,16 @@
-"""A thread that keeps telling the database that some imports are still being worked on.
+"""Threads on both sides of an import's heartbeat: one keeps telling the database that some
+imports are still being worked on, the other keeps looking for those whose heartbeat stopped.
 
-Each import row has a heartbeat; recovery at start-up marks imports whose heartbeat is older
-than IMPORT_STALE_SECONDS as failed. A run renews it with its progress too, but a single long
-statement (validating or applying millions of rows) must not look like a dead process.
+Each import row has a heartbeat; an import whose heartbeat is older than IMPORT_STALE_SECONDS is
+taken for interrupted and marked failed. A run renews it with its progress too, but a single
+long statement (validating or applying millions of rows) must not look like a dead process.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask
@@ -83,3 +84,43 @@ def beating(app: Flask, pk: int) -> Iterator[None]:
         yield
     finally:
         heartbeat.stop()
+
+
+class Sweeper:
+    """Calls `sweep()` (which marks failed the imports whose heartbeat stopped) now and then
+    every `interval` seconds, from its own thread, in an app context."""
+
+    def __init__(self, app: Flask, sweep: Callable[[], object], interval: float):
+        self.app = app
+        self.sweep = sweep
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="import-sweeper", daemon=True)
+
+    @classmethod
+    def for_app(cls, app: Flask, sweep: Callable[[], object]) -> Sweeper:
+        """A sweeper that finds a stopped import within a quarter of IMPORT_STALE_SECONDS of
+        its becoming stale."""
+        return cls(app, sweep, max(app.config["IMPORT_STALE_SECONDS"] / 4, 0.1))
+
+    def start(self) -> Sweeper:
+        self.sweep_now()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=self.interval + 5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sweep_now()
+
+    def sweep_now(self) -> None:
+        """Sweep once; a busy database only delays it to the next time."""
+        with self.app.app_context():
+            try:
+                self.sweep()
+            except SQLAlchemyError as exc:
+                log.warning("interrupted imports not looked for: %s", exc)

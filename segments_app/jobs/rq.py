@@ -12,6 +12,8 @@ from flask import Flask
 from redis import Redis
 from rq import Queue, SimpleWorker
 
+from .heartbeat import Sweeper
+
 
 def queue(app: Flask) -> Queue:
     """The import queue on REDIS_URL."""
@@ -30,9 +32,15 @@ def submit(app: Flask, job: Callable[[int], None], pk: int) -> None:
     )
 
 
-def work(app: Flask, burst: bool = False) -> bool:
+def work(app: Flask, burst: bool = False, recover: Callable[[], object] | None = None) -> bool:
     """Run queued jobs in this process (SimpleWorker: no fork per job, so the app, its
-    connection pool and its heartbeat thread stay as they are); `burst` stops when empty."""
+    connection pool and its heartbeat thread stay as they are); `burst` stops when empty.
+    `recover` (which fails interrupted imports) runs at the start and then on a timer."""
     q = queue(app)
     worker = SimpleWorker([q], connection=q.connection)
-    return worker.work(burst=burst, with_scheduler=False)
+    sweeper = Sweeper.for_app(app, recover).start() if recover is not None else None
+    try:
+        return worker.work(burst=burst, with_scheduler=False)
+    finally:
+        if sweeper is not None:
+            sweeper.stop()

@@ -246,7 +246,7 @@ def test_a_stale_running_import_is_marked_failed_and_its_segment_untouched(app):
     stale.status = fresh.status = "running"
     stale.heartbeat_at = utcnow() - timedelta(seconds=app.config["IMPORT_STALE_SECONDS"] + 5)
     db.session.commit()
-    assert imports.recover_interrupted() == 1
+    imports.recover_interrupted()  # (or the embedded runner's timer, meanwhile)
     stale, fresh = reloaded(stale_pk), reloaded(fresh_pk)
     assert stale.status == "failed"
     assert stale.error.startswith("Interrupted: the process running it stopped.")

@@ -124,10 +124,11 @@ def test_with_redis_recovery_leaves_queued_imports_to_the_queue(app, monkeypatch
     waiting.heartbeat_at = utcnow() - timedelta(hours=1)
     pk = waiting.pk
     db.session.commit()
-    assert imports.recover_interrupted() == 0
+    imports.recover_interrupted()
     assert reloaded(pk).status == "queued"
     monkeypatch.setitem(app.config, "REDIS_URL", None)
-    assert imports.recover_interrupted() == 1
+    imports.recover_interrupted()  # (or the embedded runner's timer, meanwhile)
+    assert reloaded(pk).status == "failed"
 
 
 def test_a_job_for_an_import_that_is_not_queued_does_nothing():

@@ -5,24 +5,21 @@ The API, the dashboard and the CLI all go through these functions:
 - create_import stores the upload and queues its first run (a preview, or an apply);
 - start_preview / start_apply run a finished import again; run_import is the job body;
 - revert_import undoes an applied import;
+- recover_interrupted fails the imports whose process stopped (current_import does, for one
+  segment);
 - import_document, segment_imports_query, current_import and get_import read them;
 - rejected_rows_csv streams the rows a run rejected, with the reason for each.
 """
 
 from __future__ import annotations
 
-from .commands import (
-    create_import,
-    recover_interrupted,
-    revert_import,
-    start_apply,
-    start_preview,
-)
+from .commands import create_import, revert_import, start_apply, start_preview
 from .documents import import_document
 from .engine import Progress, run_import
 from .files import FileRefused
 from .queries import current_import, get_import, segment_imports_query
 from .rejected import rejected_rows_csv, rejected_rows_download
+from .stale import recover_interrupted
 
 __all__ = [
     "FileRefused",

@@ -3,6 +3,7 @@
 One import per segment at a time is guarded by the database: a unique partial index on
 member_import(segment_pk) over the queued, running and reverting imports. Whoever loses the
 race gets an IntegrityError, which becomes a 409 that names the import holding the segment.
+An import whose process stopped holds its segment no longer (see stale).
 """
 
 from __future__ import annotations
@@ -10,16 +11,15 @@ from __future__ import annotations
 import codecs
 import os
 from collections.abc import Callable
-from datetime import timedelta
 from typing import IO
 
 from flask import current_app
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from ...errors import BadRequest, Conflict
 from ...extensions import db
-from ...jobs import submit_after_commit, uses_rq
+from ...jobs import submit_after_commit
 from ...models import MemberImport, Segment
 from ...models.imports import MODES
 from ...models.tenants import Tenant, TenantInfo
@@ -47,8 +47,7 @@ from .files import (
     uncompressed_estimate,
 )
 from .queries import current_import, get_import, later_applied_import
-
-INTERRUPTED = "Interrupted: the process running it stopped. Nothing was changed; run it again."
+from .stale import recover_interrupted
 
 AnyTenant = Tenant | TenantInfo
 
@@ -180,23 +179,6 @@ def revert_import(tenant: AnyTenant, segment_id: str, import_id: str) -> MemberI
     return imp
 
 
-def recover_interrupted(stale_after: float | None = None) -> int:
-    """Mark failed the imports whose process died (heartbeat older than IMPORT_STALE_SECONDS);
-    their segments are untouched, since an apply commits all or nothing. Returns how many."""
-    config = current_app.config
-    seconds = config["IMPORT_STALE_SECONDS"] if stale_after is None else stale_after
-    cutoff = utcnow() - timedelta(seconds=seconds)
-    # RQ keeps queued jobs in Redis across restarts; only the embedded runner loses them
-    statuses = ("running",) if uses_rq(current_app) else ("queued", "running")
-    stale = or_(MemberImport.heartbeat_at.is_(None), MemberImport.heartbeat_at < cutoff)
-    with db.engine.begin() as connection:
-        return connection.execute(
-            update(MemberImport)
-            .where(MemberImport.status.in_(statuses), stale)
-            .values(status="failed", phase=None, error=INTERRUPTED, finished_at=utcnow())
-        ).rowcount
-
-
 def fail_unsubmitted(import_pk: int, exc: Exception) -> None:
     """The runner could not take the job (e.g. Redis is down): say so on the import."""
     with db.engine.begin() as connection:
@@ -216,7 +198,7 @@ def _enqueue(imp: MemberImport) -> None:
         db.session(),
         run_import,
         imp.pk,
-        on_first_start=recover_interrupted,
+        recover=recover_interrupted,
         on_failure=fail_unsubmitted,
     )
 
@@ -251,6 +233,7 @@ def _restart(
 
 def _hold_segment(segment: Segment, change: Callable[[], None]) -> None:
     """Make `change` (which makes an import active) unless another import holds `segment`."""
+    _refuse_if_busy(segment)
     try:
         with db.session.begin_nested():
             change()

@@ -10,6 +10,7 @@ from ...models import MemberImport, Segment
 from ...models.imports import ACTIVE_STATUSES
 from ...models.tenants import Tenant, TenantInfo
 from ..segments import get_segment
+from .stale import release_if_stale
 
 
 def segment_imports_query(segment: Segment) -> Select:
@@ -22,12 +23,14 @@ def segment_imports_query(segment: Segment) -> Select:
 
 
 def current_import(segment: Segment) -> MemberImport | None:
-    """The import that holds `segment` now (queued or running), or None."""
-    return db.session.scalar(
+    """The import that holds `segment` now (queued or running), or None. One whose process
+    stopped is marked failed on the way and holds it no longer (see stale)."""
+    imp = db.session.scalar(
         select(MemberImport).where(
             MemberImport.segment_pk == segment.pk, MemberImport.status.in_(ACTIVE_STATUSES)
         )
     )
+    return None if imp is not None and release_if_stale(imp) else imp
 
 
 def find_import(segment: Segment, import_id: str) -> MemberImport | None:

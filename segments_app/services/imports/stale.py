@@ -1,0 +1,69 @@
+"""Imports whose process stopped (killed, crashed, restarted) are found by their heartbeat and
+marked failed, so that their segment takes a new import.
+
+A live run renews its heartbeat every IMPORT_HEARTBEAT_SECONDS, a queued import of the embedded
+runner is renewed by the runner's process; one silent for IMPORT_STALE_SECONDS is taken for
+dead. That is looked for whenever a segment's import lock is consulted (current_import) and on
+a timer in the embedded runner and in the RQ worker (recover_interrupted). Marking one failed is
+a single conditional UPDATE, so it never fails an import whose heartbeat was renewed meanwhile
+or that finished meanwhile. Nothing else is to do: a run's apply commits all or nothing, so
+the segment is as it was before the run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import Update, or_, update
+
+from ...extensions import db
+from ...jobs import uses_rq
+from ...models import MemberImport
+from ...models.types import utcnow
+
+INTERRUPTED = "Interrupted: the process running it stopped. Nothing was changed; run it again."
+
+
+def _stale_statuses() -> tuple[str, ...]:
+    # RQ keeps queued jobs in Redis across restarts; only the embedded runner loses them
+    return ("running",) if uses_rq(current_app) else ("queued", "running")
+
+
+def _cutoff(stale_after: float | None = None) -> datetime:
+    seconds = current_app.config["IMPORT_STALE_SECONDS"] if stale_after is None else stale_after
+    return utcnow() - timedelta(seconds=seconds)
+
+
+def _fail_stale(cutoff: datetime) -> Update:
+    """Mark failed the imports (narrowed by the caller's WHERE) that are still silent."""
+    return (
+        update(MemberImport)
+        .where(
+            MemberImport.status.in_(_stale_statuses()),
+            or_(MemberImport.heartbeat_at.is_(None), MemberImport.heartbeat_at < cutoff),
+        )
+        .values(status="failed", phase=None, error=INTERRUPTED, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def recover_interrupted(stale_after: float | None = None) -> int:
+    """Mark failed every import whose process stopped, in a transaction of its own (start-up,
+    the runners' timers). Returns how many."""
+    with db.engine.begin() as connection:
+        return connection.execute(_fail_stale(_cutoff(stale_after))).rowcount
+
+
+def release_if_stale(imp: MemberImport) -> bool:
+    """True when `imp` (an import holding its segment) was silent too long and is now marked
+    failed, in the session's transaction (or on its own, in a request that runs without one)."""
+    cutoff = _cutoff()
+    if imp.status not in _stale_statuses() or (
+        imp.heartbeat_at is not None and imp.heartbeat_at >= cutoff
+    ):
+        return False
+    failed = db.session.execute(_fail_stale(cutoff).where(MemberImport.pk == imp.pk)).rowcount
+    if failed:
+        db.session.expire(imp)
+    return bool(failed)
