@@ -15,7 +15,15 @@ from .auth.oauth import init_oauth
 from .cli import register_cli
 from .config import Config, config_from_env
 from .docs import bp as docs_bp
-from .extensions import csrf, db, htmx, login_manager, migrate, ping_idle_connections
+from .extensions import (
+    csrf,
+    db,
+    htmx,
+    login_manager,
+    migrate,
+    ping_idle_connections,
+    read_only_requests,
+)
 from .health import bp as health_bp
 from .services import counters  # noqa: F401  (keeps segments' stored counts on every flush)
 from .web import bp as web_bp
@@ -67,6 +75,8 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             ping_idle_connections(db.engine)
+    # first of the request hooks: a read opens no transaction (see read_only_session)
+    app.before_request(read_only_requests)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -474,6 +474,9 @@ def start(host: str, port: int, with_demo: bool) -> None:
         )
     base = f"http://{host}:{port}"
     click.echo(_banner(base, demo.demo_present()))
+    # requests have sessions of their own; this one must not stay in a transaction while the
+    # server runs
+    db.session.remove()
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from flask import request
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -41,7 +42,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """SQLite: enforce foreign keys, let readers and one writer work at once, wait on locks."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
-    # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy emits BEGIN itself below.
+    # pysqlite's own transaction handling breaks SAVEPOINT; transactions begin below instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -51,16 +52,61 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+#: methods that never write: their requests read without opening a transaction
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: execution option of a connection that runs each statement on its own (see read_only_session)
 NO_TRANSACTION = "segments_no_transaction"
+#: execution option of a SQLite connection whose transactions begin with their first statement,
+#: read or write, as a plain BEGIN: one snapshot for the whole transaction, and the write lock
+#: only once it writes (an import's run, which manages that itself)
+SNAPSHOT = "segments_snapshot"
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
-    if connection.dialect.name == "sqlite" and not connection.get_execution_options().get(
-        NO_TRANSACTION
-    ):
+    """SQLite: only a SNAPSHOT connection begins here; others at their first write (below)."""
+    if connection.dialect.name != "sqlite":
+        return
+    options = connection.get_execution_options()
+    if options.get(SNAPSHOT) and not options.get(NO_TRANSACTION):
         connection.exec_driver_sql("BEGIN")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_lock_before_writing(conn, cursor, statement, parameters, context, executemany):
+    """SQLite: a transaction begins with its first statement that may write, as BEGIN IMMEDIATE,
+    which takes the database's write lock then (waiting up to the busy timeout for it).
+
+    A transaction that began with a read and writes after another connection has committed
+    fails at once with "database is locked", however long the busy timeout, because its
+    snapshot is out of date: concurrent writers would fail instead of waiting their turn. The
+    reads before the first write run on their own (as each statement does on PostgreSQL, READ
+    COMMITTED), so nothing that only reads (a page, a download, a command) ever holds the lock,
+    and a write request holds it only from its first write to its commit.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    options = conn.get_execution_options()
+    if options.get(NO_TRANSACTION) or options.get(SNAPSHOT):
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if dbapi_connection.in_transaction or _only_reads(statement, context):
+        return
+    dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+def _only_reads(statement: str, context) -> bool:
+    compiled = getattr(context, "compiled", None)
+    if compiled is not None and getattr(compiled.statement, "is_select", False):
+        return True  # a SELECT, with or without a WITH in front
+    return statement.lstrip()[:6].upper() == "SELECT"
+
+
+def read_only_requests() -> None:
+    """A request that cannot write (GET, HEAD, OPTIONS) reads without a transaction; registered
+    before any other request hook, so the logged-in user is read that way too."""
+    if request.method in SAFE_METHODS:
+        read_only_session(db.session)
 
 
 def read_only_session(session) -> None:
@@ -74,7 +120,7 @@ def read_only_session(session) -> None:
     if session.get_transaction() is not None:
         return
     if session.get_bind().dialect.name == "sqlite":
-        # pysqlite runs in autocommit already (isolation_level None); only our BEGIN is skipped
+        # pysqlite runs in autocommit already (isolation_level None); our BEGINs are skipped
         session.connection(execution_options={NO_TRANSACTION: True})
     else:
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

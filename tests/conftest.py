@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
-from segments_app import create_app
+from segments_app import create_app, jobs
 from segments_app.extensions import db
 from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
 from segments_app.services.tenants import create_tenant
@@ -77,10 +77,13 @@ def _clear(app) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_database(request) -> Iterator[None]:
-    """Each test starts with empty tables (only for tests that use the app)."""
+    """Each test starts with empty tables (only for tests that use the app), and without the
+    background runner a test started (its timer would send statements during later tests)."""
     yield
     if "app" in request.fixturenames:
-        _clear(request.getfixturevalue("app"))
+        app = request.getfixturevalue("app")
+        jobs.shutdown(app)
+        _clear(app)
 
 
 @pytest.fixture

@@ -8,12 +8,10 @@ from flask import Blueprint, g, request
 
 from ..auth.bearer import authenticate
 from ..errors import BadRequest, Forbidden
-from ..extensions import db, read_only_session
+from ..extensions import db
 from ..services import activity
 
 TENANT = re.compile(r"^[a-z][a-z0-9]+$")
-#: methods that never write: their requests read without opening a transaction
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 bp = Blueprint("api", __name__, url_prefix="/customer-segment/<tenant>")
 
@@ -32,8 +30,6 @@ def _push_tenant(endpoint, values):
 @bp.before_request
 def _authenticate_and_scope_tenant():
     """401 without a valid token; 400 for a malformed tenant; 403 for another tenant's data."""
-    if request.method in SAFE_METHODS:
-        read_only_session(db.session)
     caller = authenticate()
     name = g.tenant_name or ""
     if not (3 <= len(name) <= 16 and TENANT.match(name)):

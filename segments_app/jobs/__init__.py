@@ -8,6 +8,7 @@ transaction that created its import row has committed, so the job always finds t
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 from flask import Flask, current_app
@@ -20,6 +21,7 @@ from .embedded import EmbeddedRunner, Job
 EXTENSION = "segments_jobs"
 
 log = logging.getLogger(__name__)
+_starting = threading.Lock()
 
 
 def uses_rq(app: Flask) -> bool:
@@ -28,10 +30,11 @@ def uses_rq(app: Flask) -> bool:
 
 def embedded_runner(app: Flask, recover: Callable[[], object] | None = None) -> EmbeddedRunner:
     """This app's thread pool, started on first use (with `recover` at once, then on a timer)."""
-    runner = app.extensions.get(EXTENSION)
-    if runner is None:
-        runner = EmbeddedRunner(app, recover)
-        app.extensions[EXTENSION] = runner
+    with _starting:  # the first requests may come at once: one runner all the same
+        runner = app.extensions.get(EXTENSION)
+        if runner is None:
+            runner = EmbeddedRunner(app, recover)
+            app.extensions[EXTENSION] = runner
     return runner
 
 
@@ -84,4 +87,13 @@ def wait_idle(app: Flask, timeout: float = 60) -> bool:
     return True if runner is None else runner.wait_idle(timeout)
 
 
-__all__ = ["EmbeddedRunner", "submit", "submit_after_commit", "uses_rq", "wait_idle"]
+def shutdown(app: Flask) -> None:
+    """Stop the embedded runner and its threads once its jobs are done; the next job starts a
+    new one (tests)."""
+    with _starting:
+        runner = app.extensions.pop(EXTENSION, None)
+    if runner is not None:
+        runner.shutdown()
+
+
+__all__ = ["EmbeddedRunner", "shutdown", "submit", "submit_after_commit", "uses_rq", "wait_idle"]

@@ -54,8 +54,9 @@ def _crashed_apply(segment_id: str, silent_for: float) -> int:
     )
     imp.status, imp.phase = "running", "applying"
     imp.heartbeat_at = utcnow() - timedelta(seconds=silent_for)
+    pk = imp.pk
     db.session.commit()
-    return imp.pk
+    return pk
 
 
 def test_a_crashed_apply_lets_the_next_upload_in_without_a_restart(api, app):

@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from segments_app import jobs
 from segments_app.extensions import db
 from segments_app.models import MemberImport
+from segments_app.models.types import utcnow
 from segments_app.services.imports import create_import
 from segments_app.services.imports.files import ENCODING_NAMES
 from segments_app.web.uploads import ENCODING_CHOICES
@@ -218,6 +220,20 @@ def test_a_second_import_is_refused_while_one_runs(app, editor):
     assert "Wait for it to finish." in html
     assert f'href="/segments/gold/upload/{busy}"' in html
     assert imports_made(app) == 1
+
+
+def test_the_tab_lets_a_new_upload_in_once_the_running_import_went_silent(app, editor):
+    """Its process was killed: the tab (a read) marks it failed and says so, and the segment
+    takes a new upload."""
+    busy = running_import(app)
+    stale = app.config["IMPORT_STALE_SECONDS"] + 1
+    change_import(app, busy, heartbeat_at=utcnow() - timedelta(seconds=stale))
+    html = _text(editor.get(TAB))
+    assert "Interrupted: the process running it stopped." in html
+    with app.app_context():
+        imp = db.session.scalar(select(MemberImport).where(MemberImport.id == busy))
+        assert (imp.status, imp.error[:12]) == ("failed", "Interrupted:")
+    assert upload(editor, csv_bytes("customerId", "c2")).status_code == 303
 
 
 # the preview

@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy.orm import Session
 
-from ...extensions import db
+from ...extensions import SNAPSHOT, db
 
 #: SQLite page cache of a run's connection, for the main and for the temp database (KiB)
 SQLITE_CACHE_KB = 16384
@@ -63,7 +63,10 @@ def own_session() -> Iterator[Session]:
     """A session on one connection of its own, installed as db.session of this app context,
     so the staging tables live as long as the run and services that write through db.session
     (the activity log) share the run's transaction."""
-    with db.engine.connect() as connection:
+    # on SQLite its transactions see one snapshot from their first statement; the staging ones
+    # write only temporary tables, so they must not hold the main database's write lock: the
+    # run takes that where it writes (_write_first)
+    with db.engine.connect().execution_options(**{SNAPSHOT: True}) as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             # the defaults (2 MB) make a million-key import thrash the page cache
