@@ -197,3 +197,40 @@ def test_a_writer_waits_for_the_write_lock_instead_of_failing(app):
     holder.close()
     thread.join(timeout=30)
     assert results == ["ok"]
+
+
+def test_a_slow_upload_does_not_hold_up_other_writers(live_server, api):
+    """The write lock is taken at a request's first write, not at its first read: while an
+    upload's body is still on its way, other writes go through."""
+    base = f"{live_server}/customer-segment/{TENANT}"
+    bearer = {"Authorization": f"Bearer {api.token}"}
+    db.session.remove()
+
+    def slow_body():
+        yield b"customerId\n"
+        for n in range(4):
+            time.sleep(0.5)
+            yield f"c{n + 1}\n".encode()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upload = pool.submit(
+            requests.post,
+            f"{base}/segments/{SHARED}/imports?fileName=slow.csv",
+            data=slow_body(),
+            headers={**bearer, "Content-Type": "text/csv"},
+            timeout=60,
+        )
+        time.sleep(0.4)
+        started = time.monotonic()
+        written = requests.put(
+            f"{base}/segments/meanwhile",
+            json={"name": {"en": "Meanwhile"}, "siteCode": "main"},
+            headers=bearer,
+            timeout=60,
+        )
+        waited = time.monotonic() - started
+        assert written.status_code == 201, written.text
+        assert not upload.done(), "the upload was meant to be still on its way"
+        assert upload.result().status_code == 202, upload.result().text
+    wait_for_jobs()
+    assert waited < 1.0, f"the write waited {waited:.1f} s for the upload"
