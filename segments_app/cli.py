@@ -434,8 +434,8 @@ def imports_worker(burst: bool) -> None:
     """Run the imports queued in Redis (REDIS_URL); run one or more of these in production.
 
     Marks failed the imports whose worker died while running them (their segments are
-    untouched), first and then every IMPORT_STALE_SECONDS/4, and works the queue until stopped
-    (Ctrl-C or SIGTERM finish the current job).
+    untouched), first and then every IMPORT_HEARTBEAT_SECONDS, and works the queue until
+    stopped (Ctrl-C or SIGTERM finish the current job).
     """
     app = current_app._get_current_object()
     if not uses_rq(app):

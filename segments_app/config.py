@@ -58,7 +58,8 @@ class Config:
     IMPORT_WORKERS = _int("IMPORT_WORKERS", 2)
     #: a running import renews its heartbeat this often; one silent for IMPORT_STALE_SECONDS
     #: is taken for interrupted and marked failed (by the next upload to its segment, and by
-    #: the runner's or worker's check every IMPORT_STALE_SECONDS/4)
+    #: the runner's or worker's check every IMPORT_HEARTBEAT_SECONDS, or IMPORT_STALE_SECONDS/4
+    #: when that is shorter)
     IMPORT_HEARTBEAT_SECONDS = _int("IMPORT_HEARTBEAT_SECONDS", 10)
     IMPORT_STALE_SECONDS = _int("IMPORT_STALE_SECONDS", 120)
     #: RQ stops a job that runs longer than this (seconds)

@@ -99,9 +99,11 @@ class Sweeper:
 
     @classmethod
     def for_app(cls, app: Flask, sweep: Callable[[], object]) -> Sweeper:
-        """A sweeper that finds a stopped import within a quarter of IMPORT_STALE_SECONDS of
-        its becoming stale."""
-        return cls(app, sweep, max(app.config["IMPORT_STALE_SECONDS"] / 4, 0.1))
+        """A sweeper that finds a stopped import at most IMPORT_HEARTBEAT_SECONDS (or a
+        quarter of IMPORT_STALE_SECONDS, when that is shorter) after it became stale."""
+        config = app.config
+        interval = min(config["IMPORT_HEARTBEAT_SECONDS"], config["IMPORT_STALE_SECONDS"] / 4)
+        return cls(app, sweep, max(interval, 0.1))
 
     def start(self) -> Sweeper:
         self.sweep_now()
