@@ -54,16 +54,16 @@ def han(app, tenant):
             _tenant(), {"id": HAN, "name": {"en": "Han"}, "siteCode": "main"}, ""
         )
         entity = add_legal_entity("acme", "-le1", "@Acme GmbH")
-        rows = [
+        customers = [
             add_customer("acme", "-42", EVIL_EMAIL, "+1", "-Doe", legal_entity_ids=("-le1",)),
             add_customer("acme", "=c2", "anna@example.com", "Anna", "\tBerg"),
         ]
         db.session.add(
             CustomerAssignment(
-                segment_pk=segment.pk, customer_pk=rows[0].pk, legal_entity_pk=entity.pk
+                segment_pk=segment.pk, customer_pk=customers[0].pk, legal_entity_pk=entity.pk
             )
         )
-        db.session.add(CustomerAssignment(segment_pk=segment.pk, customer_pk=rows[1].pk))
+        db.session.add(CustomerAssignment(segment_pk=segment.pk, customer_pk=customers[1].pk))
         db.session.commit()
 
 
