@@ -13,7 +13,7 @@ from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .auth.oauth import init_oauth
 from .cli import register_cli
-from .config import Config, config_from_env
+from .config import Config, config_from_env, secret_key
 from .docs import bp as docs_bp
 from .extensions import csrf, db, htmx, login_manager, migrate, ping_idle_connections
 from .health import bp as health_bp
@@ -37,6 +37,9 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         app.config.update(config or {})
     else:
         app.config.from_object(config)
+    # Outside production an unset key is made once into instance/ and shared by every worker,
+    # so no process signs with a key that anyone could know.
+    app.config["SECRET_KEY"] = secret_key(app.config, app.instance_path)
     uri = app.config.get("SQLALCHEMY_DATABASE_URI")
     if not uri:
         # The embedded default: one SQLite file under instance/, made on first run.
