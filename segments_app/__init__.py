@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors, models  # noqa: F401  (models registers every table with the metadata)
+from . import errors, models, security  # noqa: F401  (models registers every table)
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .auth.oauth import init_oauth
@@ -83,5 +83,6 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     app.register_blueprint(docs_bp)
     csrf.exempt(api_bp)
     errors.register(app, wants_fragment)
+    security.register(app)
     register_cli(app)
     return app
