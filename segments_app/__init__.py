@@ -8,12 +8,12 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors, models  # noqa: F401  (models registers every table with the metadata)
+from . import errors, models, security  # noqa: F401  (models registers every table)
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .auth.oauth import init_oauth
 from .cli import register_cli
-from .config import Config, config_from_env
+from .config import Config, config_from_env, secret_key
 from .docs import bp as docs_bp
 from .extensions import (
     csrf,
@@ -45,6 +45,9 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         app.config.update(config or {})
     else:
         app.config.from_object(config)
+    # Outside production an unset key is made once into instance/ and shared by every worker,
+    # so no process signs with a key that anyone could know.
+    app.config["SECRET_KEY"] = secret_key(app.config, app.instance_path)
     uri = app.config.get("SQLALCHEMY_DATABASE_URI")
     if not uri:
         # The embedded default: one SQLite file under instance/, made on first run.
@@ -90,5 +93,6 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     app.register_blueprint(docs_bp)
     csrf.exempt(api_bp)
     errors.register(app, wants_fragment)
+    security.register(app)
     register_cli(app)
     return app

@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import os
+import secrets
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+#: production refuses a SECRET_KEY shorter than this many bytes
+SECRET_KEY_MIN_BYTES = 32
+_MAKE_A_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 def _int(name: str, default: int) -> int:
@@ -30,7 +38,10 @@ class Config:
     """Defaults for development and the embedded run; every value can come from the environment."""
 
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-secret-do-not-use-in-production"
+    #: signs sessions and CSRF tokens; required in production. Unset elsewhere, a random key is
+    #: made on first run into SECRET_KEY_FILE (None: instance/secret_key) and read from there
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    SECRET_KEY_FILE = os.environ.get("SECRET_KEY_FILE") or None
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
@@ -76,22 +87,73 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
 
-    @classmethod
-    def check(cls) -> None:
-        if not os.environ.get("SECRET_KEY"):
-            raise RuntimeError(
-                "SECRET_KEY is not set. Production refuses to start without it: "
-                "set SECRET_KEY to a long random value (python -c 'import secrets; "
-                "print(secrets.token_urlsafe(48))')."
-            )
-
 
 def config_from_env() -> type[Config]:
     """Pick the config class from SEGMENTS_ENV (development or production)."""
     name = os.environ.get("SEGMENTS_ENV", "development").lower()
     if name == "production":
-        ProductionConfig.check()
         return ProductionConfig
     if name not in ("development", "dev", "test"):
         raise RuntimeError(f"SEGMENTS_ENV must be 'development' or 'production', got {name!r}")
     return Config
+
+
+def secret_key(config: Mapping, instance_path: str) -> str | bytes:
+    """The key that signs sessions: SECRET_KEY, long enough in production; outside production,
+    when it is unset, the random key kept in SECRET_KEY_FILE (made on first run)."""
+    key = config.get("SECRET_KEY")
+    if config.get("ENV_NAME") == "production":
+        if not key:
+            raise RuntimeError(
+                "SECRET_KEY is not set. Production refuses to start without it: set SECRET_KEY "
+                f"to a long random value, for example the output of {_MAKE_A_KEY}"
+            )
+        size = len(key if isinstance(key, bytes) else key.encode())
+        if size < SECRET_KEY_MIN_BYTES:
+            raise RuntimeError(
+                f"SECRET_KEY is {size} bytes long. Production refuses a key shorter than "
+                f"{SECRET_KEY_MIN_BYTES} bytes: set SECRET_KEY to a long random value, for "
+                f"example the output of {_MAKE_A_KEY}"
+            )
+        return key
+    if key:
+        return key
+    return _kept_key(Path(config.get("SECRET_KEY_FILE") or Path(instance_path) / "secret_key"))
+
+
+def _kept_key(path: Path) -> str:
+    """The key in `path`, written there first if there is none yet.
+
+    Workers that start together may all find no file: each writes its own key to a private
+    temporary file (created exclusively, mode 0600) and links it to `path`. Linking fails when
+    `path` exists, so exactly one key lands there, complete, and every loser reads that one.
+    """
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        key = secrets.token_urlsafe(48)
+        with os.fdopen(fd, "w") as out:
+            out.write(key + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            return _read_key(path)
+        return key
+    finally:
+        os.unlink(draft)
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key.encode()) < SECRET_KEY_MIN_BYTES:
+        raise RuntimeError(
+            f"{path} holds no usable key (fewer than {SECRET_KEY_MIN_BYTES} bytes): delete it "
+            "and a new one is made, or set SECRET_KEY."
+        )
+    return key

@@ -1,5 +1,7 @@
 // Segments: the little script the pages need beyond htmx: messages that go away on their own,
-// error reporting for htmx requests, focus after swaps, and keyboard use of trees.
+// error reporting for htmx requests, focus after swaps, keyboard use of trees, modal dialogs and
+// progress bars. The pages' policy allows no inline script or style: behaviour hangs on data-
+// attributes here, and sizes are set through the DOM.
 (function () {
   "use strict";
 
@@ -153,6 +155,56 @@
     const group = item.querySelector(':scope > [role="group"]');
     if (group) group.replaceChildren();
     setExpanded(item, false);
+  });
+
+  // New content, from the first page or a swap: size progress bars from data-percent and open
+  // dialogs marked data-modal. A mutation observer runs before the next paint, so a bar never
+  // shows at a wrong width first.
+  function within(root, selector) {
+    const found = Array.from(root.querySelectorAll(selector));
+    if (root.matches(selector)) found.unshift(root);
+    return found;
+  }
+
+  function arrived(root) {
+    within(root, "[data-percent]").forEach(function (bar) {
+      bar.style.width = bar.dataset.percent + "%";
+    });
+    within(root, "dialog[data-modal]").forEach(function (dialog) {
+      if (!dialog.open) dialog.showModal();
+    });
+  }
+
+  arrived(document.body);
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      change.addedNodes.forEach(function (node) {
+        if (node.nodeType === Node.ELEMENT_NODE) arrived(node);
+      });
+    });
+  }).observe(document.body, { childList: true, subtree: true });
+
+  // A modal dialog goes away when it closes (Escape or its data-dialog-close link), so opening
+  // it again fetches it afresh. `close` does not bubble: listen while it travels down.
+  document.addEventListener("close", function (event) {
+    if (event.target.matches && event.target.matches("dialog[data-modal]")) event.target.remove();
+  }, true);
+
+  document.addEventListener("click", function (event) {
+    const closer = event.target.closest && event.target.closest("[data-dialog-close]");
+    const dialog = closer && closer.closest("dialog");
+    if (!dialog) return;
+    event.preventDefault();
+    dialog.close();
+  });
+
+  // An upload's bar follows the bytes sent.
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    const form = event.target;
+    const bar = form.querySelector && form.querySelector("progress[data-upload-progress]");
+    if (bar && event.detail.total) {
+      bar.value = Math.round(event.detail.loaded * 100 / event.detail.total);
+    }
   });
 
   window.segments = { toast: toast };

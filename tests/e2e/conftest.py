@@ -2,12 +2,14 @@
 
 Screenshots of each step go to `test-results/e2e/<test name>/` (or $E2E_OUTPUT). Without
 Chromium the tests are skipped, unless SEGMENTS_E2E_REQUIRED is set (CI), where they fail.
+A test fails when a page throws a JavaScript error or breaks its Content-Security-Policy.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,17 @@ ARGS = [
     "--disable-sync",
     "--disable-default-apps",
 ]
+#: what the policies are there to block: Redoc's sidebar shows its maker's logo from a CDN
+BLOCKED_ON_PURPOSE = ("https://cdn.redoc.ly/",)
+# Reports every violation of the page's Content-Security-Policy to the test, whichever page.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(
+    [event.violatedDirective, event.blockedURI, event.sourceFile + ":" + event.lineNumber,
+     event.sample].join(" ")
+  );
+});
+"""
 
 
 def pytest_collection_modifyitems(config, items):
@@ -50,16 +63,41 @@ def browser():
         browser.close()
 
 
+@dataclass
+class Problems:
+    """What went wrong in the page so far: uncaught script errors and policy violations."""
+
+    errors: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+
+
 @pytest.fixture
-def page(browser, request):
+def problems() -> Problems:
+    return Problems()
+
+
+@pytest.fixture
+def page(browser, problems):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    errors, violations = problems.errors, problems.violations
+
+    def violated(text: str) -> None:
+        if not any(url in text for url in BLOCKED_ON_PURPOSE):
+            violations.append(text)
+
+    context.expose_function("__cspViolation", violated)
+    context.add_init_script(REPORT_VIOLATIONS)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and violated(message.text),
+    )
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.fixture

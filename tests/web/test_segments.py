@@ -312,7 +312,7 @@ def test_delete_confirmation_says_what_goes_with_it(editor, seed):
     assert "<html" not in html and "<dialog" in html
     assert "This deletes 3 members and 1 item too." in html
     assert 'name="back" value="/segments?q=g"' in html
-    assert "showModal" in html
+    assert "data-modal" in html and "data-dialog-close" in html
     assert "It has no members and no items." in _text(editor.get("/segments/empty/delete"))
 
 
@@ -321,7 +321,7 @@ def test_delete_confirmation_works_as_a_page(editor, seed):
     page = editor.get("/segments/gold/delete")
     html = _text(page)
     assert "<html" in html and "This deletes 1 member too." in html
-    assert "showModal" not in html
+    assert "data-modal" not in html
     assert '<a class="btn" href="/segments" autofocus>Cancel</a>' in html
 
 
