@@ -260,18 +260,49 @@ def users_create(tenant_name: str, email: str, role: str) -> None:
     """Create a dashboard login. The password is read from standard input when one is piped
     in; otherwise one is generated and printed, only this once."""
     tenant = _tenant_named(tenant_name)
-    generated = sys.stdin.isatty() or sys.stdin.closed
-    password = accounts.generate_password() if generated else sys.stdin.readline().rstrip("\r\n")
-    if not generated and not password:
-        generated, password = True, accounts.generate_password()
+    password, generated = _new_password()
     try:
         user = accounts.create_user(tenant, email, role, password)
     except AppError as exc:
         raise click.UsageError(exc.message) from None
     db.session.commit()
     click.echo(f"Created {user.role} {user.email} of tenant {tenant.name}.")
-    if generated:
-        click.echo(f"Password (shown only this once): {password}")
+    _show_login(tenant, password if generated else None)
+
+
+@users_cli.command("set-password")
+@click.option("--tenant", "tenant_name", required=True, help="The tenant the marketer works for.")
+@click.option("--email", required=True, help="The marketer's email.")
+def users_set_password(tenant_name: str, email: str) -> None:
+    """Give a marketer a new password (read from standard input when piped in, else generated
+    and printed once); every session of theirs ends."""
+    tenant = _tenant_named(tenant_name)
+    password, generated = _new_password()
+    try:
+        user = accounts.find_user(tenant, email)
+        accounts.set_password(user, password)
+    except AppError as exc:
+        raise click.UsageError(exc.message) from None
+    db.session.commit()
+    click.echo(f"New password set for {user.email} of tenant {tenant.name}; logged out everywhere.")
+    _show_login(tenant, password if generated else None)
+
+
+def _new_password() -> tuple[str, bool]:
+    """A password piped in on standard input, or a generated one; and whether it was made."""
+    if not (sys.stdin.isatty() or sys.stdin.closed):
+        typed = sys.stdin.readline().rstrip("\r\n")
+        if typed:
+            return typed, False
+    return accounts.generate_password(), True
+
+
+def _show_login(tenant: Tenant, generated_password: str | None) -> None:
+    click.echo(
+        f"They log in with team {tenant.name} (a link that fills it in: /login?team={tenant.name})."
+    )
+    if generated_password:
+        click.echo(f"Password (shown only this once): {generated_password}")
 
 
 @users_cli.command("list")
@@ -496,7 +527,8 @@ def _banner(base: str, has_demo: bool) -> str:
     if has_demo:
         admin = next(email for email, role in demo.DEMO_MARKETERS if role == "admin")
         lines[6:6] = [
-            f"Log in to the dashboard as {admin} with the password {demo.DEMO_MARKETER_PASSWORD}",
+            f"Log in to the dashboard at {base}/login?team={demo.DEMO_TENANT}",
+            f"  team {demo.DEMO_TENANT}, e-mail {admin}, password {demo.DEMO_MARKETER_PASSWORD}",
             "  (also "
             + ", ".join(
                 f"{email} ({role})" for email, role in demo.DEMO_MARKETERS if role != "admin"
@@ -506,7 +538,7 @@ def _banner(base: str, has_demo: bool) -> str:
         ]
         lines += [
             "",
-            "Storefront login (password grant) for the demo customer: "
+            "Storefront login (password grant, the e-mail as username) for the demo customer: "
             f"{demo.DEMO_CUSTOMER_EMAIL} / {demo.DEMO_CUSTOMER_PASSWORD}",
         ]
     return "\n".join(lines) + "\n"

@@ -76,6 +76,15 @@ class Config:
     #: RQ stops a job that runs longer than this (seconds)
     IMPORT_JOB_TIMEOUT = _int("IMPORT_JOB_TIMEOUT", 3600)
 
+    #: password attempts (dashboard logins and the storefront's password grant): per login and
+    #: address, and per address across logins, within LOGIN_WINDOW_SECONDS; per login from any
+    #: address within LOGIN_ACCOUNT_WINDOW_SECONDS (above what one address can reach meanwhile)
+    LOGIN_ATTEMPTS = _int("LOGIN_ATTEMPTS", 5)
+    LOGIN_ADDRESS_ATTEMPTS = _int("LOGIN_ADDRESS_ATTEMPTS", 20)
+    LOGIN_WINDOW_SECONDS = _int("LOGIN_WINDOW_SECONDS", 60)
+    LOGIN_ACCOUNT_ATTEMPTS = _int("LOGIN_ACCOUNT_ATTEMPTS", 100)
+    LOGIN_ACCOUNT_WINDOW_SECONDS = _int("LOGIN_ACCOUNT_WINDOW_SECONDS", 900)
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

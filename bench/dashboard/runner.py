@@ -284,7 +284,13 @@ def sign_in(app: Flask):
     if token is None:
         raise BenchError("the login page has no CSRF token")
     response = client.post(
-        "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token.group(1)}
+        "/login",
+        data={
+            "team": dataset.TENANT,
+            "email": EMAIL,
+            "password": PASSWORD,
+            "csrf_token": token.group(1),
+        },
     )
     if response.status_code != 303:
         raise BenchError(f"signing in answered {response.status_code}")

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from authlib.common.security import generate_token
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidScopeError, grants
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -16,6 +17,7 @@ from ..extensions import db
 from ..models import AccessToken, ApiClient, Customer
 from ..models.tenants import SCOPE_READ_OWN, secret_digest
 from ..models.types import utcnow
+from ..services import throttle
 
 # Compared against when the username is unknown, so both paths cost the same time.
 _NO_USER_HASH = generate_password_hash("no user has this password")
@@ -45,6 +47,20 @@ def _save_token(token: dict, request) -> None:
     db.session.commit()
 
 
+class TooManyAttempts(OAuth2Error):
+    """Password attempts past the throttle's limit: 429, with the wait in Retry-After."""
+
+    error = "invalid_grant"
+    status_code = 429
+
+    def __init__(self, refused: throttle.TooManyAttempts):
+        super().__init__(description=refused.message)
+        self.wait_seconds = refused.wait_seconds
+
+    def get_headers(self):
+        return [*super().get_headers(), ("Retry-After", str(self.wait_seconds))]
+
+
 class CustomerPasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
     """A storefront logs a customer in; the token is bound to it and reads only its own data."""
 
@@ -57,16 +73,24 @@ class CustomerPasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
         return client
 
     def authenticate_user(self, username: str, password: str) -> Customer | None:
+        """The customer whose e-mail is `username`; attempts are throttled like dashboard
+        logins, by the same rules, whether such a customer exists or not."""
+        tenant_id = self.request.client.tenant_id
+        login = username.strip().lower()
+        try:
+            reservation = throttle.reserve(f"customer {tenant_id}", login, request.remote_addr)
+        except throttle.TooManyAttempts as refused:
+            raise TooManyAttempts(refused) from None
         customer = db.session.scalar(
-            select(Customer).where(
-                Customer.tenant_id == self.request.client.tenant_id,
-                Customer.email_key == username.strip().lower(),
-            )
+            select(Customer).where(Customer.tenant_id == tenant_id, Customer.email_key == login)
         )
         if customer is None or not customer.password_hash:
             check_password_hash(_NO_USER_HASH, password)
             return None
-        return customer if check_password_hash(customer.password_hash, password) else None
+        if not check_password_hash(customer.password_hash, password):
+            return None
+        throttle.succeeded(reservation)
+        return customer
 
     def validate_token_request(self) -> None:
         super().validate_token_request()

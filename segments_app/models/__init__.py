@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
-from .accounts import Activity, User
+from .accounts import Activity, LoginAttempt, User
 from .assignments import CustomerAssignment, ItemAssignment
 from .directory import (
     POSTGRES_TRIGRAM_INDEXES,
@@ -26,6 +26,7 @@ __all__ = [
     "CustomerLegalEntity",
     "ItemAssignment",
     "LegalEntity",
+    "LoginAttempt",
     "MemberImport",
     "MemberImportRejection",
     "MemberImportRemoval",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,8 +17,12 @@ from .types import JSONDoc, UTCDateTime, utcnow
 ROLES = ("admin", "editor", "viewer")
 
 
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
 class User(UserMixin, db.Model):
-    """A marketer: belongs to one tenant, logs in with email and password."""
+    """A marketer: belongs to one tenant, logs in with the tenant's name, e-mail and password."""
 
     __tablename__ = "marketer"
 
@@ -25,16 +30,21 @@ class User(UserMixin, db.Model):
     tenant_id: Mapped[int] = mapped_column(
         sa.ForeignKey("tenant.id", ondelete="CASCADE"), index=True
     )
-    #: lower-cased; unique across tenants so the login form needs only email and password
-    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    #: lower-cased; unique within the tenant, so one person may hold accounts in several tenants
+    email: Mapped[str] = mapped_column(sa.String(320))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: failed logins since `failed_since`; 5 within a minute lock the account for a minute
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    failed_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: part of every session cookie of this user; a new one (at logout, password or role change)
+    #: ends all of them, and a deleted user's cookies name a token no row has
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
+
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "email"),
+        # ids are never handed out twice, even after the highest one is deleted
+        {"sqlite_autoincrement": True},
+    )
 
     tenant: Mapped[Tenant] = relationship(lazy="joined")
 
@@ -46,6 +56,14 @@ class User(UserMixin, db.Model):
             "viewer": {"read"},
         }
         return action in allowed.get(self.role, set())
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: the id and the current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Every session cookie issued to this user so far stops working."""
+        self.session_token = new_session_token()
 
 
 class Activity(db.Model):
@@ -71,3 +89,17 @@ class Activity(db.Model):
         # a segment's History tab groups its log from this index alone
         sa.Index(None, "segment_pk", "at", "action", "actor", "count"),
     )
+
+
+class LoginAttempt(db.Model):
+    """Password attempts counted per key (an account, an address, or both) in a fixed window.
+
+    The key is a digest, so the table keeps no e-mail addresses of people who mistyped theirs.
+    """
+
+    __tablename__ = "login_attempt"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column()
+    #: the window ends here; then the key starts again from nothing
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

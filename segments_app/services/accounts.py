@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import Select, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -16,12 +15,13 @@ from ..models import ApiClient, Tenant, User
 from ..models.accounts import ROLES
 from ..models.tenants import ALL_SCOPES, GRANTS, SCOPE_READ_OWN, secret_digest
 from ..models.types import utcnow
+from . import throttle
 from .tenants import validate_languages
 
 MIN_PASSWORD = 10
-LOCK_AFTER = 5
-LOCK_WINDOW = timedelta(minutes=1)
-# Compared against when the email is unknown, so both paths take the same time.
+#: the one answer to a login that fails, whichever of team, e-mail or password was wrong
+WRONG_LOGIN = "Team, e-mail or password is not right."
+# Compared against when the login is unknown, so both paths take the same time.
 _NO_USER_HASH = generate_password_hash("nobody has this password")
 
 
@@ -59,15 +59,20 @@ def _check_password(password: str) -> None:
 
 
 def create_user(tenant: Tenant, email: str, role: str, password: str) -> User:
-    """A new marketer of `tenant`; emails are unique across tenants (case-insensitive)."""
+    """A new marketer of `tenant`; e-mails are unique within a tenant (case-insensitive).
+
+    Another tenant's accounts play no part: the same person may work for several tenants, and
+    the answer must not tell whether an e-mail has an account anywhere else.
+    """
     email = email.strip().lower()
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         raise ValidationFailed.field("email", "Enter an email address such as anna@shop.com.")
     if role not in ROLES:
         raise ValidationFailed.field("role", f"Role must be one of {', '.join(ROLES)}.", "enum")
     _check_password(password)
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise ValidationFailed.field("email", f"{email} already has an account.", "unique")
+    taken = select(User.id).where(User.tenant_id == tenant.id, User.email == email)
+    if db.session.scalar(taken) is not None:
+        raise ValidationFailed.field("email", f"{email} already has an account here.", "unique")
     user = User(
         tenant_id=tenant.id, email=email, role=role, password_hash=generate_password_hash(password)
     )
@@ -76,33 +81,75 @@ def create_user(tenant: Tenant, email: str, role: str, password: str) -> User:
     return user
 
 
-def authenticate(email: str, password: str) -> User:
-    """The user with these credentials; 5 failures within a minute lock the account a minute."""
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    now = utcnow()
+def authenticate(team: str, email: str, password: str, address: str | None) -> User:
+    """The user with these credentials, or LoginRefused; attempts are throttled (see throttle)
+    and every refusal reads the same whether the team or the e-mail exists or not."""
+    team, email = team.strip().lower(), email.strip().lower()
+    try:
+        reservation = throttle.reserve("marketer", f"{team}\n{email}", address)
+    except throttle.TooManyAttempts as refused:
+        raise LoginRefused(refused.message) from None
+    user = db.session.scalar(
+        select(User).join(Tenant).where(Tenant.name == team, User.email == email)
+    )
     if user is None:
         check_password_hash(_NO_USER_HASH, password)
-        raise LoginRefused("Email or password is not right.")
-    if user.locked_until and user.locked_until > now:
-        wait = int((user.locked_until - now).total_seconds()) + 1
-        raise LoginRefused(f"Too many failed attempts. Try again in {wait} seconds.")
-    if check_password_hash(user.password_hash, password):
-        user.failed_logins = 0
-        user.failed_since = None
-        user.locked_until = None
-        user.last_login_at = now
-        db.session.flush()
-        return user
-    if user.failed_since is None or now - user.failed_since > LOCK_WINDOW:
-        user.failed_since, user.failed_logins = now, 0
-    user.failed_logins += 1
-    if user.failed_logins >= LOCK_AFTER:
-        user.locked_until = now + LOCK_WINDOW
-        user.failed_logins, user.failed_since = 0, None
-        db.session.flush()
-        raise LoginRefused("Too many failed attempts. Try again in 60 seconds.")
+        raise LoginRefused(WRONG_LOGIN)
+    if not check_password_hash(user.password_hash, password):
+        raise LoginRefused(WRONG_LOGIN)
+    throttle.succeeded(reservation)
+    user.last_login_at = utcnow()
     db.session.flush()
-    raise LoginRefused("Email or password is not right.")
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Give `user` a new password; every session of theirs ends."""
+    _check_password(password)
+    user.password_hash = generate_password_hash(password)
+    user.end_sessions()
+    db.session.flush()
+
+
+def change_password(user: User, current: str, new: str, repeated: str) -> None:
+    """The user's own change of password: the current one proves it is them."""
+    problems = []
+    if not check_password_hash(user.password_hash, current):
+        problems.append(
+            {
+                "field": "current_password",
+                "type": "invalid",
+                "message": "This is not your current password.",
+            }
+        )
+    if len(new) < MIN_PASSWORD:
+        problems.append(
+            {
+                "field": "new_password",
+                "type": "minLength",
+                "message": f"Use at least {MIN_PASSWORD} characters.",
+            }
+        )
+    elif new != repeated:
+        problems.append(
+            {
+                "field": "repeat_password",
+                "type": "invalid",
+                "message": "The two new passwords differ.",
+            }
+        )
+    if problems:
+        raise ValidationFailed(problems)
+    set_password(user, new)
+
+
+def find_user(tenant: Tenant, email: str) -> User:
+    user = db.session.scalar(
+        select(User).where(User.tenant_id == tenant.id, User.email == email.strip().lower())
+    )
+    if user is None:
+        raise NotFound(email, f"No user {email} in tenant '{tenant.name}'.")
+    return user
 
 
 def users_query(tenant: Tenant) -> Select:
@@ -130,7 +177,9 @@ def set_role(tenant: Tenant, user_id: int, role: str) -> User:
         raise ValidationFailed.field("role", f"Role must be one of {', '.join(ROLES)}.", "enum")
     if user.role == "admin" and role != "admin" and not _admins_left(tenant, user):
         raise Conflict("A tenant keeps at least one admin; make someone else admin first.")
-    user.role = role
+    if role != user.role:
+        user.role = role
+        user.end_sessions()  # what the old role allowed ends with every session of it
     db.session.flush()
     return user
 

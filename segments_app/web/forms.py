@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired
 
 
 class LoginForm(FlaskForm):
+    team = StringField("Team", validators=[DataRequired("Enter your team's name.")])
     email = EmailField("Email", validators=[DataRequired("Enter your email.")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
     next = StringField()

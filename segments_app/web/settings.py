@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response, g, make_response, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import func, select
 
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -114,7 +114,7 @@ def settings_user_create():
         201,
         created=user,
         password=password,
-        login_url=request.host_url.rstrip("/") + url_for("auth.login"),
+        login_url=request.host_url.rstrip("/") + url_for("auth.login", team=g.tenant.name),
     )
     return _shown_once(response, USERS_CHANGED)
 
@@ -129,6 +129,8 @@ def settings_user_role(user_id: int):
     except (Conflict, ValidationFailed) as error:
         user = accounts.get_user(g.tenant, user_id)
         return _user_row(user, 422, row_errors={user.id: error.message}, focus=True)
+    if user.id == current_user.id:
+        login_user(user)  # the role change ended this user's sessions; keep this one
     if user.id == current_user.id and not user.can("admin"):
         return go(url_for("web.overview"), f"You are now {role}; settings are for admins.")
     return _done(

@@ -18,6 +18,7 @@ from segments_app.models import MemberImport, Tenant
 from segments_app.services.accounts import create_user
 from tests.api.test_connections import _in_transaction
 from tests.conftest import TENANT
+from tests.logins import CSRF, log_in
 from tests.unit.test_import_support import (  # noqa: F401  (directory's fixtures)
     csv_bytes,
     directory,
@@ -25,7 +26,7 @@ from tests.unit.test_import_support import (  # noqa: F401  (directory's fixture
     import_dir,
     wait_for_jobs,
 )
-from tests.web.conftest import CSRF, PASSWORD
+from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("directory")
 
@@ -45,13 +46,7 @@ def editor_account(app):
 def _dashboard(base: str) -> tuple[requests.Session, str]:
     """A browser session logged in to the dashboard, and its CSRF token."""
     browser = requests.Session()
-    token = CSRF.search(browser.get(f"{base}/login", timeout=30).text).group(1)
-    response = browser.post(
-        f"{base}/login",
-        data={"email": EMAIL, "password": PASSWORD, "csrf_token": token},
-        allow_redirects=False,
-        timeout=30,
-    )
+    response = log_in(browser, TENANT, EMAIL, PASSWORD, base)
     assert response.status_code == 303, response.text
     return browser, CSRF.search(browser.get(f"{base}/", timeout=30).text).group(1)
 

@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from segments_app.extensions import db
 from segments_app.models import AccessToken
 from segments_app.models.types import utcnow
+from tests.api.helpers_assignments import directory
 from tests.conftest import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN, Api
+from tests.factories import add_customer
 
 
 def _token(client, creds, **data):
@@ -216,3 +218,42 @@ def test_client_ids_are_plain_letters_and_digits_so_the_cli_takes_them():
     ids = {new_client_id() for _ in range(2000)}
     assert len(ids) == 2000
     assert all(len(i) == 24 and i.isascii() and i.isalnum() for i in ids)
+
+
+def _password_grant(client, creds, username: str, password: str, address: str = "10.1.1.1"):
+    return client.post(
+        "/oauth/token",
+        data={"grant_type": "password", "username": username, "password": password},
+        headers={"Authorization": creds.basic},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_the_password_grant_is_throttled_alike_for_known_and_unknown_customers(
+    app, client, tenant, make_client
+):
+    with directory(app):
+        add_customer("acme", "c1", "shopper@acme.example", password="shopper's password")
+    creds = make_client(scopes=(SCOPE_READ_OWN,), grants=("password",))
+    answers = {}
+    for login in ("shopper@acme.example", "nobody@acme.example"):
+        answers[login] = [
+            _password_grant(client, creds, login, "a guess", address=f"10.1.1.{len(answers)}")
+            for _ in range(7)
+        ]
+    for login, responses in answers.items():
+        assert [r.status_code for r in responses] == [400] * 5 + [429] * 2, login
+        assert responses[-1].get_json()["error"] == "invalid_grant"
+        assert responses[-1].get_json()["error_description"].startswith("Too many attempts.")
+        assert 1 <= int(responses[-1].headers["Retry-After"]) <= 60
+    known, unknown = answers.values()
+    assert [r.get_json() for r in known[:5]] == [r.get_json() for r in unknown[:5]]
+
+    refused = _password_grant(
+        client, creds, "SHOPPER@acme.example", "shopper's password", "10.1.1.0"
+    )
+    assert refused.status_code == 429  # the right password waits too, at that address
+    elsewhere = _password_grant(
+        client, creds, "shopper@acme.example", "shopper's password", "10.2.2.2"
+    )
+    assert elsewhere.status_code == 200

@@ -107,6 +107,7 @@ def test_a_marketer_builds_a_segment_end_to_end(
     # 1. log in
     page.goto(f"{base}/")
     expect(page).to_have_url(re.compile(r"/login"))
+    page.get_by_label("Team").fill(TENANT)
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
     shots("login")

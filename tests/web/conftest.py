@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager
 
 import pytest
@@ -11,9 +10,9 @@ from sqlalchemy import event, select
 from segments_app.extensions import db
 from segments_app.models import Tenant
 from segments_app.services.accounts import create_user
+from tests.logins import CSRF, log_in
 
 PASSWORD = "correct horse battery"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class Browser:
@@ -55,12 +54,9 @@ class Browser:
         return headers
 
 
-def _login(app, email: str) -> Browser:
+def _login(app, email: str, team: str) -> Browser:
     browser = Browser(app.test_client(), email)
-    token = browser.refresh_csrf()
-    response = browser.client.post(
-        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
-    )
+    response = log_in(browser.client, team, email, PASSWORD)
     assert response.status_code == 303, response.get_data(as_text=True)
     browser.refresh_csrf()
     return browser
@@ -76,7 +72,7 @@ def make_browser(app, tenant):
             t = db.session.scalar(select(Tenant).where(Tenant.name == tenant_name))
             create_user(t, email, role, PASSWORD)
             db.session.commit()
-        return _login(app, email)
+        return _login(app, email, tenant_name)
 
     return make
 

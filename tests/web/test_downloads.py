@@ -14,13 +14,15 @@ import requests
 from segments_app.extensions import db
 from segments_app.models import CustomerAssignment
 from segments_app.services.segments import create_segment
+from tests.conftest import TENANT
 from tests.factories import add_customer, add_legal_entity
+from tests.logins import log_in
 from tests.unit.test_import_support import (  # noqa: F401  (fixtures)
     csv_bytes,
     idle_runner,
     import_dir,
 )
-from tests.web.conftest import CSRF, PASSWORD
+from tests.web.conftest import PASSWORD
 from tests.web.test_segments import _tenant
 from tests.web.test_uploads import (  # noqa: F401  (fixtures)
     gold,
@@ -94,14 +96,7 @@ def test_the_members_export_of_a_segment_named_outside_latin1(editor, han):
 def _logged_in(base: str, email: str) -> requests.Session:
     """A browser session against the real server, logged in as `email`."""
     session = requests.Session()
-    page = session.get(f"{base}/login", timeout=10)
-    token = CSRF.search(page.text).group(1)
-    response = session.post(
-        f"{base}/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": token},
-        allow_redirects=False,
-        timeout=10,
-    )
+    response = log_in(session, TENANT, email, PASSWORD, base)
     assert response.status_code == 303, response.text
     return session
 

@@ -77,7 +77,7 @@ def test_a_login_ignores_a_next_that_is_not_a_plain_local_path(client, make_brow
     token = CSRF.search(page.get_data(as_text=True)).group(1)
     response = client.post(
         f"/login?next={target}",
-        data=f"email=anna%40acme.example&password={PASSWORD.replace(' ', '+')}"
+        data=f"team=acme&email=anna%40acme.example&password={PASSWORD.replace(' ', '+')}"
         f"&csrf_token={token}&next={target}",
         content_type="application/x-www-form-urlencoded",
     )

@@ -13,7 +13,8 @@ from segments_app.extensions import db
 from segments_app.models import ApiClient, Tenant, User
 from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
 from segments_app.services.accounts import create_user
-from tests.web.conftest import CSRF, PASSWORD
+from tests.logins import log_in
+from tests.web.conftest import PASSWORD
 
 PAGES = ("/settings", "/settings/clients", "/settings/languages")
 
@@ -22,13 +23,8 @@ def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def _can_log_in(app, email: str, password: str) -> bool:
-    client = app.test_client()
-    token = CSRF.search(_text(client.get("/login"))).group(1)
-    response = client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": token}
-    )
-    return response.status_code == 303
+def _can_log_in(app, email: str, password: str, team: str = "acme") -> bool:
+    return log_in(app.test_client(), team, email, password).status_code == 303
 
 
 def _user(app, email: str) -> User | None:
@@ -233,7 +229,7 @@ def test_create_user_errors_are_shown_beside_the_fields(app, admin):
         "/settings/users", data={"email": "admin@acme.example", "role": "editor", "password": ""}
     )
     assert taken.status_code == 422
-    assert "admin@acme.example already has an account." in _text(taken)
+    assert "admin@acme.example already has an account here." in _text(taken)
     assert _user(app, "nina@acme.example") is None
 
 

@@ -17,13 +17,24 @@ def test_start_loads_demo_once_and_prints_a_dashboard_login_that_works(app, monk
     assert first.exit_code == 0, first.output
     assert "First run: loading demo data" in first.output
     assert served == [5099]
-    login = re.search(r"Log in to the dashboard as (\S+) with the password (\S+)", first.output)
+    login = re.search(
+        r"Log in to the dashboard at http://127.0.0.1:5099(/login\?team=\S+)\n"
+        r"\s+team (\S+), e-mail (\S+), password (\S+)",
+        first.output,
+    )
     assert login is not None, first.output
 
     client = app.test_client()
-    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
+    form = client.get(login[1]).get_data(as_text=True)
+    assert f'name="team" type="text" value="{login[2]}"' in form  # the link fills the team in
     signed_in = client.post(
-        "/login", data={"email": login[1], "password": login[2], "csrf_token": token}
+        "/login",
+        data={
+            "team": login[2],
+            "email": login[3],
+            "password": login[4],
+            "csrf_token": CSRF.search(form).group(1),
+        },
     )
     assert signed_in.status_code == 303
     overview = client.get("/").get_data(as_text=True)
@@ -32,4 +43,4 @@ def test_start_loads_demo_once_and_prints_a_dashboard_login_that_works(app, monk
     again = runner.invoke(args=["start", "--port", "5099"])
     assert again.exit_code == 0, again.output
     assert "First run" not in again.output
-    assert "Log in to the dashboard as" in again.output
+    assert "Log in to the dashboard at" in again.output

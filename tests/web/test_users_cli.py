@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import re
 
-from tests.web.conftest import CSRF
+from tests.logins import log_in
 
 
 def _login(app, email: str, password: str) -> int:
-    client = app.test_client()
-    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": token}
-    )
-    return response.status_code
+    return log_in(app.test_client(), "acme", email, password).status_code
 
 
 def test_password_from_standard_input(app, cli, tenant):

@@ -1,0 +1,116 @@
+"""Password attempts, counted before the password is checked, for the dashboard login and the
+storefront's password grant.
+
+Each attempt first reserves itself under three keys, in one short transaction of its own that
+commits before any password is compared: the login at this address, the address alone, and the
+login from anywhere. One statement per key adds the attempt and reads the new count, so parallel
+attempts each see a different count and at most the allowed number of passwords is ever checked
+per window, whatever the concurrency. The login is counted whether or not such an account
+exists, so the answers never tell which ones do. A stranger at one address locks only that
+address out of the account (the account-wide limit is above what one address can reach in its
+window); only guessing from many addresses at once locks the account itself, until its window
+ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+from ..extensions import db
+from ..models import LoginAttempt
+from ..models.types import utcnow
+
+
+class TooManyAttempts(Exception):
+    def __init__(self, wait_seconds: int):
+        super().__init__(f"Too many attempts. Try again in {wait_seconds} seconds.")
+        self.message = str(self)
+        self.wait_seconds = wait_seconds
+
+
+@dataclass(frozen=True)
+class _Rule:
+    key: str
+    limit: int
+    seconds: int
+    #: cleared when the password was right (the address's count only gives back this attempt)
+    account: bool
+
+
+@dataclass(frozen=True)
+class Reservation:
+    rules: tuple[_Rule, ...]
+
+
+def _rules(kind: str, login: str, address: str) -> tuple[_Rule, ...]:
+    config = current_app.config
+    window = config["LOGIN_WINDOW_SECONDS"]
+    return (
+        _Rule(f"{kind}\n{login}\n{address}", config["LOGIN_ATTEMPTS"], window, True),
+        _Rule(f"address\n{address}", config["LOGIN_ADDRESS_ATTEMPTS"], window, False),
+        _Rule(
+            f"{kind}\n{login}",
+            config["LOGIN_ACCOUNT_ATTEMPTS"],
+            config["LOGIN_ACCOUNT_WINDOW_SECONDS"],
+            True,
+        ),
+    )
+
+
+def _digest(key: str) -> str:
+    """Keys are kept as keyed digests: the table holds no mistyped e-mail addresses."""
+    return hmac.new(current_app.secret_key.encode(), key.encode(), hashlib.sha256).hexdigest()
+
+
+def _count(conn: Connection, rule: _Rule, now: datetime) -> tuple[int, datetime]:
+    insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(LoginAttempt).values(
+        key=_digest(rule.key), attempts=1, expires_at=now + timedelta(seconds=rule.seconds)
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[LoginAttempt.key],
+        set_={"attempts": LoginAttempt.attempts + 1},
+    ).returning(LoginAttempt.attempts, LoginAttempt.expires_at)
+    attempts, expires_at = conn.execute(stmt).one()
+    return attempts, expires_at
+
+
+def reserve(kind: str, login: str, address: str | None) -> Reservation:
+    """Count one attempt of `login` (of a `kind` of account) from `address`; raises
+    TooManyAttempts, before any password is checked, once a limit is passed."""
+    rules = _rules(kind, login.strip().lower(), address or "unknown")
+    now = utcnow()
+    waits = []
+    with db.engine.begin() as conn:
+        conn.execute(delete(LoginAttempt).where(LoginAttempt.expires_at <= now))
+        for rule in rules:
+            attempts, expires_at = _count(conn, rule, now)
+            if attempts > rule.limit:
+                waits.append((expires_at - now).total_seconds())
+    if waits:
+        raise TooManyAttempts(max(1, math.ceil(max(waits))))
+    return Reservation(rules)
+
+
+def succeeded(reservation: Reservation) -> None:
+    """The password was right: the login's counts start again, and the address gets its
+    attempt back, so many people signing in from one office never trip its limit."""
+    logins = [_digest(rule.key) for rule in reservation.rules if rule.account]
+    addresses = [_digest(rule.key) for rule in reservation.rules if not rule.account]
+    with db.engine.begin() as conn:
+        conn.execute(delete(LoginAttempt).where(LoginAttempt.key.in_(logins)))
+        conn.execute(
+            update(LoginAttempt)
+            .where(LoginAttempt.key.in_(addresses), LoginAttempt.attempts > 0)
+            .values(attempts=LoginAttempt.attempts - 1)
+        )
