@@ -12,6 +12,7 @@ import pytest
 
 from segments_app.extensions import db
 from segments_app.services.demo import load_demo
+from tests.logins import log_in
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -23,8 +24,20 @@ def section_blocks(title: str) -> list[str]:
     return re.findall(r"```sh\n(.*?)```", section, flags=re.S)
 
 
+DIRECTORY = "The directory: customers, legal entities, categories, products"
+
+
 def quickstart_blocks() -> list[str]:
     return section_blocks("API quick start")
+
+
+def dashboard_blocks() -> list[str]:
+    return section_blocks("The dashboard")
+
+
+def operating_blocks() -> list[str]:
+    """The operator's commands (the Docker block after them needs a Docker engine)."""
+    return section_blocks("Operating")[:1]
 
 
 def test_readme_opens_with_the_two_commands():
@@ -44,14 +57,28 @@ def test_quickstart_runs_verbatim(app, live_server, database_url):
     port = live_server.rsplit(":", 1)[1]
     # the member import examples run after the quick start, with its token
     imports = section_blocks("Member imports")[:2]
+    # then the directory file and a storefront login, new logins, and the operator's commands
+    directory = section_blocks(DIRECTORY)
+    blocks = quickstart_blocks() + imports + directory + dashboard_blocks() + operating_blocks()
+    jsonl = re.findall(r"```jsonl\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    (ROOT / "directory.jsonl").write_text(jsonl[0], encoding="utf-8")
     script = "set -e\n" + "\n".join(
-        f"echo '### block {n}'\n{block}" for n, block in enumerate(quickstart_blocks() + imports)
+        f"echo '### block {n}'\n{block}" for n, block in enumerate(blocks)
     )
     script = script.replace("http://127.0.0.1:5000", f"http://127.0.0.1:{port}")
     env = {**os.environ, "DATABASE_URL": database_url}
-    result = subprocess.run(
-        ["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    try:
+        result = subprocess.run(
+            ["bash", "-c", script],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    finally:
+        (ROOT / "directory.jsonl").unlink()
     assert result.returncode == 0, result.stdout + result.stderr
     out = {
         int(n): chunk
@@ -70,3 +97,33 @@ def test_quickstart_runs_verbatim(app, live_server, database_url):
     assert "Previewed: preview" in out[8] and "Applied: import" in out[8], out[8]
     assert re.search(r"valid rows\s+2\b", out[8]), out[8]
     assert out[9].rstrip().endswith(" 202") and '"mode":"remove"' in out[9], out[9]
+    # the directory file imports, and Jane logs in on the storefront with her e-mail
+    assert "Rejected 0 lines" in out[10], out[10]
+    assert " ".join(out[11].split()) == "[] 200", out[11]
+    # new logins of the demo team, one of them given a new password
+    assert "Created editor anna@demo.example of tenant demo." in out[12], out[12]
+    assert "Password (shown only this once)" in out[12]
+    assert "New password set for leo@demo.example" in out[12]
+    # a new tenant with its first admin and clients; the quick start's client revoked
+    assert "Created admin owner@shop.example of tenant shop." in out[13], out[13]
+    assert out[13].count('"client_secret"') == 2
+    denied = subprocess.run(
+        ["curl", "-s", "-w", " %{http_code}", f"{live_server}/customer-segment/demo/segments"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert denied.stdout.endswith(" 401")
+
+
+def test_readme_dashboard_logins_work(app, live_server):
+    """The demo login the README gives, with its team, opens the dashboard."""
+    with app.app_context():
+        load_demo()
+        db.session.commit()
+    text = README.read_text(encoding="utf-8")
+    login = re.search(r"team\s+`(\w+)`, e-mail `([^`]+)`, password `([^`]+)`", text)
+    assert login is not None
+    client = app.test_client()
+    assert log_in(client, *login.groups()).status_code == 303
+    assert "/login?team=demo" in text and client.get("/").status_code == 200
