@@ -10,7 +10,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-import redis
 
 from segments_app import jobs
 from segments_app.extensions import db
@@ -20,25 +19,19 @@ from segments_app.models.types import utcnow
 from segments_app.services import imports
 from tests.api.test_imports import IMPORTS, finished, upload
 from tests.unit.test_import_support import (  # noqa: F401  (directory's fixtures)
+    REDIS_URL,
     csv_bytes,
     current_tenant,
     directory,
     idle_runner,
     import_dir,
     membership,
+    redis_up,
     reloaded,
     run_file,
 )
 
 pytestmark = pytest.mark.usefixtures("directory")
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
 
 
 def _crashed_apply(segment_id: str, silent_for: float) -> int:
@@ -123,7 +116,7 @@ def sleep_a_while(seconds: float) -> None:
     time.sleep(seconds)
 
 
-@pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_up(), reason="Redis is not running on 127.0.0.1:6379")
 def test_the_rq_worker_fails_a_crashed_import_while_it_works(app, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
     monkeypatch.setitem(app.config, "IMPORT_QUEUE", f"imports-test-{uuid.uuid4().hex[:8]}")

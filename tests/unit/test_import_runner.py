@@ -8,7 +8,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-import redis
 from sqlalchemy import select
 
 from segments_app import jobs
@@ -20,25 +19,19 @@ from segments_app.services.imports.engine import run_import
 from tests.conftest import TENANT
 from tests.unit.test_import_support import (  # noqa: F401  (directory's fixtures)
     DATA,
+    REDIS_URL,
     csv_bytes,
     current_tenant,
     directory,
     idle_runner,
     import_dir,
     members,
+    redis_up,
     reloaded,
     wait_for_jobs,
 )
 
 pytestmark = pytest.mark.usefixtures("directory")
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
 
 
 def test_an_import_runs_in_the_background_once_its_creation_commits():
@@ -86,7 +79,7 @@ def test_the_embedded_runner_recovers_interrupted_imports_when_it_starts(app):
     assert reloaded(fresh_pk).status == "applied"
 
 
-@pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_up(), reason="Redis is not running on 127.0.0.1:6379")
 def test_with_redis_the_import_waits_for_a_worker(app, monkeypatch):
     queue_name = f"imports-test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)

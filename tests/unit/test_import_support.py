@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from flask import current_app
 from sqlalchemy import select
 
@@ -26,6 +27,17 @@ from segments_app.models import (
 from segments_app.services import imports
 from tests.conftest import TENANT
 from tests.factories import add_customer, add_legal_entity
+
+#: the Redis of the machine, for the tests of imports on RQ workers (skipped without it)
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_up() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "imports"
 
