@@ -8,7 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     WEB_CONCURRENCY=2
 
 WORKDIR /app
-COPY pyproject.toml README.md wsgi.py ./
+COPY pyproject.toml README.md wsgi.py gunicorn.conf.py ./
 COPY segments_app ./segments_app
 COPY migrations ./migrations
 COPY templates ./templates

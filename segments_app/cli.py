@@ -508,6 +508,7 @@ def start(host: str, port: int, with_demo: bool) -> None:
     # requests have sessions of their own; this one must not stay in a transaction while the
     # server runs
     db.session.remove()
+    imports.keep_recovering(current_app._get_current_object())
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 

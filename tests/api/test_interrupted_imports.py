@@ -1,13 +1,18 @@
 """An import whose process stopped (killed in the middle of an apply) no longer holds its
-segment: the next upload finds it silent and marks it failed, and so do the runners' timers on
-their own, without a restart. An import whose heartbeat is alive is never touched."""
+segment: the next upload finds it silent and marks it failed, and so do the runners' timers (in
+every serving process) on their own, without a restart. An import whose heartbeat is alive is
+never touched."""
 
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -109,6 +114,32 @@ def test_the_embedded_runner_fails_a_crashed_import_on_its_own(app, monkeypatch)
     finally:
         runner.shutdown()
         heartbeat.stop()
+
+
+def test_a_gunicorn_worker_fails_a_crashed_import_without_running_one(database_url):
+    """A worker that never ran an import still looks for interrupted ones, on its timer."""
+    crashed = _crashed_apply("gold", 0)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": "",
+        "SECRET_KEY": "k" * 40,
+        "IMPORT_STALE_SECONDS": "2",
+        "IMPORT_HEARTBEAT_SECONDS": "1",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1", "wsgi:app"],
+        cwd=Path(__file__).parents[2],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert reloaded(crashed).status == "running"
+        _wait_for(lambda: reloaded(crashed).status == "failed", 30)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def sleep_a_while(seconds: float) -> None:

@@ -6,7 +6,7 @@ The API, the dashboard and the CLI all go through these functions:
 - start_preview / start_apply run a finished import again; run_import is the job body;
 - revert_import undoes an applied import;
 - recover_interrupted fails the imports whose process stopped (current_import does, for one
-  segment);
+  segment), keep_recovering does it on a timer in a serving process;
 - import_document, segment_imports_query, current_import and get_import read them;
 - rejected_rows_csv streams the rows a run rejected, with the reason for each.
 """
@@ -19,7 +19,7 @@ from .engine import Progress, run_import
 from .files import FileRefused
 from .queries import current_import, get_import, segment_imports_query
 from .rejected import rejected_rows_csv, rejected_rows_download
-from .stale import recover_interrupted
+from .stale import keep_recovering, recover_interrupted
 
 __all__ = [
     "FileRefused",
@@ -28,6 +28,7 @@ __all__ = [
     "current_import",
     "get_import",
     "import_document",
+    "keep_recovering",
     "recover_interrupted",
     "rejected_rows_csv",
     "rejected_rows_download",

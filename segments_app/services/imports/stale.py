@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import Update, or_, update
+from flask import Flask, current_app
+from sqlalchemy import ColumnElement, Update, and_, or_, select, update
 
 from ...extensions import db
-from ...jobs import uses_rq
+from ...jobs import embedded_runner, uses_rq
 from ...models import MemberImport
 from ...models.types import utcnow
 
@@ -35,14 +35,18 @@ def _cutoff(stale_after: float | None = None) -> datetime:
     return utcnow() - timedelta(seconds=seconds)
 
 
+def _silent(cutoff: datetime) -> ColumnElement[bool]:
+    return and_(
+        MemberImport.status.in_(_stale_statuses()),
+        or_(MemberImport.heartbeat_at.is_(None), MemberImport.heartbeat_at < cutoff),
+    )
+
+
 def _fail_stale(cutoff: datetime) -> Update:
     """Mark failed the imports (narrowed by the caller's WHERE) that are still silent."""
     return (
         update(MemberImport)
-        .where(
-            MemberImport.status.in_(_stale_statuses()),
-            or_(MemberImport.heartbeat_at.is_(None), MemberImport.heartbeat_at < cutoff),
-        )
+        .where(_silent(cutoff))
         .values(status="failed", phase=None, error=INTERRUPTED, finished_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -51,8 +55,23 @@ def _fail_stale(cutoff: datetime) -> Update:
 def recover_interrupted(stale_after: float | None = None) -> int:
     """Mark failed every import whose process stopped, in a transaction of its own (start-up,
     the runners' timers). Returns how many."""
+    cutoff = _cutoff(stale_after)
+    # a look first, since there is rarely any: on SQLite only a write waits for the lock, which
+    # a long apply holds for minutes
+    any_silent = select(MemberImport.pk).where(_silent(cutoff)).limit(1)
     with db.engine.begin() as connection:
-        return connection.execute(_fail_stale(_cutoff(stale_after))).rowcount
+        if connection.execute(any_silent).first() is None:
+            return 0
+        return connection.execute(_fail_stale(cutoff)).rowcount
+
+
+def keep_recovering(app: Flask) -> None:
+    """Look for interrupted imports from now on, on a timer, rather than from this process's
+    first import: for a process that serves requests (`flask start`, each gunicorn worker), so
+    that an import whose process died is failed in time even if this one never runs one. With
+    Redis, the worker does it."""
+    if not uses_rq(app):
+        embedded_runner(app, recover_interrupted)
 
 
 def release_if_stale(imp: MemberImport) -> bool:
