@@ -77,8 +77,8 @@ class Config:
     IMPORT_JOB_TIMEOUT = _int("IMPORT_JOB_TIMEOUT", 3600)
 
     #: password attempts (dashboard logins and the storefront's password grant): per login and
-    #: address, and per address across logins, within LOGIN_WINDOW_SECONDS; per login from any
-    #: address within LOGIN_ACCOUNT_WINDOW_SECONDS (above what one address can reach meanwhile)
+    #: address, and (dashboard only) per address across logins, within LOGIN_WINDOW_SECONDS; per
+    #: login from any address within LOGIN_ACCOUNT_WINDOW_SECONDS (see services/throttle.py)
     LOGIN_ATTEMPTS = _int("LOGIN_ATTEMPTS", 5)
     LOGIN_ADDRESS_ATTEMPTS = _int("LOGIN_ADDRESS_ATTEMPTS", 20)
     LOGIN_WINDOW_SECONDS = _int("LOGIN_WINDOW_SECONDS", 60)

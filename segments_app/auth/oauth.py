@@ -73,12 +73,15 @@ class CustomerPasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
         return client
 
     def authenticate_user(self, username: str, password: str) -> Customer | None:
-        """The customer whose e-mail is `username`; attempts are throttled like dashboard
-        logins, by the same rules, whether such a customer exists or not."""
+        """The customer whose e-mail is `username`; attempts are throttled per login like
+        dashboard logins, whether such a customer exists or not (but not per address alone:
+        a storefront's server signs all its customers in from one address)."""
         tenant_id = self.request.client.tenant_id
         login = username.strip().lower()
         try:
-            reservation = throttle.reserve(f"customer {tenant_id}", login, request.remote_addr)
+            reservation = throttle.reserve(
+                f"customer {tenant_id}", login, request.remote_addr, per_address=False
+            )
         except throttle.TooManyAttempts as refused:
             raise TooManyAttempts(refused) from None
         customer = db.session.scalar(

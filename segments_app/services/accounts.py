@@ -81,12 +81,16 @@ def create_user(tenant: Tenant, email: str, role: str, password: str) -> User:
     return user
 
 
+def _login_key(team: str, email: str) -> str:
+    return f"{team.strip().lower()}\n{email.strip().lower()}"
+
+
 def authenticate(team: str, email: str, password: str, address: str | None) -> User:
     """The user with these credentials, or LoginRefused; attempts are throttled (see throttle)
     and every refusal reads the same whether the team or the e-mail exists or not."""
     team, email = team.strip().lower(), email.strip().lower()
     try:
-        reservation = throttle.reserve("marketer", f"{team}\n{email}", address)
+        reservation = throttle.reserve("marketer", _login_key(team, email), address)
     except throttle.TooManyAttempts as refused:
         raise LoginRefused(refused.message) from None
     user = db.session.scalar(
@@ -111,33 +115,28 @@ def set_password(user: User, password: str) -> None:
     db.session.flush()
 
 
-def change_password(user: User, current: str, new: str, repeated: str) -> None:
-    """The user's own change of password: the current one proves it is them."""
+def change_password(user: User, current: str, new: str, repeated: str, address: str | None) -> None:
+    """The user's own change of password: the current one proves it is them. Checking it goes
+    through the login throttle, so a session left open is no way to guess the password."""
     problems = []
+
+    def problem(field: str, type_: str, message: str) -> None:
+        problems.append({"field": field, "type": type_, "message": message})
+
+    try:
+        reservation = throttle.reserve(
+            "marketer", _login_key(user.tenant.name, user.email), address
+        )
+    except throttle.TooManyAttempts as refused:
+        raise ValidationFailed.field("current_password", refused.message, "throttled") from None
     if not check_password_hash(user.password_hash, current):
-        problems.append(
-            {
-                "field": "current_password",
-                "type": "invalid",
-                "message": "This is not your current password.",
-            }
-        )
+        problem("current_password", "invalid", "This is not your current password.")
+    else:
+        throttle.succeeded(reservation)
     if len(new) < MIN_PASSWORD:
-        problems.append(
-            {
-                "field": "new_password",
-                "type": "minLength",
-                "message": f"Use at least {MIN_PASSWORD} characters.",
-            }
-        )
+        problem("new_password", "minLength", f"Use at least {MIN_PASSWORD} characters.")
     elif new != repeated:
-        problems.append(
-            {
-                "field": "repeat_password",
-                "type": "invalid",
-                "message": "The two new passwords differ.",
-            }
-        )
+        problem("repeat_password", "invalid", "The two new passwords differ.")
     if problems:
         raise ValidationFailed(problems)
     set_password(user, new)

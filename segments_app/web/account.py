@@ -29,6 +29,7 @@ def account_password():
             request.form.get("current_password", ""),
             request.form.get("new_password", ""),
             request.form.get("repeat_password", ""),
+            request.remote_addr,
         )
     except ValidationFailed as error:
         return render(PAGE, FORM, status=422, errors=error.by_field())

@@ -257,3 +257,18 @@ def test_the_password_grant_is_throttled_alike_for_known_and_unknown_customers(
         client, creds, "shopper@acme.example", "shopper's password", "10.2.2.2"
     )
     assert elsewhere.status_code == 200
+
+
+def test_many_customers_failing_from_one_storefront_do_not_hold_the_others_back(
+    app, client, tenant, make_client, monkeypatch
+):
+    """A storefront's server signs every customer in from one address: the password grant has
+    no limit per address alone."""
+    monkeypatch.setitem(app.config, "LOGIN_ADDRESS_ATTEMPTS", 3)
+    with directory(app):
+        add_customer("acme", "c1", "shopper@acme.example", password="shopper's password")
+    creds = make_client(scopes=(SCOPE_READ_OWN,), grants=("password",))
+    for n in range(8):
+        assert _password_grant(client, creds, f"c{n}@acme.example", "typo").status_code == 400
+    right = _password_grant(client, creds, "shopper@acme.example", "shopper's password")
+    assert right.status_code == 200

@@ -195,3 +195,28 @@ def test_htmx_request_without_login_gets_a_location_not_a_page(client, tenant):
     response = client.get("/", headers={"HX-Request": "true"})
     assert response.status_code == 204
     assert "/login" in response.headers["HX-Redirect"]
+
+
+def test_a_stranger_hammering_at_one_address_never_locks_the_login_elsewhere(
+    app, make_browser, monkeypatch
+):
+    """Attempts refused at the stranger's address count nowhere, so they cannot add up to the
+    limit of the login from all addresses."""
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_ATTEMPTS", 8)
+    monkeypatch.setitem(app.config, "LOGIN_ADDRESS_ATTEMPTS", 100)
+    make_browser("editor", email=ANNA)
+    answers = [_error(_attempt(app, ANNA, "guess", address="203.0.113.66")) for _ in range(30)]
+    assert answers.count(WRONG_LOGIN) == 5
+    assert _attempt(app, ANNA, PASSWORD, address="198.51.100.8").status_code == 303
+
+
+def test_guessing_the_current_password_on_the_account_page_is_throttled(app, make_browser):
+    here = make_browser("editor", email=ANNA)
+    form = {"current_password": "guess", "new_password": "x" * 12, "repeat_password": "x" * 12}
+    for _ in range(5):
+        answer = here.post("/account/password", data=form)
+        assert "This is not your current password." in answer.text
+    form["current_password"] = PASSWORD
+    refused = here.post("/account/password", data=form)
+    assert refused.status_code == 422
+    assert TOO_MANY.search(refused.text)
