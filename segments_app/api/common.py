@@ -8,9 +8,11 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import AppError, BadRequest
 from ..extensions import db
+from ..limits import JSON_MAX_DEPTH, json_too_deep
 from ..query.i18n import LanguagePrefs, content_language, parse_accept_language
 from ..query.listing import Page, parse_bool, parse_fields, parse_page
 
@@ -18,11 +20,39 @@ from ..query.listing import Page, parse_bool, parse_fields, parse_page
 BULK_STATUS_TEXT = {204: "OK"}
 
 
+def raw_body() -> bytes:
+    """The request body, read only up to API_JSON_MAX_BYTES (413 beyond that).
+
+    A Content-Length above the limit is refused before anything is read; a body without one
+    (chunked) is read one byte past the limit at most, which tells that it is too large.
+    """
+    limit = current_app.config["API_JSON_MAX_BYTES"]
+    request.max_content_length = limit + 1
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raw = None
+    if raw is None or len(raw) > limit:
+        raise AppError(
+            f"The request body is larger than {limit:,} bytes, the most a JSON request may have.",
+            status=413,
+        )
+    return raw
+
+
+def has_body() -> bool:
+    return bool(raw_body().strip())
+
+
 def json_body() -> Any:
     """The request body parsed as JSON, whatever Content-Type the client sent."""
-    raw = request.get_data(cache=True)
+    raw = raw_body()
     if not raw.strip():
         raise BadRequest("The request body is empty; a JSON document is expected.")
+    if json_too_deep(raw):
+        raise BadRequest(
+            f"The request body nests arrays and objects more than {JSON_MAX_DEPTH} levels deep."
+        )
     try:
         return json.loads(raw)
     except UnicodeDecodeError:
@@ -36,7 +66,7 @@ def json_body() -> Any:
 
 def search_body() -> str | None:
     """The `q` of a POST .../search body ({"q": "..."}; an empty body means no filter)."""
-    if not request.get_data(cache=True).strip():
+    if not has_body():
         return None
     body = json_body()
     if not isinstance(body, dict):
