@@ -181,18 +181,6 @@ def test_paging_in_the_url(editor, app, seed):
     assert _row_ids(beyond) == ["s25", "s26"]
 
 
-@pytest.mark.parametrize(
-    ("page", "shown"),
-    [("99999999999999999999", "Page 2 of 2"), ("abc", "Page 1 of 2"), ("²", "Page 1 of 2")],
-)
-def test_a_page_number_past_the_end_or_not_a_number_shows_a_page(editor, seed, page, shown):
-    for n in range(27):
-        seed(f"s{n:02d}")
-    response = editor.get(f"/segments?sort=id&page={page}")
-    assert response.status_code == 200
-    assert shown in _text(response)
-
-
 def test_list_costs_the_same_queries_for_3_and_30_segments(editor, seed, count_queries):
     for n in range(3):
         seed(f"few{n}", members=2, items=1)
