@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
@@ -54,7 +55,7 @@ def json_body() -> Any:
             f"The request body nests arrays and objects more than {JSON_MAX_DEPTH} levels deep."
         )
     try:
-        return json.loads(raw)
+        return _parse(raw)
     except UnicodeDecodeError:
         raise BadRequest("The request body is not UTF-8 encoded JSON.") from None
     except json.JSONDecodeError as exc:
@@ -62,6 +63,18 @@ def json_body() -> Any:
             f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, "
             f"column {exc.colno}."
         ) from None
+
+
+def _parse(raw: bytes) -> Any:
+    """json.loads with the cyclic garbage collector paused: a body of a million small arrays
+    otherwise sets off collection after collection over them (2.9 s for 4 MiB instead of 0.2)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(raw)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def search_body() -> str | None:
