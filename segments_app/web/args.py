@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from ..limits import PAGE_NUMBER_MAX
 
-#: the largest number SQLite and PostgreSQL take as a 64-bit integer
-BIGGEST = 2**63 - 1
+#: the largest value of an integer column on PostgreSQL (the keys that searches go on after)
+BIGGEST = 2**31 - 1
 
 
 def int_arg(value: str | None, default: int, low: int = 0, high: int = BIGGEST) -> int:

@@ -93,7 +93,7 @@ def test_page_arg_is_never_an_error(raw, expected):
     assert page_arg(raw) == expected
 
 
-def test_int_arg_stays_within_64_bits():
+def test_int_arg_stays_within_an_integer_column():
     assert int_arg("99999999999999999999", 0) == BIGGEST
     assert int_arg("12", 0) == 12 and int_arg("x", 5) == 5
     assert last_page(0, 50) == 1 and last_page(50, 50) == 1 and last_page(51, 50) == 2
