@@ -12,7 +12,7 @@ from sqlalchemy import text
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from segments_app import create_app
+from segments_app import create_app, jobs
 from segments_app.extensions import db
 from segments_app.limits import (
     ARRAY_MAX_ITEMS,
@@ -234,6 +234,7 @@ def test_member_files_keep_their_own_limit(api, make_segment, monkeypatch, app):
         content_type="text/csv",
     )
     assert response.status_code == 202, response.get_json()
+    assert jobs.wait_idle(app, timeout=60)  # the import's run writes; let it end with the test
     message = _refused(api.post("/segments", json={"name": {"en": "x" * 200}}), status=413)
     assert "larger than 100 bytes" in message
 
