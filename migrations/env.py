@@ -7,6 +7,7 @@ from alembic import context
 from flask import current_app
 
 from segments_app.models import include_object
+from segments_app.services.longwork import lift_statement_timeout
 
 config = context.config
 if config.config_file_name is not None:
@@ -45,6 +46,8 @@ def run_online() -> None:
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadata, **args)
         with context.begin_transaction():
+            # a migration rewrites whole tables: no request's statement timeout for it
+            lift_statement_timeout(connection)
             context.run_migrations()
 
 

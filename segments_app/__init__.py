@@ -63,9 +63,13 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         # No JIT: every statement here reads a bounded answer through indexes, and the planner's
         # guess at a recursive walk's size can pass the JIT's cost threshold, which turned a
         # 15 ms category tree into 450 ms spent compiling.
+        # A statement of a request that runs past STATEMENT_TIMEOUT_MS is cancelled (a 503 that
+        # says so); background work lifts the limit for itself (see services.longwork).
+        options = "-c plan_cache_mode=force_custom_plan -c jit=off"
+        options += f" -c statement_timeout={int(app.config['STATEMENT_TIMEOUT_MS'])}"
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "pool_recycle": 1800,
-            "connect_args": {"options": "-c plan_cache_mode=force_custom_plan -c jit=off"},
+            "connect_args": {"options": options},
         }
     app.json.sort_keys = False
     app.json.ensure_ascii = False

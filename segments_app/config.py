@@ -54,6 +54,11 @@ class Config:
     BULK_LIMIT = _int("BULK_LIMIT", 200)
     #: directory PUT endpoints accept at most this many records
     DIRECTORY_BULK_LIMIT = _int("DIRECTORY_BULK_LIMIT", 1000)
+    #: the largest JSON request body the API reads, in bytes (member files have their own limit)
+    API_JSON_MAX_BYTES = _int("API_JSON_MAX_BYTES", 4 * 1024 * 1024)
+    #: PostgreSQL cancels a statement of a request that runs longer than this, in milliseconds
+    #: (0: never); member imports, the directory import and demo loading lift it
+    STATEMENT_TIMEOUT_MS = _int("STATEMENT_TIMEOUT_MS", 30_000)
     #: number of proxies in front of the app that set X-Forwarded-* (0: trust none)
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
 

@@ -111,6 +111,33 @@ def _is_api() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
+_MSG_TOO_LONG = (
+    "The database took too long to answer this request, and it was stopped. "
+    "Narrow the query (q, pageSize) or retry later."
+)
+#: PostgreSQL's SQLSTATE of a statement cancelled (by statement_timeout)
+_QUERY_CANCELED = "57014"
+#: what SQLite says when a statement is beyond its own limits (not when it is busy)
+_SQLITE_TOO_LARGE = (
+    "too many SQL variables",
+    "Expression tree is too large",
+    "parser stack overflow",
+    "too many terms in compound SELECT",
+    "LIKE or GLOB pattern too complex",
+    "string or blob too big",
+)
+
+
+def _statement_timed_out(exc: OperationalError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == _QUERY_CANCELED
+
+
+def _query_too_large(exc: OperationalError) -> str | None:
+    """SQLite's words when a statement is beyond its limits, else None."""
+    text = str(exc.orig)
+    return next((text for known in _SQLITE_TOO_LARGE if known in text), None)
+
+
 def register(app: Flask, wants_fragment: Callable[[], bool]) -> None:
     """Install the handlers; `wants_fragment` tells an htmx swap from a page request."""
 
@@ -165,6 +192,12 @@ def register(app: Flask, wants_fragment: Callable[[], bool]) -> None:
     @app.errorhandler(OperationalError)
     def handle_busy(exc: OperationalError):
         db.session.rollback()
+        if _statement_timed_out(exc):
+            log.warning("statement timeout on %s %s", request.method, request.path)
+            return handle_app_error(AppError(_MSG_TOO_LONG, status=503))
+        too_large = _query_too_large(exc)
+        if too_large:
+            return handle_app_error(BadRequest(f"The query is too large to run: {too_large}."))
         log.warning("database unavailable: %s", exc)
         message = "The database is busy or unavailable; retry shortly."
         if _is_api():
@@ -173,6 +206,12 @@ def register(app: Flask, wants_fragment: Callable[[], bool]) -> None:
             response = app.make_response(_page(503, message))
         response.headers["Retry-After"] = "1"
         return response
+
+    @app.errorhandler(RecursionError)
+    def handle_recursion(exc: RecursionError):
+        # a document nested deeper than any limit allows reached something recursive
+        log.warning("recursion limit on %s %s", request.method, request.path)
+        return handle_app_error(BadRequest("The request nests values too deeply to be read."))
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import AppError, BadRequest
 from ..extensions import db
+from ..limits import JSON_MAX_DEPTH, json_too_deep
 from ..query.i18n import LanguagePrefs, content_language, parse_accept_language
 from ..query.listing import Page, parse_bool, parse_fields, parse_page
 
@@ -18,13 +21,41 @@ from ..query.listing import Page, parse_bool, parse_fields, parse_page
 BULK_STATUS_TEXT = {204: "OK"}
 
 
+def raw_body() -> bytes:
+    """The request body, read only up to API_JSON_MAX_BYTES (413 beyond that).
+
+    A Content-Length above the limit is refused before anything is read; a body without one
+    (chunked) is read one byte past the limit at most, which tells that it is too large.
+    """
+    limit = current_app.config["API_JSON_MAX_BYTES"]
+    request.max_content_length = limit + 1
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raw = None
+    if raw is None or len(raw) > limit:
+        raise AppError(
+            f"The request body is larger than {limit:,} bytes, the most a JSON request may have.",
+            status=413,
+        )
+    return raw
+
+
+def has_body() -> bool:
+    return bool(raw_body().strip())
+
+
 def json_body() -> Any:
     """The request body parsed as JSON, whatever Content-Type the client sent."""
-    raw = request.get_data(cache=True)
+    raw = raw_body()
     if not raw.strip():
         raise BadRequest("The request body is empty; a JSON document is expected.")
+    if json_too_deep(raw):
+        raise BadRequest(
+            f"The request body nests arrays and objects more than {JSON_MAX_DEPTH} levels deep."
+        )
     try:
-        return json.loads(raw)
+        return _parse(raw)
     except UnicodeDecodeError:
         raise BadRequest("The request body is not UTF-8 encoded JSON.") from None
     except json.JSONDecodeError as exc:
@@ -34,9 +65,21 @@ def json_body() -> Any:
         ) from None
 
 
+def _parse(raw: bytes) -> Any:
+    """json.loads with the cyclic garbage collector paused: a body of a million small arrays
+    otherwise sets off collection after collection over them (2.9 s for 4 MiB instead of 0.2)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(raw)
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def search_body() -> str | None:
     """The `q` of a POST .../search body ({"q": "..."}; an empty body means no filter)."""
-    if not request.get_data(cache=True).strip():
+    if not has_body():
         return None
     body = json_body()
     if not isinstance(body, dict):

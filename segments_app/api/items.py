@@ -16,6 +16,7 @@ from . import bp
 from .common import (
     bulk_elements,
     field_paths,
+    has_body,
     json_body,
     languages,
     list_response,
@@ -62,7 +63,7 @@ def _listing(q: str | None, **filters):
 
 def _upsert_body() -> object:
     """The contract's upsert body is optional: no body assigns without mixins."""
-    return json_body() if request.get_data(cache=True).strip() else {}
+    return json_body() if has_body() else {}
 
 
 @bp.get("/segments/items")

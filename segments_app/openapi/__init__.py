@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from ..limits import named
+
 HERE = Path(__file__).resolve().parent
 CONTRACT_FILE = HERE / "customer-segment-openapi.yml"
 ADDITIONS_FILE = HERE / "additions.yml"
@@ -33,6 +35,20 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def _limit(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    """`!limit NAME`: the number segments_app.limits holds under NAME."""
+    return named()[loader.construct_scalar(node)]
+
+
+def _with_limits(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    """`!with-limits text`: the text with each {NAME} replaced by that limit, as 1,000."""
+    return loader.construct_scalar(node).format_map({k: f"{v:,}" for k, v in named().items()})
+
+
+_Loader.add_constructor("!limit", _limit)
+_Loader.add_constructor("!with-limits", _with_limits)
 
 
 def load_yaml(path: Path) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import find_tables
 
 from ..errors import BadRequest
+from ..limits import LIST_PARAM_MAX_ENTRIES, LIST_PARAM_MAX_LENGTH, PAGE_NUMBER_MAX
 from .fields import FieldSet, Kind, UnknownField
 from .jsonsql import json_sort_key
 
@@ -32,7 +33,7 @@ def _positive_int(name: str, raw: str | None, default: int, maximum: int | None 
     try:
         value = int(raw)
     except ValueError:
-        raise BadRequest(f"{name} must be a whole number, got '{raw}'.") from None
+        raise BadRequest(f"{name} must be a whole number, got '{raw[:40]}'.") from None
     if value < 1:
         raise BadRequest(f"{name} must be at least 1, got {value}.")
     if maximum is not None and value > maximum:
@@ -41,9 +42,10 @@ def _positive_int(name: str, raw: str | None, default: int, maximum: int | None 
 
 
 def parse_page(number: str | None, size: str | None, default_size: int, max_size: int) -> Page:
-    """pageNumber from 1 (default 1); pageSize from 1 to max_size (default default_size)."""
+    """pageNumber from 1 to PAGE_NUMBER_MAX (default 1); pageSize from 1 to max_size (default
+    default_size)."""
     return Page(
-        _positive_int("pageNumber", number, 1),
+        _positive_int("pageNumber", number, 1, PAGE_NUMBER_MAX),
         _positive_int("pageSize", size, default_size, max_size),
     )
 
@@ -59,10 +61,26 @@ def parse_bool(name: str, raw: str | None, default: bool = False) -> bool:
     raise BadRequest(f"{name} must be true or false, got '{raw}'.")
 
 
+def _entries(name: str, raw: str | None) -> list[str]:
+    """The comma-separated entries of a list parameter (sort, fields), within the limits."""
+    if not raw:
+        return []
+    if len(raw) > LIST_PARAM_MAX_LENGTH:
+        raise BadRequest(
+            f"{name} is {len(raw)} characters long; at most {LIST_PARAM_MAX_LENGTH} are allowed."
+        )
+    entries = raw.split(",")
+    if len(entries) > LIST_PARAM_MAX_ENTRIES:
+        raise BadRequest(
+            f"{name} lists {len(entries)} entries; at most {LIST_PARAM_MAX_ENTRIES} are allowed."
+        )
+    return entries
+
+
 def order_by(sort: str | None, fields: FieldSet, language: str) -> list[Any]:
     """`sort=a,b.c:desc` to ORDER BY clauses; nulls sort last ascending, first descending."""
     clauses = []
-    for part in (sort or "").split(","):
+    for part in _entries("sort", sort):
         part = part.strip()
         if not part:
             continue
@@ -95,7 +113,7 @@ def parse_fields(raw: str | None, known: Iterable[str]) -> list[str] | None:
     if not raw:
         return None
     known = set(known)
-    paths = [p.strip() for p in raw.split(",") if p.strip()]
+    paths = [p.strip() for p in _entries("fields", raw) if p.strip()]
     for path in paths:
         if path.split(".")[0] not in known:
             raise BadRequest(

@@ -7,22 +7,30 @@ IN lists (a,b) or ("a","b"), ranges (>=1 AND <5), and compoundLogicalQuery:((..)
 
 from __future__ import annotations
 
-import math
 import operator
-import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from segments_app.limits import Q_MAX_LENGTH, Q_MAX_NESTING, Q_MAX_TERMS, Q_MAX_VALUES
 from segments_app.query import jsonsql
+from segments_app.query.errors import QueryError
 from segments_app.query.fields import Field, FieldSet, Kind, UnknownField
+from segments_app.query.literals import (
+    NUMBER,
+    Literal,
+    number_bind,
+    to_bool,
+    to_date,
+    to_number,
+)
+from segments_app.query.regex import check_pattern
 
 __all__ = [
     "COMPOUND_FIELD",
@@ -38,17 +46,6 @@ __all__ = [
 ]
 
 COMPOUND_FIELD = "compoundLogicalQuery"
-_MAX_NESTING = 16
-
-
-class QueryError(ValueError):
-    """A `q` string that cannot be parsed or does not fit the resource's fields."""
-
-    def __init__(self, detail: str, position: int):
-        self.detail = detail
-        self.position = position
-        self.message = f"at position {position}: {detail}"
-        super().__init__(self.message)
 
 
 class Op(StrEnum):
@@ -60,13 +57,6 @@ class Op(StrEnum):
     NULL = "null"
     MISSING = "missing"
     EXISTS = "exists"
-
-
-@dataclass(frozen=True)
-class Literal:
-    text: str
-    quoted: bool = False
-    position: int = dataclass_field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -101,6 +91,11 @@ _KEYWORDS = {"null": Op.NULL, "missing": Op.MISSING, "exists": Op.EXISTS}
 
 def parse_q(text: str) -> list[Node]:
     """Parse a `q` string into its ANDed terms; raises QueryError."""
+    if len(text) > Q_MAX_LENGTH:
+        raise QueryError(
+            f"the query is {len(text)} characters long; at most {Q_MAX_LENGTH} are allowed",
+            Q_MAX_LENGTH,
+        )
     nul = text.find("\x00")
     if nul >= 0:
         raise QueryError("NUL characters are not allowed", nul)
@@ -112,6 +107,7 @@ class _Parser:
         self.text = text
         self.pos = 0
         self.nesting = 0
+        self.terms = 0
 
     # scanning helpers
 
@@ -163,6 +159,9 @@ class _Parser:
 
     def term(self) -> Node:
         start = self.pos
+        self.terms += 1
+        if self.terms > Q_MAX_TERMS:
+            raise self.error(f"the query has more than {Q_MAX_TERMS} terms, the most it may have")
         while self.peek() and self.peek() in _FIELD_CHARS:
             self.pos += 1
         path = self.text[start : self.pos]
@@ -282,6 +281,11 @@ class _Parser:
                 self.skip_space()
             else:
                 items.append(self.list_word())
+            if len(items) > Q_MAX_VALUES:
+                raise self.error(
+                    f"the list has more than {Q_MAX_VALUES} values, the most it may have",
+                    items[-1].position,
+                )
             if self.peek() != ",":
                 self.close(open_at, "',' or ')'")
                 return tuple(items)
@@ -329,12 +333,7 @@ class _Parser:
         pattern = text[start : self.pos]
         if not pattern:
             raise self.error(f"expected a regular expression after '~', found {self.found()}")
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise QueryError(
-                f"invalid regular expression: {exc.msg}", start + (exc.pos or 0)
-            ) from None
+        check_pattern(pattern, start)
         return Literal(pattern, False, start)
 
     def skip_char_class(self) -> None:
@@ -353,8 +352,8 @@ class _Parser:
     def group(self) -> Node:
         open_at = self.pos
         self.nesting += 1
-        if self.nesting > _MAX_NESTING:
-            raise self.error(f"parentheses nest deeper than {_MAX_NESTING} levels")
+        if self.nesting > Q_MAX_NESTING:
+            raise self.error(f"parentheses nest deeper than {Q_MAX_NESTING} levels")
         self.pos += 1
         node = self.disjunction()
         self.skip_space()
@@ -483,7 +482,7 @@ def _json_field(field: Field, subpath: tuple[str, ...], term: Term) -> ColumnEle
     if term.op is Op.EQ:
         return _json_equals(col, subpath, term.values[0])
     if term.op is Op.IN:
-        return sa.or_(*(_json_equals(col, subpath, value) for value in term.values))
+        return _json_in(col, subpath, term.values)
     if term.op is Op.COMPARE:
         return sa.and_(*(_json_compare(col, subpath, bound) for bound in term.bounds))
     return jsonsql.json_text(col, subpath).regexp_match(term.values[0].text)
@@ -491,24 +490,48 @@ def _json_field(field: Field, subpath: tuple[str, ...], term: Term) -> ColumnEle
 
 def _json_number(value: Literal) -> int | float | None:
     """The number an unquoted literal stands for inside JSON, if it looks like one."""
-    if value.quoted or not _NUMBER.fullmatch(value.text):
+    if value.quoted or not NUMBER.fullmatch(value.text):
         return None
-    return _to_number(value)
+    return to_number(value)
 
 
 def _json_equals(col: Any, path: tuple[str, ...], value: Literal) -> ColumnElement[bool]:
-    number = _json_number(value)
-    if number is not None:
-        return jsonsql.json_number(col, path) == _number_bind(number)
-    if not value.quoted and value.text in ("true", "false"):
-        return jsonsql.json_bool(col, path) == sa.literal(value.text == "true", sa.Boolean())
-    return jsonsql.json_text(col, path) == sa.literal(value.text, sa.String())
+    return _json_in(col, path, (value,))
+
+
+def _json_in(col: Any, path: tuple[str, ...], values: tuple[Literal, ...]) -> ColumnElement[bool]:
+    """The value at `path` equals one of `values`, each read as a number, a boolean or text.
+
+    One IN list per JSON type rather than an OR per value: SQLite nests an OR of a thousand
+    comparisons deeper than its parser allows.
+    """
+    numbers: list[Any] = []
+    booleans: list[Any] = []
+    texts: list[Any] = []
+    for value in values:
+        number = _json_number(value)
+        if number is not None:
+            numbers.append(number_bind(number))
+        elif not value.quoted and value.text in ("true", "false"):
+            booleans.append(sa.literal(value.text == "true", sa.Boolean()))
+        else:
+            texts.append(sa.literal(value.text, sa.String()))
+    parts = [
+        expr == binds[0] if len(binds) == 1 else expr.in_(binds)
+        for expr, binds in (
+            (jsonsql.json_number(col, path), numbers),
+            (jsonsql.json_bool(col, path), booleans),
+            (jsonsql.json_text(col, path), texts),
+        )
+        if binds
+    ]
+    return parts[0] if len(parts) == 1 else sa.or_(*parts)
 
 
 def _json_compare(col: Any, path: tuple[str, ...], bound: Bound) -> ColumnElement[bool]:
     number = _json_number(bound.value)
     if number is not None:
-        return _COMPARE[bound.op](jsonsql.json_number(col, path), _number_bind(number))
+        return _COMPARE[bound.op](jsonsql.json_number(col, path), number_bind(number))
     ordered = jsonsql.codepoint_order(jsonsql.json_text(col, path))
     return _COMPARE[bound.op](ordered, sa.literal(bound.value.text, sa.String()))
 
@@ -535,10 +558,10 @@ def _scalar_field(field: Field, subpath: tuple[str, ...], term: Term) -> ColumnE
 
 def _binder(field: Field) -> Callable[[Literal], Any]:
     if field.kind is Kind.NUMBER:
-        return lambda value: _number_bind(_to_number(value))
+        return lambda value: number_bind(to_number(value))
     if field.kind is Kind.BOOLEAN:
-        return lambda value: sa.literal(_to_bool(value), sa.Boolean())
-    return lambda value: sa.literal(_to_date(value), field.expr.type)
+        return lambda value: sa.literal(to_bool(value), sa.Boolean())
+    return lambda value: sa.literal(to_date(value), field.expr.type)
 
 
 _BUILDERS: dict[Kind, Callable[[Field, tuple[str, ...], Term], ColumnElement[bool]]] = {
@@ -549,44 +572,3 @@ _BUILDERS: dict[Kind, Callable[[Field, tuple[str, ...], Term], ColumnElement[boo
     Kind.BOOLEAN: _scalar_field,
     Kind.DATE: _scalar_field,
 }
-
-
-# literal conversion
-
-_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_INTEGER = re.compile(r"-?\d+")
-
-
-def _to_number(value: Literal) -> int | float:
-    if not _NUMBER.fullmatch(value.text):
-        raise QueryError(f"'{value.text}' is not a number", value.position)
-    number = float(value.text)
-    if not math.isfinite(number):
-        raise QueryError(f"the number '{value.text}' is out of range", value.position)
-    if _INTEGER.fullmatch(value.text) and abs(number) < 2**63:
-        return int(value.text)
-    return number
-
-
-def _number_bind(number: int | float) -> Any:
-    # typed apart from the column, so 1.5 is never cast to an integer column's type (and rounded)
-    return sa.literal(number, sa.Float() if isinstance(number, float) else sa.BigInteger())
-
-
-def _to_bool(value: Literal) -> bool:
-    if value.text not in ("true", "false"):
-        raise QueryError(f"'{value.text}' is not a boolean; use true or false", value.position)
-    return value.text == "true"
-
-
-def _to_date(value: Literal) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value.text)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise QueryError(
-            f"'{value.text}' is not an ISO-8601 date-time such as \"2024-01-01T00:00:00.000Z\"",
-            value.position,
-        ) from None

@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..models.types import utcnow
 from .accounts import create_user
+from .longwork import lift_statement_timeout
 from .tenants import create_tenant
 
 DEMO_TENANT = "demo"
@@ -117,6 +118,7 @@ def load_demo(seed: int = 7) -> DemoSummary:
 
     Rows go in with set-based inserts; the caller commits.
     """
+    lift_statement_timeout(db.session)
     rnd = random.Random(seed)
     tenant = create_tenant(DEMO_TENANT, ["en", "de"], "en")
     for email, role in DEMO_MARKETERS:

@@ -14,6 +14,7 @@ from sqlalchemy import Select, and_, bindparam, delete, or_, select
 
 from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
 from ..extensions import db
+from ..limits import ID_MAX_LENGTH
 from ..models import CustomerAssignment, ItemAssignment, Segment, Tenant
 from ..models.types import utcnow
 from ..query.fields import Field, FieldSet, Kind
@@ -33,6 +34,7 @@ from ..query.listing import KeyedPage, order_by, plain_page
 from ..query.q import compile_q
 from . import activity
 from .documents import MSG_EXISTS, apply_patch, check_version, drop_nulls, new_id
+from .longwork import lift_statement_timeout
 from .validation import parse_datetime, validate
 
 LOCALIZED_FIELDS = ("name", "description")
@@ -284,6 +286,9 @@ def _check_new_id(segment_id: str) -> None:
         raise ValidationFailed.field(
             "id", f"'{segment_id}' is reserved by the API's paths; choose another id.", "reserved"
         )
+    if len(segment_id) > ID_MAX_LENGTH:
+        message = f"id must be at most {ID_MAX_LENGTH} characters long; it has {len(segment_id):,}."
+        raise ValidationFailed.field("id", message, "maxLength")
 
 
 def _apply(segment: Segment, doc: dict) -> bool:
@@ -447,6 +452,7 @@ def delete_segment(tenant: Tenant, segment_id: str, force: bool) -> None:
 
 def _delete(segment_pks: Iterable[int]) -> None:
     pks = list(segment_pks)
+    lift_statement_timeout(db.session)  # there may be millions of assignments
     db.session.execute(delete(CustomerAssignment).where(CustomerAssignment.segment_pk.in_(pks)))
     db.session.execute(delete(ItemAssignment).where(ItemAssignment.segment_pk.in_(pks)))
     db.session.execute(delete(Segment).where(Segment.pk.in_(pks)))

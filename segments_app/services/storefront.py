@@ -24,16 +24,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from ..errors import BadRequest, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
+from ..limits import ARRAY_MAX_ITEMS, MATCH_ITEMS_MAX
 from ..models import Category, ItemAssignment, Product, ProductCategory, Segment, Tenant
 from ..query.i18n import LanguagePrefs
 from ..query.jsonout import EMPTY, NULL, STRING, TIMESTAMP, json_members, member, nested
 from .segments import effective
 from .validation import validate
-
-#: a bound on /match, well below the bind-parameter limits of both databases
-MATCH_LIMIT = 10_000
 
 
 def effective_segment_pks(tenant: Tenant, site_code: str | None = None) -> Select:
@@ -296,10 +294,7 @@ def match_request(body: object) -> tuple[list[str], list[str], str]:
         doc["site"] = site_code
     if not _well_formed_match(doc):
         validate("Match", doc)  # raises with the schema's own wording
-    product_ids = [item["id"] for item in doc["items"]]
-    if len(product_ids) > MATCH_LIMIT:
-        raise BadRequest(f"items takes at most {MATCH_LIMIT} entries; this has {len(product_ids)}.")
-    return product_ids, doc["segmentIds"], doc["site"]
+    return [item["id"] for item in doc["items"]], doc["segmentIds"], doc["site"]
 
 
 def _well_formed_match(doc: dict) -> bool:
@@ -313,7 +308,9 @@ def _well_formed_match(doc: dict) -> bool:
         type(site) is str
         and site != ""
         and type(items) is list
+        and len(items) <= MATCH_ITEMS_MAX
         and type(segment_ids) is list
+        and len(segment_ids) <= ARRAY_MAX_ITEMS
         and all(type(segment_id) is str for segment_id in segment_ids)
         and all(type(item) is dict and type(item.get("id")) is str for item in items)
     )

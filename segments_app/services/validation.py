@@ -14,10 +14,23 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft7Validator, FormatChecker
+from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from ..errors import ValidationFailed
+from ..limits import (
+    ARRAY_MAX_ITEMS,
+    CODE_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    ID_MAX_LENGTH,
+    LANGUAGES_MAX,
+    MATCH_ITEMS_MAX,
+    METADATA_MIXINS_MAX,
+    MIXIN_KEY_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    URL_MAX_LENGTH,
+)
+from .bounds import MIXINS, SIZE_TYPES, BoundedValidator, is_bounds_error
 
 SPEC_FILE = Path(__file__).resolve().parent.parent / "openapi" / "customer-segment-openapi.yml"
 DATE_TIME = re.compile(
@@ -51,19 +64,27 @@ def contract() -> dict:
 
 LOCALIZED = {
     "type": "object",
-    "additionalProperties": {"type": "string"},
+    "maxProperties": LANGUAGES_MAX,
+    "additionalProperties": {"type": "string", "maxLength": DESCRIPTION_MAX_LENGTH},
 }
 NAME = {
     "type": "object",
     "minProperties": 1,
-    "additionalProperties": {"type": "string", "minLength": 1},
+    "maxProperties": LANGUAGES_MAX,
+    "additionalProperties": {"type": "string", "minLength": 1, "maxLength": NAME_MAX_LENGTH},
 }
-PUBLIC_ID = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[^/\s]+$"}
+ID = {"type": "string", "minLength": 1, "maxLength": ID_MAX_LENGTH}
+PUBLIC_ID = {**ID, "pattern": r"^[^/\s]+$"}
 METADATA = {
     "type": "object",
     "properties": {
         "version": {"type": "integer", "minimum": 1},
-        "mixins": {"type": "object", "additionalProperties": {"type": "string"}},
+        "mixins": {
+            "type": "object",
+            "maxProperties": METADATA_MIXINS_MAX,
+            "propertyNames": {"maxLength": MIXIN_KEY_MAX_LENGTH},
+            "additionalProperties": {"type": "string", "maxLength": URL_MAX_LENGTH},
+        },
     },
 }
 SEGMENT = {
@@ -72,15 +93,15 @@ SEGMENT = {
         "id": PUBLIC_ID,
         "name": NAME,
         "description": LOCALIZED,
-        "siteCode": {"type": "string", "minLength": 1, "maxLength": 255},
+        "siteCode": {"type": "string", "minLength": 1, "maxLength": CODE_MAX_LENGTH},
         "validity": {"type": "object"},
-        "mixins": {"type": "object"},
+        "mixins": MIXINS,
         "metadata": METADATA,
     },
 }
 ASSIGNMENT = {
     "type": "object",
-    "properties": {"mixins": {"type": "object"}, "metadata": METADATA},
+    "properties": {"mixins": MIXINS, "metadata": METADATA},
 }
 
 #: project overlays, keyed by the contract schema they tighten
@@ -93,20 +114,25 @@ OVERLAYS: dict[str, dict] = {
         **ASSIGNMENT,
         "properties": {
             **ASSIGNMENT["properties"],
-            "customerId": {"type": "string", "minLength": 1},
-            "legalEntityId": {"type": "string", "minLength": 1},
+            "customerId": ID,
+            "legalEntityId": ID,
         },
         "required": ["customerId"],
     },
     "ItemAssignmentUpsert": ASSIGNMENT,
     "ItemAssignmentUpsertBulk": {
         **ASSIGNMENT,
-        "properties": {**ASSIGNMENT["properties"], "id": {"type": "string", "minLength": 1}},
+        "properties": {**ASSIGNMENT["properties"], "id": ID},
     },
     "Match": {
         "type": "object",
         "properties": {
-            "items": {"type": "array", "items": {"type": "object", "required": ["id"]}},
+            "items": {
+                "type": "array",
+                "maxItems": MATCH_ITEMS_MAX,
+                "items": {"type": "object", "required": ["id"]},
+            },
+            "segmentIds": {"type": "array", "maxItems": ARRAY_MAX_ITEMS},
             "site": {"type": "string", "minLength": 1},
         },
     },
@@ -115,17 +141,22 @@ OVERLAYS: dict[str, dict] = {
 
 
 @cache
-def _validator(name: str) -> Draft7Validator:
+def _validator(name: str) -> BoundedValidator:
     schema = {
         "allOf": [{"$ref": f"#/components/schemas/{name}"}, OVERLAYS.get(name, {})],
         "components": contract()["components"],
     }
-    return Draft7Validator(schema, format_checker=formats)
+    return BoundedValidator(schema, format_checker=formats)
 
 
 @cache
-def _project_validator(schema: str) -> Draft7Validator:
-    return Draft7Validator(PROJECT_SCHEMAS[schema], format_checker=formats)
+def _overlay_validator(name: str) -> BoundedValidator:
+    return BoundedValidator(OVERLAYS.get(name, {}), format_checker=formats)
+
+
+@cache
+def _project_validator(schema: str) -> BoundedValidator:
+    return BoundedValidator(PROJECT_SCHEMAS[schema], format_checker=formats)
 
 
 #: documents the contract does not define (directory records, imports); filled by their modules
@@ -133,9 +164,25 @@ PROJECT_SCHEMAS: dict[str, dict] = {}
 
 
 def validate(name: str, document: Any, prefix: str = "") -> None:
-    """Raise ValidationFailed listing every problem of `document` against schema `name`."""
-    validator = _validator(name) if name not in PROJECT_SCHEMAS else _project_validator(name)
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    """Raise ValidationFailed listing every problem of `document` against schema `name`.
+
+    A document over a size limit is refused for that alone, found by the project's overlay
+    before the contract's schema walks what may be a very large document.
+    """
+    if name in PROJECT_SCHEMAS:
+        _raise_errors(_project_validator(name).iter_errors(document), prefix)
+        return
+    oversized = [e for e in _overlay_validator(name).iter_errors(document) if _is_size(e)]
+    _raise_errors(oversized, prefix)
+    _raise_errors(_validator(name).iter_errors(document), prefix)
+
+
+def _is_size(error: SchemaError) -> bool:
+    return str(error.validator) in SIZE_TYPES or any(_is_size(e) for e in error.context or ())
+
+
+def _raise_errors(errors, prefix: str) -> None:
+    errors = sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise ValidationFailed(_dedupe(_detail(e, prefix) for e in _leaves(errors)))
 
@@ -182,25 +229,37 @@ def _detail(error: SchemaError, prefix: str) -> dict[str, str]:
         }
     label = field or "the body"
     limit = error.validator_value
-    if kind == "type":
+    if is_bounds_error(error):
+        message = f"{label} {error.message}."
+    elif kind == "type":
         message = f"{label} must be {_article(limit)}."
     elif kind == "format":
-        message = f"{label} must be {DATE_TIME_HINT}; got '{value}'."
+        message = f"{label} must be {DATE_TIME_HINT}; got '{_shown(value)}'."
     elif kind == "enum":
-        message = f"{label} must be one of {', '.join(map(str, limit))}; got '{value}'."
+        message = f"{label} must be one of {', '.join(map(str, limit))}; got '{_shown(value)}'."
     elif kind == "minProperties":
         message = f"{label} must have at least one entry."
     elif kind == "minLength":
         message = f"{label} must not be empty."
+    elif kind == "maxLength" and "propertyNames" in error.relative_schema_path:
+        message = f"{label} has a key of {len(value):,} characters; at most {limit} are allowed."
     elif kind == "maxLength":
-        message = f"{label} must be at most {limit} characters long."
+        message = f"{label} must be at most {limit:,} characters long; it has {len(value):,}."
+    elif kind in ("maxItems", "maxProperties"):
+        entries = "elements" if kind == "maxItems" else "entries"
+        message = f"{label} has {len(value):,} {entries}; at most {limit:,} are allowed."
     elif kind == "pattern":
         message = f"{label} must not contain '/' or spaces."
-    elif kind in ("minimum", "maximum", "minItems", "maxItems"):
+    elif kind in ("minimum", "maximum", "minItems"):
         message = f"{label}: {error.message}."
     else:
         message = f"{label}: {error.message}"
     return {"field": field, "type": kind, "message": message}
+
+
+def _shown(value: Any, width: int = 80) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _article(kind: Any) -> str:

@@ -24,16 +24,12 @@ from ..services.directory import find_record
 from ..services.segment_search import legal_entities_named, search_customers
 from ..services.segments import segments_query
 from . import bp, can
+from .args import int_arg, page_arg
 from .htmx import render, wants_fragment
 
 
 def _present(params: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in params.items() if value not in (None, "", 0, False)}
-
-
-def int_arg(value: str | None, default: int, low: int = 0) -> int:
-    """A whole number from a URL or form, or `default` for anything else."""
-    return int(value) if value and value.isdigit() and int(value) >= low else default
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,7 @@ class TreeQuery:
         return cls(
             open=args.get("open", "").strip(),
             category=args.get("category", "").strip(),
-            page=int_arg(args.get("page"), 1, low=1),
+            page=page_arg(args.get("page")),
             q=args.get("q", "").strip(),
             orphans=args.get("orphans") == "1",
             categories_after=args.get("categories_after"),
@@ -234,7 +230,7 @@ def children_fragment(links: TreeLinks):
 def products_fragment(links: TreeLinks):
     """The products panel of a category; without htmx, the page showing it."""
     category = request.args.get("category", "").strip()
-    page = int_arg(request.args.get("page"), 1, low=1)
+    page = page_arg(request.args.get("page"))
     if not wants_fragment():
         shown = links.page_url(open=category, category=category, page=page if page > 1 else None)
         return redirect(shown, 303)

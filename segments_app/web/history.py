@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g, request, url_for
+from sqlalchemy import Select
 
 from ..errors import Conflict
 from ..extensions import db
@@ -15,6 +16,7 @@ from ..services import activity, stats
 from ..services import imports as service
 from ..services.segments import get_segment
 from . import bp, can
+from .args import last_page, page_arg
 from .htmx import go, render, wants_fragment
 
 IMPORTS_PAGE_SIZE = 10
@@ -51,27 +53,31 @@ class Change:
         return one if self.count == 1 else several.format(n=f"{self.count:,}")
 
 
-def _page_number(name: str) -> int:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+def _page_within(stmt: Select, number: int, size: int) -> tuple[list, int, int]:
+    """Page `number` of `stmt`, or its last page when `number` lies past it: (rows, total,
+    the page's number)."""
+    rows, total = fetch_page(db.session, stmt, Page(number, size), True)
+    total = total or 0
+    if number > last_page(total, size):
+        number = last_page(total, size)
+        rows, _ = fetch_page(db.session, stmt, Page(number, size), False)
+    return rows, total, number
 
 
-def _imports(segment: Segment, number: int) -> tuple[list[MemberImport], int]:
-    rows, total = fetch_page(
-        db.session, service.segment_imports_query(segment), Page(number, IMPORTS_PAGE_SIZE), True
-    )
-    return [row[0] for row in rows], total or 0
+def _imports(segment: Segment, number: int) -> tuple[list[MemberImport], int, int]:
+    stmt = service.segment_imports_query(segment)
+    rows, total, number = _page_within(stmt, number, IMPORTS_PAGE_SIZE)
+    return [row[0] for row in rows], total, number
 
 
-def _changes(segment: Segment, number: int) -> tuple[list[Change], int]:
-    rows, total = fetch_page(
-        db.session, activity.segment_history(segment.pk), Page(number, CHANGES_PAGE_SIZE), True
-    )
+def _changes(segment: Segment, number: int) -> tuple[list[Change], int, int]:
+    stmt = activity.segment_history(segment.pk)
+    rows, total, number = _page_within(stmt, number, CHANGES_PAGE_SIZE)
     changes = [
         Change(row.action, row.actor, row.at, row.until, int(row._mapping["count"] or 0))
         for row in rows
     ]
-    return changes, total or 0
+    return changes, total, number
 
 
 @bp.get("/segments/<segment_id>/history")
@@ -80,8 +86,8 @@ def segment_history(segment_id: str):
     """The segment's imports (applied ones can be reverted) and its log of changes, each
     paged; `list=imports|changes` asks htmx for that list alone."""
     segment = get_segment(g.tenant, segment_id)
-    imports_page = _page_number("imports_page")
-    changes_page = _page_number("changes_page")
+    imports_page = page_arg(request.args.get("imports_page"))
+    changes_page = page_arg(request.args.get("changes_page"))
     wanted = request.args.get("list")
     fragment = {"imports": "history/_imports.html", "changes": "history/_changes.html"}.get(
         wanted or ""
@@ -96,15 +102,14 @@ def segment_history(segment_id: str):
     context: dict = {
         "segment": segment,
         "page_url": page_url,
-        "imports_page": imports_page,
-        "changes_page": changes_page,
         "imports_page_size": IMPORTS_PAGE_SIZE,
         "changes_page_size": CHANGES_PAGE_SIZE,
     }
     if not partial or wanted == "imports":
-        context["imports"], context["imports_total"] = _imports(segment, imports_page)
+        context["imports"], context["imports_total"], imports_page = _imports(segment, imports_page)
     if not partial or wanted == "changes":
-        context["changes"], context["changes_total"] = _changes(segment, changes_page)
+        context["changes"], context["changes_total"], changes_page = _changes(segment, changes_page)
+    context["imports_page"], context["changes_page"] = imports_page, changes_page
     if not partial:
         context["counts"] = stats.segment_counts([segment.pk])[segment.pk]
         context["tab_name"] = "web.segment_history"

@@ -26,6 +26,7 @@ from ..services.segments import get_segment
 from ..services.spreadsheets import SpreadsheetCsv, csv_download
 from ..services.stats import Counts
 from . import bp, can
+from .args import int_arg, last_page, page_arg
 from .htmx import go, notify, refresh_trigger, render, wants_fragment
 from .redirects import local_url
 from .segment_pages import load_segment
@@ -163,27 +164,20 @@ def _candidates(
     return picker
 
 
-def _int_arg(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() else 0
-
-
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and int(raw) > 0 else 1
-
-
 def _tab(segment: Segment, counts: Counts):
     """The members tab (or its list, for htmx) for the request's search, page and find; with
     `after`, the next batch of a search (for htmx, only its rows)."""
     text = request.args.get("q", "").strip()
     # a search comes in batches (see _rows.html), a plain list in pages
-    page = 1 if text else _page_number(request.args.get("page"))
+    page = 1 if text else page_arg(request.args.get("page"))
+    page = min(page, last_page(counts.members, PAGE_SIZE))
     find = request.args.get("find", "").strip()
     after = request.args.get("after")
     #: matches shown before this batch (a search that ends having shown none says so)
-    shown = _int_arg(request.args.get("shown"))
+    shown = int_arg(request.args.get("shown"), 0)
     found = None
     if text:
-        found = _search(segment, text, _int_arg(after), _int_arg(request.args.get("read")))
+        found = _search(segment, text, int_arg(after, 0), int_arg(request.args.get("read"), 0))
         members, more = found.members, found.after is not None
     else:
         members, more = _members(segment, page)
@@ -244,9 +238,9 @@ def segment_members_candidates(segment_id: str):
     after = request.args.get("after")
     if after is None:
         return _candidates_fragment(segment, find)
-    shown = _int_arg(request.args.get("shown"))
-    read = _int_arg(request.args.get("read"))
-    picker = _candidates(segment, find, _int_arg(after), read, max(1, CANDIDATES - shown))
+    shown = int_arg(request.args.get("shown"), 0)
+    read = int_arg(request.args.get("read"), 0)
+    picker = _candidates(segment, find, int_arg(after, 0), read, max(1, CANDIDATES - shown))
     return render(
         "members/_candidate_items.html",
         segment=segment,

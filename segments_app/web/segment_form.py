@@ -12,8 +12,10 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from ..limits import JSON_MAX_DEPTH, json_too_deep
 from ..models import Segment, Tenant
 from ..models.types import isoformat
+from .args import int_arg
 
 #: form fields named like the contract's paths, so service errors land beside them
 SITE, STATUS, FROM, TO, ID = "siteCode", "status", "validity.from", "validity.to", "id"
@@ -96,7 +98,7 @@ class SegmentForm:
             valid_to=data.get(TO, ""),
             mixins=mixins,
             custom_id=data.get(ID, ""),
-            version=int(version) if version.isdigit() else None,
+            version=int_arg(version, 0, low=1) or None,
         )
 
     def unused_languages(self, tenant: Tenant) -> list[str]:
@@ -118,8 +120,10 @@ class SegmentForm:
         elif verb == "add-mixin":
             self.mixins.append(MixinRow())
             self.focus = f"mixin-key-{len(self.mixins) - 1}"
-        elif verb == "drop-mixin" and arg.isdigit() and int(arg) < len(self.mixins):
-            del self.mixins[int(arg)]
+        elif verb == "drop-mixin":
+            # a row that is not there (a stale or forged number) is left alone
+            if (row := int_arg(arg, -1)) in range(len(self.mixins)):
+                del self.mixins[row]
             self.focus = "add-mixin"
         else:
             return False
@@ -220,6 +224,8 @@ def mixin_value(text: str) -> Any:
     """
     stripped = text.strip()
     if stripped[:1] in ("{", "[", '"'):
+        if json_too_deep(stripped.encode()):
+            raise ValueError(f"This nests more than {JSON_MAX_DEPTH} levels deep.")
         try:
             return json.loads(stripped)
         except json.JSONDecodeError as exc:

@@ -30,6 +30,7 @@ from ..services.segments import (
     upsert_segment,
 )
 from . import bp, can
+from .args import last_page, page_arg
 from .htmx import go, notify, render, wants_fragment
 from .redirects import local_url
 from .segment_form import STATUS_CHOICES, SegmentForm, differences
@@ -50,7 +51,6 @@ class ListQuery:
 
     @classmethod
     def from_args(cls, args: MultiDict) -> ListQuery:
-        page = args.get("page", "")
         key, descending = parse_sort(args.get("sort"))
         return cls(
             q=args.get("q", "").strip(),
@@ -58,7 +58,7 @@ class ListQuery:
             site=args.get("site", ""),
             valid=args.get("valid", "") in ("1", "on", "true"),
             sort=f"{key}:desc" if descending else key,
-            page=int(page) if page.isdigit() and int(page) > 0 else 1,
+            page=page_arg(args.get("page")),
         )
 
     def url(self, **changes: Any) -> str:
@@ -115,9 +115,8 @@ def segments():
     query = ListQuery.from_args(request.args)
     stmt = search_segments(g.tenant, query.q, query.status, query.site, query.valid, query.sort)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    if query.page > pages:
-        query = replace(query, page=pages)
+    if query.page > last_page(total, PAGE_SIZE):
+        query = replace(query, page=last_page(total, PAGE_SIZE))
     rows = list(db.session.scalars(stmt.limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE)))
     return render(
         "segments/index.html",

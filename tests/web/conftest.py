@@ -13,6 +13,9 @@ from segments_app.services.accounts import create_user
 from tests.logins import CSRF, log_in
 
 PASSWORD = "correct horse battery"
+#: page numbers a URL may carry: one past any last page, and ones that are no page number
+HUGE = "99999999999999999999"
+GARBAGE = ("abc", "²", "-1", "0", "1e3", "1.5")
 
 
 class Browser:

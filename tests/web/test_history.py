@@ -19,6 +19,7 @@ from segments_app.services.imports import create_import
 from segments_app.web.history import Change
 from tests.unit import test_import_support as support
 from tests.unit.test_import_support import csv_bytes, idle_runner, import_dir  # noqa: F401
+from tests.web.conftest import GARBAGE, HUGE
 from tests.web.test_uploads import _text, gold, members, uploaded, wait_for_jobs  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("gold")
@@ -126,7 +127,13 @@ def test_imports_are_paged_and_a_page_swaps_alone(app, editor):
     text = _text(fragment)
     assert text.startswith('<div id="history-imports">') and "<html" not in text
     assert re.findall(r'<tr id="import-row-([0-9a-f]{24})">', text) == [ids[1], ids[0]]
-    assert "No imports on this page" in _text(editor.get(f"{HISTORY}?imports_page=9"))
+    for beyond in ("9", "99999999999999999999"):
+        past_the_end = editor.get(f"{HISTORY}?imports_page={beyond}")
+        assert past_the_end.status_code == 200
+        assert "Page 2 of 2 · 12 imports" in _text(past_the_end)
+        rows = re.findall(r'<tr id="import-row-([0-9a-f]{24})">', _text(past_the_end))
+        assert rows == [ids[1], ids[0]]
+    assert "Page 1 of 2 · 12 imports" in _text(editor.get(f"{HISTORY}?imports_page=-3"))
 
 
 def test_changes_are_paged(app, editor):
@@ -136,6 +143,8 @@ def test_changes_are_paged(app, editor):
     assert "Page 1 of 2" in html
     page_two = _text(editor.get(f"{HISTORY}?list=changes&changes_page=2", htmx=True))
     assert page_two.startswith('<div id="history-changes">')
+    huge = editor.get(f"{HISTORY}?list=changes&changes_page=99999999999999999999", htmx=True)
+    assert huge.status_code == 200 and _text(huge) == page_two
     assert page_two.count("Edited the segment") == 5
 
 
@@ -231,3 +240,15 @@ def test_a_refusal_is_not_a_toast_only(app, editor):
     assert '<div id="history-alerts" class="history-alerts" aria-live="polite">' in html
     refused = editor.post(f"{HISTORY}/{first}/revert", htmx=True)
     assert "notify" not in json.loads(refused.headers.get("HX-Trigger", "{}"))
+
+
+def test_history_pages_past_the_end_show_the_last(app, editor):
+    ids = made_imports(app, 12)
+    logged(app, *[(f"user{n}@acme.example", "segment.updated", 1) for n in range(30)])
+    html = _text(editor.get(f"/segments/gold/history?imports_page={HUGE}&changes_page={HUGE}"))
+    assert "Page 2 of 2 · 12 imports" in html
+    assert re.findall(r'<tr id="import-row-([0-9a-f]{24})">', html) == [ids[1], ids[0]]
+    assert html.count("Edited the segment") == 5
+    for raw in GARBAGE:
+        first = editor.get(f"/segments/gold/history?imports_page={raw}&changes_page={raw}")
+        assert first.status_code == 200 and "Page 1 of 2 · 12 imports" in _text(first), raw

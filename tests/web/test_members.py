@@ -19,6 +19,7 @@ from segments_app.services import segment_search, substring
 from segments_app.services.segments import create_segment
 from segments_app.web.members import _how_added
 from tests.factories import add_customer, add_legal_entity
+from tests.web.conftest import GARBAGE, HUGE
 
 URL = "/segments/gold"
 
@@ -170,6 +171,10 @@ def test_paging(editor, member):
     second = _text(editor.get(f"{URL}?page=2", htmx=True))
     assert len(_row_customers(second)) == 5 and "Next" not in second
     assert 'href="/segments/gold"' in second
+    beyond = editor.get(f"{URL}?page=99999999999999999999")
+    assert beyond.status_code == 200
+    assert _row_customers(_text(beyond)) == _row_customers(second)
+    assert "page 1 of 2" in _text(editor.get(f"{URL}?page=x", htmx=True))
 
 
 def _next_batch(html: str) -> str | None:
@@ -459,3 +464,18 @@ def test_the_frame_counts_reload_after_a_member_leaves(editor, member):
     assert _events(removed)["counts-changed"] is True
     facts = _text(editor.get(f"{URL}/facts", htmx=True))
     assert "1 member ·" in facts and "0 items" in facts
+
+
+def test_members_page_past_the_end_shows_the_last(editor, member):
+    for n in range(55):
+        member(f"c{n:02d}")
+    last = editor.get(f"/segments/gold?page={HUGE}", htmx=True)
+    assert last.status_code == 200
+    assert "page 2 of 2" in _text(last)
+    assert _row_customers(_text(last)) == [f"c{n}" for n in range(50, 55)]
+    for raw in GARBAGE:
+        first = editor.get(f"/segments/gold?page={raw}", htmx=True)
+        assert first.status_code == 200 and "page 1 of 2" in _text(first), raw
+    # numbers that a search's batches carry are bounded too
+    batch = editor.get(f"/segments/gold?q=c0&after={HUGE}&read={HUGE}&shown={HUGE}")
+    assert batch.status_code == 200

@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from segments_app.extensions import db
+from segments_app.limits import JSON_MAX_DEPTH, NAME_MAX_LENGTH
 from segments_app.models import CustomerAssignment, ItemAssignment, Segment, Tenant
 from segments_app.services.segments import create_segment, get_segment, upsert_segment
 from tests.factories import add_customer, add_product
+from tests.web.conftest import GARBAGE, HUGE
 
 NEW = "/new-segment"
 
@@ -621,3 +623,50 @@ def test_edit_without_a_version_is_not_saved(editor, app, seed):
     assert "lost track of the version" in _text(response)
     with app.app_context():
         assert get_segment(_tenant(), "gold").name == {"en": "Gold"}
+
+
+def test_segment_list_page_past_the_end_shows_the_last(editor, seed):
+    for n in range(30):
+        seed(f"s{n:02d}")
+    for huge in (HUGE, "9" * 5000):
+        last = editor.get(f"/segments?sort=id&page={huge}")
+        assert last.status_code == 200
+        assert "Page 2 of 2" in _text(last)
+    for raw in GARBAGE:
+        first = editor.get(f"/segments?sort=id&page={raw}")
+        assert first.status_code == 200 and "Page 1 of 2" in _text(first), raw
+
+
+def test_a_name_over_its_limit_is_refused_beside_it(editor):
+    response = editor.post(NEW, data=_form(**{"name.en": "x" * (NAME_MAX_LENGTH + 1)}))
+    assert response.status_code == 422
+    html = _text(response)
+    assert re.search(r'id="f-name-en"[^>]*aria-invalid="true"', html, re.S)
+    assert 'id="f-name-en-errors"><li>name.en must be at most 255 characters long' in html
+
+
+def test_mixin_values_over_their_limits_are_refused_beside_their_row(editor):
+    deep = "[" * (JSON_MAX_DEPTH + 1) + "]" * (JSON_MAX_DEPTH + 1)
+    very_deep = "[" * 100_000 + "]" * 100_000
+    many = "[" + ",".join("0" * 1 for _ in range(1001)) + "]"
+    response = editor.post(
+        NEW, data=_form(**{"mixin-key": ["a", "b"], "mixin-value": [deep, very_deep]})
+    )
+    assert response.status_code == 422
+    html = _text(response)
+    assert f'id="mixin-0-errors"><li>This nests more than {JSON_MAX_DEPTH} levels deep.' in html
+    assert 'id="mixin-1-errors"><li>This nests more than' in html
+    response = editor.post(NEW, data=_form(**{"mixin-key": ["tags"], "mixin-value": [many]}))
+    assert response.status_code == 422
+    assert 'id="mixin-0-errors"><li>mixins.tags has 1,001 elements' in _text(response)
+
+
+def test_form_row_numbers_that_are_not_numbers_change_nothing(editor):
+    for raw in ("²", HUGE, "-1"):
+        response = editor.post(
+            NEW, data=_form(action=f"drop-mixin:{raw}", **{"mixin-key": "a", "mixin-value": "1"})
+        )
+        assert response.status_code == 200, raw
+        assert _text(response).count('name="mixin-key"') == 1
+    response = editor.post(NEW, data=_form(version="²"))
+    assert response.status_code == 303

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from ...extensions import db
 from ...models import Tenant
+from ..longwork import lift_statement_timeout
 from .kinds import KINDS
 from .upsert import upsert_records
 
@@ -114,6 +116,7 @@ def import_batch(
     tenant: Tenant, lines: list[tuple[int, bytes]]
 ) -> tuple[ImportSummary, list[Rejection]]:
     """Parse and upsert one batch of numbered lines: its counts and its rejections, by line."""
+    lift_statement_timeout(db.session)  # a batch may rightly run longer than a request
     summary = ImportSummary()
     rejections: list[Rejection] = []
     grouped: dict[str, tuple[list[int], list[Any]]] = {name: ([], []) for name in KINDS}
@@ -158,6 +161,8 @@ def _parse(line: bytes) -> tuple[str, dict]:
         raise ValueError("not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise ValueError("arrays and objects nest too deeply") from None
     if type(record) is not dict:
         raise ValueError("a line must be a JSON object (one record with its kind)")
     kind = record.pop("kind", None)

@@ -29,7 +29,9 @@ SUPPORTED = frozenset(
         "required",
         "additionalProperties",
         "minProperties",
+        "maxProperties",
         "items",
+        "maxItems",
         "uniqueItems",
         "minLength",
         "maxLength",
@@ -135,6 +137,8 @@ class _Writer:
         out = [f"if {name!r} not in {v}: return False" for name in schema.get("required", ())]
         if "minProperties" in schema:
             out.append(f"if len({v}) < {int(schema['minProperties'])}: return False")
+        if "maxProperties" in schema:
+            out.append(f"if len({v}) > {int(schema['maxProperties'])}: return False")
         properties = schema.get("properties", {})
         for name, sub in properties.items():
             inner = self.variable()
@@ -158,6 +162,8 @@ class _Writer:
 
     def _array(self, schema: dict, v: str) -> list[str]:
         out = []
+        if "maxItems" in schema:
+            out.append(f"if len({v}) > {int(schema['maxItems'])}: return False")
         if schema.get("uniqueItems"):
             # only lists of strings are judged here; anything else goes to jsonschema
             out.append(

@@ -26,6 +26,7 @@ from ...models.tenants import Tenant, TenantInfo
 from ...models.types import isoformat, utcnow
 from .. import activity, counters
 from ..documents import new_id
+from ..longwork import lift_statement_timeout
 from ..segments import get_segment
 from . import changes
 from .columns import first_line, map_columns, read_header, reader, sniff_delimiter
@@ -152,6 +153,7 @@ def revert_import(tenant: AnyTenant, segment_id: str, import_id: str) -> MemberI
             raise Conflict(f"Import {imp.id} changed meanwhile; read it again.")
 
     _hold_segment(segment, claim)
+    lift_statement_timeout(db.session)
     removed = changes.undo_additions(db.session, segment.pk, imp.pk)
     restored, not_restored = changes.restore_removals(db.session, segment.pk, imp.pk)
     counters.adjust(db.session, segment.pk, members=restored - removed)

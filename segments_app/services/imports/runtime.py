@@ -78,6 +78,8 @@ def own_session() -> Iterator[Session]:
             # statements gain nothing from JIT compiling, which costs a tenth of a second each
             connection.exec_driver_sql(f"SET work_mem = '{POSTGRES_WORK_MEM}'")
             connection.exec_driver_sql("SET jit = off")
+            # a run's statements grow with its file: no request's statement timeout for them
+            connection.exec_driver_sql("SET statement_timeout = 0")
             connection.commit()
         session = Session(bind=connection, expire_on_commit=False)
         db.session.registry.set(session)
@@ -92,4 +94,5 @@ def own_session() -> Iterator[Session]:
             else:
                 connection.exec_driver_sql("RESET work_mem")
                 connection.exec_driver_sql("RESET jit")
+                connection.exec_driver_sql("RESET statement_timeout")
             connection.commit()
