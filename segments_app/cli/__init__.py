@@ -17,21 +17,20 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from .errors import AppError, Conflict
-from .extensions import db
-from .jobs import rq, uses_rq
-from .models import MemberImport, Tenant
-from .models.accounts import ROLES
-from .models.imports import MODES
-from .models.tenants import (
+from ..errors import AppError, Conflict
+from ..extensions import db
+from ..jobs import rq, uses_rq
+from ..models import MemberImport, Tenant
+from ..models.imports import MODES
+from ..models.tenants import (
     ALL_SCOPES,
     GRANTS,
     SCOPE_MANAGE,
     SCOPE_READ,
 )
-from .services import accounts, demo, imports
-from .services.directory import set_customer_password
-from .services.directory.importer import (
+from ..services import accounts, demo, imports
+from ..services.directory import set_customer_password
+from ..services.directory.importer import (
     BATCH_SIZE,
     ImportSummary,
     Rejection,
@@ -40,8 +39,10 @@ from .services.directory.importer import (
     open_source,
     read_batches,
 )
-from .services.imports.files import import_dir
-from .services.tenants import create_tenant
+from ..services.imports.files import import_dir
+from ..services.tenants import create_tenant
+from .common import tenant_named
+from .users import users_cli
 
 tenants_cli = AppGroup("tenants", help="Create and list tenants.")
 clients_cli = AppGroup("api-clients", help="Create and revoke OAuth clients of the API.")
@@ -51,7 +52,6 @@ directory_cli = AppGroup(
 customers_cli = AppGroup("customers", help="Storefront sign-in of the directory's customers.")
 members_cli = AppGroup("members", help="Import member lists (CSV) into segments.")
 imports_cli = AppGroup("imports", help="The background runner of member imports.")
-users_cli = AppGroup("users", help="Marketer accounts of the dashboard.")
 
 #: rejected lines shown one by one; beyond this only their number is told
 SHOWN_REJECTIONS = 100
@@ -98,7 +98,7 @@ def tenants_list() -> None:
 @click.option("--name", default=None, help="A label to recognise the client by.")
 def clients_create(tenant_name: str, scopes: tuple[str, ...], grants: tuple[str, ...], name):
     """Create a client and print its credentials (the secret is shown only this once)."""
-    tenant = _tenant_named(tenant_name)
+    tenant = tenant_named(tenant_name)
     try:
         created = accounts.create_api_client(tenant, list(scopes), list(grants), name)
     except AppError as exc:
@@ -130,13 +130,6 @@ def clients_revoke(client_id: str) -> None:
     click.echo(f"Revoked client {client_id}.")
 
 
-def _tenant_named(name: str) -> Tenant:
-    tenant = db.session.scalar(select(Tenant).where(Tenant.name == name))
-    if tenant is None:
-        raise click.UsageError(f"No tenant named '{name}'. Create it with: tenants create.")
-    return tenant
-
-
 @directory_cli.command("import")
 @click.option("--tenant", "tenant_name", required=True, help="The tenant whose directory to load.")
 @click.option(
@@ -156,7 +149,7 @@ def directory_import(ctx: click.Context, tenant_name: str, batch_size: int, file
     loading reference data again converges on the same state, so a run that stops halfway is
     repaired by running it again. Exits 1 when any line was rejected.
     """
-    tenant = _tenant_named(tenant_name)
+    tenant = tenant_named(tenant_name)
     summary = ImportSummary()
     shown = 0
     stdin = sys.stdin.buffer if file == "-" else None
@@ -245,82 +238,13 @@ def _report(summary: ImportSummary, seconds: float, shown: int) -> None:
     click.echo(f"Rejected {summary.rejected} lines in all.")
 
 
-@users_cli.command("create")
-@click.option("--tenant", "tenant_name", required=True, help="The tenant the marketer works for.")
-@click.option("--email", required=True, help="The marketer's email; they sign in with it.")
-@click.option(
-    "--role",
-    type=click.Choice(ROLES),
-    default="editor",
-    show_default=True,
-    help="admin: everything, plus users and API clients; editor: segments, members, items and "
-    "imports; viewer: reads only.",
-)
-def users_create(tenant_name: str, email: str, role: str) -> None:
-    """Create a dashboard login. The password is read from standard input when one is piped
-    in; otherwise one is generated and printed, only this once."""
-    tenant = _tenant_named(tenant_name)
-    password, generated = _new_password()
-    try:
-        user = accounts.create_user(tenant, email, role, password)
-    except AppError as exc:
-        raise click.UsageError(exc.message) from None
-    db.session.commit()
-    click.echo(f"Created {user.role} {user.email} of tenant {tenant.name}.")
-    _show_login(tenant, password if generated else None)
-
-
-@users_cli.command("set-password")
-@click.option("--tenant", "tenant_name", required=True, help="The tenant the marketer works for.")
-@click.option("--email", required=True, help="The marketer's email.")
-def users_set_password(tenant_name: str, email: str) -> None:
-    """Give a marketer a new password (read from standard input when piped in, else generated
-    and printed once); every session of theirs ends."""
-    tenant = _tenant_named(tenant_name)
-    password, generated = _new_password()
-    try:
-        user = accounts.find_user(tenant, email)
-        accounts.set_password(user, password)
-    except AppError as exc:
-        raise click.UsageError(exc.message) from None
-    db.session.commit()
-    click.echo(f"New password set for {user.email} of tenant {tenant.name}; logged out everywhere.")
-    _show_login(tenant, password if generated else None)
-
-
-def _new_password() -> tuple[str, bool]:
-    """A password piped in on standard input, or a generated one; and whether it was made."""
-    if not (sys.stdin.isatty() or sys.stdin.closed):
-        typed = sys.stdin.readline().rstrip("\r\n")
-        if typed:
-            return typed, False
-    return accounts.generate_password(), True
-
-
-def _show_login(tenant: Tenant, generated_password: str | None) -> None:
-    click.echo(
-        f"They log in with team {tenant.name} (a link that fills it in: /login?team={tenant.name})."
-    )
-    if generated_password:
-        click.echo(f"Password (shown only this once): {generated_password}")
-
-
-@users_cli.command("list")
-@click.option("--tenant", "tenant_name", required=True, help="The tenant whose users to list.")
-def users_list(tenant_name: str) -> None:
-    """The tenant's marketers: email and role, one per line."""
-    tenant = _tenant_named(tenant_name)
-    for user in db.session.scalars(accounts.users_query(tenant)):
-        click.echo(f"{user.email}\t{user.role}")
-
-
 @customers_cli.command("set-password")
 @click.option("--tenant", "tenant_name", required=True, help="The customer's tenant.")
 @click.argument("customer_id")
 def customers_set_password(tenant_name: str, customer_id: str) -> None:
     """Set CUSTOMER_ID's storefront password, read from standard input (one line), or asked
     for without echo on a terminal."""
-    tenant = _tenant_named(tenant_name)
+    tenant = tenant_named(tenant_name)
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
@@ -384,7 +308,7 @@ def members_import(
     1 when rows were rejected (they are written to a CSV, with the reason for each),
     2 when nothing was imported (the file was refused or the import failed).
     """
-    tenant = _tenant_named(tenant_name)
+    tenant = tenant_named(tenant_name)
     try:
         created = imports.create_import(
             tenant, segment_id, file, Path(file).name, mode, dry_run, encoding, enqueue=False
