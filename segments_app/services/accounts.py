@@ -7,6 +7,7 @@ import string
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -70,14 +71,18 @@ def create_user(tenant: Tenant, email: str, role: str, password: str) -> User:
     if role not in ROLES:
         raise ValidationFailed.field("role", f"Role must be one of {', '.join(ROLES)}.", "enum")
     _check_password(password)
+    already = ValidationFailed.field("email", f"{email} already has an account here.", "unique")
     taken = select(User.id).where(User.tenant_id == tenant.id, User.email == email)
     if db.session.scalar(taken) is not None:
-        raise ValidationFailed.field("email", f"{email} already has an account here.", "unique")
+        raise already
     user = User(
         tenant_id=tenant.id, email=email, role=role, password_hash=generate_password_hash(password)
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same e-mail added twice at once: one wins
+            db.session.add(user)
+    except IntegrityError:
+        raise already from None
     return user
 
 

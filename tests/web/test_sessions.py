@@ -3,6 +3,10 @@ handed on to another user; logins are per tenant and say nothing about other ten
 
 from __future__ import annotations
 
+import threading
+
+import pytest
+import requests
 from sqlalchemy import select
 
 from segments_app.extensions import db
@@ -189,3 +193,33 @@ def test_an_email_of_another_tenant_can_have_an_account_here_too(app, make_brows
     )
     assert again.status_code == 422
     assert "boss@globex.example already has an account here." in again.text
+
+
+@pytest.mark.live
+def test_the_same_new_user_added_twice_at_once_is_added_once(app, make_browser, live_server):
+    make_browser("admin", email="admin@acme.example")
+    admins = []
+    for _ in range(8):
+        session = requests.Session()
+        assert (
+            log_in(session, "acme", "admin@acme.example", PASSWORD, live_server).status_code == 303
+        )
+        token = CSRF.search(session.get(f"{live_server}/settings", timeout=30).text).group(1)
+        admins.append((session, token))
+    start = threading.Barrier(len(admins))
+    codes: list[int] = []
+
+    def add(session: requests.Session, token: str) -> None:
+        data = {"email": "twin@acme.example", "role": "viewer", "password": "", "csrf_token": token}
+        start.wait()
+        response = session.post(
+            f"{live_server}/settings/users", data=data, allow_redirects=False, timeout=60
+        )
+        codes.append(response.status_code)
+
+    threads = [threading.Thread(target=add, args=pair) for pair in admins]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(codes) == [201] + [422] * 7, codes
