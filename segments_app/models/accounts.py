@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .assignments import BigPK
 from .tenants import Tenant
 from .types import JSONDoc, UTCDateTime, utcnow
@@ -21,7 +21,7 @@ def new_session_token() -> str:
     return secrets.token_hex(16)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A marketer: belongs to one tenant, logs in with the tenant's name, e-mail and password."""
 
     __tablename__ = "marketer"
@@ -66,7 +66,7 @@ class User(UserMixin, db.Model):
         self.session_token = new_session_token()
 
 
-class Activity(db.Model):
+class Activity(Model):
     """Who changed what and when: segment edits, membership and item changes, imports."""
 
     __tablename__ = "activity"
@@ -91,7 +91,7 @@ class Activity(db.Model):
     )
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Password attempts counted per key (an account, an address, or both) in a fixed window.
 
     The key is a digest, so the table keeps no e-mail addresses of people who mistyped theirs.

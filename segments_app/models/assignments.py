@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import JSONDoc, UTCDateTime, utcnow
 
 BigPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -15,7 +15,7 @@ ASSIGNMENT_TYPES = ("MANUAL", "AUTOMATIC")
 ITEM_TYPES = ("PRODUCT", "CATEGORY")
 
 
-class CustomerAssignment(db.Model):
+class CustomerAssignment(Model):
     """A customer in a segment: B2C when legal_entity_pk is empty, B2B for that legal entity."""
 
     __tablename__ = "customer_assignment"
@@ -68,7 +68,7 @@ class CustomerAssignment(db.Model):
     )
 
 
-class ItemAssignment(db.Model):
+class ItemAssignment(Model):
     """A product or a category assigned to a segment."""
 
     __tablename__ = "item_assignment"

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import JSONDoc, UTCDateTime, utcnow
 
 
@@ -27,7 +27,7 @@ class _Record:
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LegalEntity(_Record, db.Model):
+class LegalEntity(_Record, Model):
     __tablename__ = "legal_entity"
 
     name: Mapped[str | None] = mapped_column(sa.String(500))
@@ -35,7 +35,7 @@ class LegalEntity(_Record, db.Model):
     __table_args__ = (sa.UniqueConstraint("tenant_id", "id"),)
 
 
-class Customer(_Record, db.Model):
+class Customer(_Record, Model):
     __tablename__ = "customer"
 
     first_name: Mapped[str | None] = mapped_column(sa.String(200))
@@ -59,7 +59,7 @@ class Customer(_Record, db.Model):
         return [link.legal_entity_id for link in self.legal_entity_links]
 
 
-class CustomerLegalEntity(db.Model):
+class CustomerLegalEntity(Model):
     __tablename__ = "customer_legal_entity"
 
     customer_pk: Mapped[int] = mapped_column(
@@ -72,7 +72,7 @@ class CustomerLegalEntity(db.Model):
     __table_args__ = (sa.Index(None, "tenant_id", "legal_entity_id"),)
 
 
-class Category(_Record, db.Model):
+class Category(_Record, Model):
     __tablename__ = "category"
 
     parent_id: Mapped[str | None] = mapped_column(sa.String(255))
@@ -93,7 +93,7 @@ class Category(_Record, db.Model):
     )
 
 
-class Product(_Record, db.Model):
+class Product(_Record, Model):
     __tablename__ = "product"
 
     code: Mapped[str | None] = mapped_column(sa.String(255))
@@ -113,7 +113,7 @@ class Product(_Record, db.Model):
         return [link.category_id for link in self.category_links]
 
 
-class ProductCategory(db.Model):
+class ProductCategory(Model):
     __tablename__ = "product_category"
 
     product_pk: Mapped[int] = mapped_column(

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .assignments import BigPK
 from .segments import Segment
 from .types import JSONDoc, UTCDateTime, utcnow
@@ -22,7 +22,7 @@ PHASES = ("parsing", "validating", "applying")
 _ACTIVE = sa.text("status IN ('queued', 'running', 'reverting')")
 
 
-class MemberImport(db.Model):
+class MemberImport(Model):
     """One upload of a member list for a segment: its file, its run, its counts and problems."""
 
     __tablename__ = "member_import"
@@ -89,7 +89,7 @@ class MemberImport(db.Model):
         return f"<MemberImport {self.id} {self.mode} {self.status}>"
 
 
-class MemberImportRemoval(db.Model):
+class MemberImportRemoval(Model):
     """An assignment an applied import removed, with every column, so a revert can restore it.
 
     assignment_import_id has no foreign key: PostgreSQL checks one row by row, and an import
@@ -121,7 +121,7 @@ class MemberImportRemoval(db.Model):
     )
 
 
-class MemberImportRejection(db.Model):
+class MemberImportRejection(Model):
     """A row of the file that the last run of an import rejected, and why."""
 
     __tablename__ = "member_import_rejection"

@@ -7,13 +7,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import JSONDoc, UTCDateTime, utcnow
 
 STATUSES = ("ACTIVE", "INACTIVE")
 
 
-class Segment(db.Model):
+class Segment(Model):
     __tablename__ = "segment"
 
     pk: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import JSONDoc, UTCDateTime, utcnow
 
 SCOPE_MANAGE = "customersegment.segment_manage"
@@ -29,7 +29,7 @@ def secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class Tenant(db.Model):
+class Tenant(Model):
     __tablename__ = "tenant"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,7 +57,7 @@ class TenantInfo:
         return cls(tenant.id, tenant.name, tenant.default_language, list(tenant.languages))
 
 
-class ApiClient(db.Model):
+class ApiClient(Model):
     """A service or storefront client; implements Authlib's ClientMixin."""
 
     __tablename__ = "api_client"
@@ -113,7 +113,7 @@ class ApiClient(db.Model):
         return self.revoked_at is None and grant_type in self.grant_types
 
 
-class AccessToken(db.Model):
+class AccessToken(Model):
     """An issued bearer token; only its digest is stored."""
 
     __tablename__ = "access_token"

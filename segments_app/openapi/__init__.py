@@ -37,12 +37,12 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _limit(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+def _limit(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     """`!limit NAME`: the number segments_app.limits holds under NAME."""
     return named()[loader.construct_scalar(node)]
 
 
-def _with_limits(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+def _with_limits(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
     """`!with-limits text`: the text with each {NAME} replaced by that limit, as 1,000."""
     return loader.construct_scalar(node).format_map({k: f"{v:,}" for k, v in named().items()})
 

@@ -77,15 +77,17 @@ def _rules(kind: str, login: str, address: str, per_address: bool) -> tuple[_Rul
 
 def _digest(key: str) -> str:
     """Keys are kept as keyed digests: the table holds no mistyped e-mail addresses."""
-    return hmac.new(current_app.secret_key.encode(), key.encode(), hashlib.sha256).hexdigest()
+    secret = current_app.secret_key
+    secret_bytes = secret if isinstance(secret, bytes) else str(secret).encode()
+    return hmac.new(secret_bytes, key.encode(), hashlib.sha256).hexdigest()
 
 
 def _count(conn: Connection, rule: _Rule, now: datetime) -> tuple[int, datetime]:
     insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(LoginAttempt).values(
+    new_row = insert(LoginAttempt).values(
         key=_digest(rule.key), attempts=1, expires_at=now + timedelta(seconds=rule.seconds)
     )
-    stmt = stmt.on_conflict_do_update(
+    stmt = new_row.on_conflict_do_update(
         index_elements=[LoginAttempt.key],
         set_={"attempts": LoginAttempt.attempts + 1},
     ).returning(LoginAttempt.attempts, LoginAttempt.expires_at)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, flash, make_response, redirect, render_template, request
+from flask import Response, flash, make_response, redirect, render_template
+from htmx_flask import request  # flask's request, typed with its htmx attribute
 
 
 def wants_fragment() -> bool:
@@ -31,7 +32,7 @@ def go(url: str, message: str | None = None, level: str = "success") -> Response
         response = make_response("", 204)
         response.headers["HX-Redirect"] = url
         return response
-    return redirect(url, code=303)
+    return make_response(redirect(url, code=303))
 
 
 def notify(response: Response, message: str, level: str = "success") -> Response:
