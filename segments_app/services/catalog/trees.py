@@ -12,26 +12,21 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
-from ..models import (
-    Category,
-    ItemAssignment,
-    Product,
-    ProductCategory,
-    Segment,
-    Tenant,
-)
-from ..models.directory import name_text
-from ..query import jsonsql
-from . import substring
+from ...extensions import db
+from ...models import Category, ItemAssignment, ProductCategory, Tenant
 
 #: siblings shown at once; a longer level ends with a "show more" step
 CHILD_LIMIT = 200
-PRODUCT_PAGE_SIZE = 25
-SEARCH_LIMIT = 20
+
+
+def marked_state(key, assigned: Collection, covered: Collection) -> str:
+    """How a tree row shows a category or product: assigned, covered through a category, or none."""
+    if key in assigned:
+        return "assigned"
+    return "covered" if key in covered else "none"
 
 
 @dataclass(frozen=True)
@@ -78,9 +73,7 @@ class Tree:
     segments: dict[str, int] = field(default_factory=dict)
 
     def state(self, category_id: str) -> str:
-        if category_id in self.assigned:
-            return "assigned"
-        return "covered" if category_id in self.covered else "none"
+        return marked_state(category_id, self.assigned, self.covered)
 
 
 NODE_COLUMNS = (
@@ -91,9 +84,6 @@ NODE_COLUMNS = (
     Category.name,
     Category.published,
 )
-
-
-# levels
 
 
 def _level_rows(tenant: Tenant, where: ColumnElement[bool], offset: int, limit: int) -> list:
@@ -113,7 +103,7 @@ def _level_rows(tenant: Tenant, where: ColumnElement[bool], offset: int, limit: 
     return db.session.execute(stmt).all()
 
 
-def _with_counts(tenant: Tenant, rows: Iterable) -> list[Node]:
+def with_counts(tenant: Tenant, rows: Iterable) -> list[Node]:
     """Nodes for `rows`, their subcategory and product counts read in two grouped queries."""
     rows = list(rows)
     ids = [row.id for row in rows]
@@ -175,7 +165,7 @@ def children_of(
     if not conditions:
         return {}
     rows = _level_rows(tenant, or_(*conditions), offset, limit)
-    levels = _levels(rows, _with_counts(tenant, rows), offset, limit, lambda row: row.parent_id)
+    levels = _levels(rows, with_counts(tenant, rows), offset, limit, lambda row: row.parent_id)
     return {parent: levels.get(parent, Level([], offset)) for parent in parent_ids}
 
 
@@ -196,7 +186,7 @@ def has_orphans(tenant: Tenant) -> bool:
 def orphans(tenant: Tenant, offset: int = 0, limit: int = CHILD_LIMIT) -> Level:
     """Categories whose parent is missing: roots in all but name."""
     rows = _level_rows(tenant, _dangling(tenant), offset, limit)
-    nodes = _with_counts(tenant, rows)
+    nodes = with_counts(tenant, rows)
     return _levels(rows, nodes, offset, limit, lambda row: None).get(None, Level([], offset))
 
 
@@ -207,10 +197,7 @@ def nodes_by_id(tenant: Tenant, ids: Collection[str]) -> dict[str, Node]:
     rows = db.session.execute(
         select(*NODE_COLUMNS).where(Category.tenant_id == tenant.id, Category.id.in_(list(ids)))
     ).all()
-    return {node.id: node for node in _with_counts(tenant, rows)}
-
-
-# lineage and state
+    return {node.id: node for node in with_counts(tenant, rows)}
 
 
 def lineage(tenant: Tenant, category_ids: Collection[str]) -> dict[str, Node]:
@@ -262,7 +249,9 @@ def assigned_categories(segment_pk: int, category_pks: Collection[int]) -> set[i
     )
 
 
-def _covered(ids: Iterable[str], parent_of: dict[str, str | None], assigned: set[str]) -> set[str]:
+def covered_ids(
+    ids: Iterable[str], parent_of: dict[str, str | None], assigned: set[str]
+) -> set[str]:
     """The ids with an assigned category somewhere above them, walking `parent_of`."""
     covered = set()
     for category_id in ids:
@@ -309,220 +298,5 @@ def mark(
     assigned_pks = assigned_categories(segment_pk, {node.pk for node in known.values()})
     tree.assigned = {node.id for node in known.values() if node.pk in assigned_pks}
     parent_of = {node.id: node.parent_id for node in known.values()}
-    tree.covered = _covered((node.id for node in shown), parent_of, tree.assigned)
+    tree.covered = covered_ids((node.id for node in shown), parent_of, tree.assigned)
     return tree
-
-
-# products
-
-
-@dataclass(frozen=True)
-class ProductPage:
-    rows: list[Row]
-    total: int
-    page: int
-    page_size: int
-
-
-PRODUCT_COLUMNS = (Product.pk, Product.id, Product.code, Product.name)
-
-
-def products_in_category(
-    tenant: Tenant, category_id: str, page: int = 1, page_size: int = PRODUCT_PAGE_SIZE
-) -> ProductPage:
-    """A page of the products linked to a category (its own, not its subcategories')."""
-    linked = select(ProductCategory.product_pk).where(
-        ProductCategory.tenant_id == tenant.id, ProductCategory.category_id == category_id
-    )
-    total = db.session.scalar(linked.with_only_columns(func.count())) or 0
-    page = max(1, min(page, -(-total // page_size)))
-    page_pks = linked.order_by(ProductCategory.product_pk).limit(page_size)
-    page_pks = page_pks.offset((page - 1) * page_size).subquery()
-    rows = db.session.execute(
-        select(*PRODUCT_COLUMNS)
-        .join(page_pks, page_pks.c.product_pk == Product.pk)
-        .order_by(Product.pk)
-    ).all()
-    return ProductPage(rows, total, page, page_size)
-
-
-def products_by_id(tenant: Tenant, ids: Collection[str]) -> dict[str, Row]:
-    """Rows (PRODUCT_COLUMNS) of the products `ids` that exist, by id."""
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(*PRODUCT_COLUMNS).where(Product.tenant_id == tenant.id, Product.id.in_(list(ids)))
-    )
-    return {row.id: row for row in rows}
-
-
-@dataclass
-class ProductMarks:
-    """Per product pk: assigned to the segment directly, covered through a category, or (for
-    the whole catalog) how many segments it is assigned to."""
-
-    assigned: set[int] = field(default_factory=set)
-    covered: set[int] = field(default_factory=set)
-    segments: dict[int, int] = field(default_factory=dict)
-
-    def state(self, product_pk: int) -> str:
-        if product_pk in self.assigned:
-            return "assigned"
-        return "covered" if product_pk in self.covered else "none"
-
-
-def product_marks(
-    tenant: Tenant, segment_pk: int | None, product_pks: Collection[int]
-) -> ProductMarks:
-    """Marks for `product_pks`: for a segment, which it holds directly and which through one
-    of their categories or a category above one (four indexed statements); else how many
-    segments hold each directly."""
-    pks = list(product_pks)
-    if not pks:
-        return ProductMarks()
-    if segment_pk is None:
-        return ProductMarks(segments=assignment_counts(ItemAssignment.product_pk, pks))
-    direct = set(
-        db.session.scalars(
-            select(ItemAssignment.product_pk).where(
-                ItemAssignment.segment_pk == segment_pk, ItemAssignment.product_pk.in_(pks)
-            )
-        )
-    )
-    links = db.session.execute(
-        select(ProductCategory.product_pk, ProductCategory.category_id).where(
-            ProductCategory.product_pk.in_(pks), ProductCategory.tenant_id == tenant.id
-        )
-    ).all()
-    # a product is covered when one of its categories is assigned or lies below one that is
-    known = lineage(tenant, {category_id for _, category_id in links})
-    assigned_pks = assigned_categories(segment_pk, {node.pk for node in known.values()})
-    assigned = {node.id for node in known.values() if node.pk in assigned_pks}
-    parent_of = {node.id: node.parent_id for node in known.values()}
-    below = _covered(known, parent_of, assigned)
-    covered = {pk for pk, category_id in links if category_id in assigned | below}
-    return ProductMarks(direct, covered)
-
-
-def segments_of_category(category_pk: int) -> list[Row]:
-    """Rows (id, name, status) of the segments a category is assigned to."""
-    return db.session.execute(
-        select(Segment.id, Segment.name, Segment.status)
-        .join(ItemAssignment, ItemAssignment.segment_pk == Segment.pk)
-        .where(ItemAssignment.category_pk == category_pk)
-        .order_by(Segment.id)
-    ).all()
-
-
-# search
-
-
-#: categories and products a search reads per stretch where no index serves it (each about
-#: 15 ms on SQLite, at worst 50 ms; see services.substring)
-STRETCH = 20_000
-
-
-def _matches(model, text: str, languages: Iterable[str]) -> ColumnElement[bool]:
-    """The record's id is `text`, or its code or its name in one of `languages` contains it.
-
-    Names are read language by language rather than by expanding the JSON object, which
-    costs a third as much on PostgreSQL; and first, when it can, the names' JSON text is
-    searched as a whole (a trigram index serves it on PostgreSQL, a plain LIKE is cheap on
-    SQLite), so only the records it finds are read language by language.
-    """
-    names = or_(
-        *(substring.contains(jsonsql.json_text(model.name, (lang,)), text) for lang in languages)
-    )
-    if substring.json_may_contain(text):
-        names = and_(substring.contains(name_text(model), text), names)
-    return or_(model.id == text, substring.contains(model.code, text), names)
-
-
-@dataclass(frozen=True)
-class Found:
-    categories: list[Node]
-    products: list[Row]
-    #: every found category's ancestors (and itself) by id, for their paths
-    known: dict[str, Node]
-    #: where a search that ran out of time goes on: the category and the product id after
-    #: which to read ("": from the start; None: that list is done)
-    categories_after: str | None = None
-    products_after: str | None = None
-    #: categories and products read by stretches
-    read: int = 0
-
-    @property
-    def done(self) -> bool:
-        return self.categories_after is None and self.products_after is None
-
-
-def _search_list(tenant: Tenant, model, columns, text: str, after: str, limit: int, until_time):
-    def keys(start: str) -> Select:
-        return (
-            select(model.id)
-            .where(model.tenant_id == tenant.id, model.id > start)
-            .order_by(model.id)
-        )
-
-    def found(start: str, until: str | None, count: int) -> list:
-        stmt = select(*columns).where(
-            model.tenant_id == tenant.id,
-            model.id > start,
-            _matches(model, text, tenant.languages),
-        )
-        if until is not None:
-            stmt = stmt.where(model.id <= until)
-        return db.session.execute(stmt.order_by(model.id).limit(count)).all()
-
-    return substring.scan(keys, found, after, limit, STRETCH, text, until_time)
-
-
-def search(
-    tenant: Tenant,
-    text: str,
-    limit: int = SEARCH_LIMIT,
-    categories_after: str | None = "",
-    products_after: str | None = "",
-) -> Found:
-    """Categories and products whose id is `text` or whose code or name contains it, by id:
-    at most `limit` of each, those with ids after `categories_after` and `products_after`
-    ("": all; None: none). Where no index serves the search and it runs out of time, Found
-    says where to go on (see services.substring)."""
-    text = text.strip()
-    if not text:
-        return Found([], [], {})
-    until_time = substring.deadline()
-    rows, products, read = [], [], 0
-    if categories_after is not None:
-        scan = _search_list(
-            tenant, Category, NODE_COLUMNS, text, categories_after, limit, until_time
-        )
-        rows, categories_after, read = scan.rows[:limit], scan.resume, scan.read
-    if products_after is not None and categories_after is None:
-        scan = _search_list(
-            tenant, Product, PRODUCT_COLUMNS, text, products_after, limit, until_time
-        )
-        products, products_after, read = scan.rows[:limit], scan.resume, read + scan.read
-    categories = _with_counts(tenant, rows)
-    known = lineage(tenant, [node.id for node in categories])
-    return Found(categories, products, known, categories_after, products_after, read)
-
-
-# seeing the catalog as one customer
-
-
-def resolve_products(tenant: Tenant, tokens: list[str]) -> dict[str, tuple[str, dict]]:
-    """Each token that names a product by id (or else by code): token -> (id, name)."""
-    if not tokens:
-        return {}
-    rows = db.session.execute(
-        select(Product.id, Product.code, Product.name).where(
-            Product.tenant_id == tenant.id, or_(Product.id.in_(tokens), Product.code.in_(tokens))
-        )
-    ).all()
-    by_id = {row.id: (row.id, row.name) for row in rows}
-    by_code: dict[str, tuple[str, dict]] = {}
-    for row in sorted(rows, key=lambda r: r.id):
-        if row.code is not None:
-            by_code.setdefault(row.code, (row.id, row.name))
-    return {t: by_id.get(t) or by_code[t] for t in tokens if t in by_id or t in by_code}
