@@ -103,27 +103,20 @@ def _level_rows(tenant: Tenant, where: ColumnElement[bool], offset: int, limit: 
     return db.session.execute(stmt).all()
 
 
+def _counts(column, tenant_column, tenant: Tenant, ids: list[str]) -> dict[str, int]:
+    """How many rows name each of `ids` in `column`: one grouped query."""
+    if not ids:
+        return {}
+    stmt = select(column, func.count()).where(tenant_column == tenant.id, column.in_(ids))
+    return dict(db.session.execute(stmt.group_by(column)).all())
+
+
 def with_counts(tenant: Tenant, rows: Iterable) -> list[Node]:
     """Nodes for `rows`, their subcategory and product counts read in two grouped queries."""
     rows = list(rows)
     ids = [row.id for row in rows]
-    children: dict[str, int] = {}
-    products: dict[str, int] = {}
-    if ids:
-        children = dict(
-            db.session.execute(
-                select(Category.parent_id, func.count())
-                .where(Category.tenant_id == tenant.id, Category.parent_id.in_(ids))
-                .group_by(Category.parent_id)
-            ).all()
-        )
-        products = dict(
-            db.session.execute(
-                select(ProductCategory.category_id, func.count())
-                .where(ProductCategory.tenant_id == tenant.id, ProductCategory.category_id.in_(ids))
-                .group_by(ProductCategory.category_id)
-            ).all()
-        )
+    children = _counts(Category.parent_id, Category.tenant_id, tenant, ids)
+    products = _counts(ProductCategory.category_id, ProductCategory.tenant_id, tenant, ids)
     return [
         Node(
             pk=row.pk,
