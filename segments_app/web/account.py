@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import request, url_for
 from flask_login import current_user, login_user
 
-from ..errors import ValidationFailed
 from ..services import accounts
 from . import bp
 from .forms import PasswordForm
@@ -25,16 +24,9 @@ def account_password():
     """Change the password; this browser stays logged in under the new session token."""
     user = current_user._get_current_object()
     form = PasswordForm()
-    try:
-        accounts.change_password(
-            user,
-            form.current_password.data or "",
-            form.new_password.data or "",
-            form.repeat_password.data or "",
-            request.remote_addr,
-        )
-    except ValidationFailed as error:
-        form.show_errors(error)
+    passwords = form.current_password.data, form.new_password.data, form.repeat_password.data
+    form.attempt(accounts.change_password, user, *passwords, request.remote_addr)
+    if form.failed:
         return render(PAGE, FORM, status=422, form=form)
     login_user(user)
     message = "Your password is changed; other browsers are logged out."

@@ -3,7 +3,8 @@ ValidationFailed, and `show_errors` places its field messages beside the fields 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, Field, PasswordField, SelectField, SelectMultipleField, StringField
@@ -17,12 +18,29 @@ def _strip(value: str | None) -> str:
     return (value or "").strip()
 
 
+def _text(value: str | None) -> str:
+    return value or ""
+
+
 class Form(FlaskForm):
     """A dashboard form: service errors are shown beside the field named like their path
     (or the field `error_fields` names for it), the rest above the form."""
 
     #: error path -> the field that shows its messages, where the two are named differently
     error_fields: dict[str, str] = {}
+
+    def attempt(self, action: Callable[..., Any], *args: Any) -> Any:
+        """The service call's result; when it raises ValidationFailed, None, with its messages
+        shown on the form (then `failed` is true)."""
+        try:
+            return action(*args)
+        except ValidationFailed as error:
+            self.show_errors(error)
+            return None
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.form_errors) or any(field.errors for field in self)
 
     def show_errors(self, error: ValidationFailed) -> None:
         """Put the service's field messages beside their fields (unplaced ones on the form)."""
@@ -42,9 +60,9 @@ class LoginForm(Form):
 
 
 class PasswordForm(Form):
-    current_password = PasswordField("Current password")
-    new_password = PasswordField("New password")
-    repeat_password = PasswordField("New password again")
+    current_password = PasswordField("Current password", filters=[_text])
+    new_password = PasswordField("New password", filters=[_text])
+    repeat_password = PasswordField("New password again", filters=[_text])
 
 
 ROLE_OPTIONS = [
@@ -57,7 +75,7 @@ ROLE_OPTIONS = [
 class UserForm(Form):
     email = EmailField("Email", filters=[_strip])
     role = SelectField("Role", choices=ROLE_OPTIONS, default="editor", validate_choice=False)
-    password = PasswordField("Password")
+    password = PasswordField("Password", filters=[_text])
 
 
 class ClientForm(Form):

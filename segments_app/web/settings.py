@@ -61,10 +61,6 @@ def _users_page(fragment: str, status: int = 200, **context) -> Response:
     )
 
 
-def _user_row(user: User, status: int = 200, **context) -> Response:
-    return _users_page("settings/_user_row.html", status, user=user, **context)
-
-
 @bp.get("/settings")
 @can("admin")
 def settings():
@@ -72,18 +68,20 @@ def settings():
     return _users_page("settings/_users_table.html")
 
 
+def _user_row(user: User, status: int = 200, **context) -> Response:
+    return _users_page("settings/_user_row.html", status, user=user, **context)
+
+
 @bp.post("/settings/users")
 @can("admin")
 def settings_user_create():
     """Add a user; a password left empty is generated and shown on the response, once."""
     form = UserForm()
-    try:
-        user, generated = accounts.add_user(
-            g.tenant, form.email.data, form.role.data, form.password.data
-        )
-    except ValidationFailed as error:
-        form.show_errors(error)
+    data = form.email.data, form.role.data, form.password.data
+    added = form.attempt(accounts.add_user, g.tenant, *data)
+    if form.failed:
         return _users_page("settings/_user_form.html", 422, form=form)
+    user, generated = added
     message = f"Added {user.email} as {user.role}."
     if generated is None:
         return _done(
@@ -166,12 +164,10 @@ def settings_clients():
 def settings_client_create():
     """Create a client; its secret is shown on this response only."""
     form = ClientForm()
-    try:
-        new = accounts.create_api_client(
-            g.tenant, form.scopes.data, form.grants.data, form.name.data
-        )
-    except ValidationFailed as error:
-        form.show_errors(error)
+    new = form.attempt(
+        accounts.create_api_client, g.tenant, form.scopes.data, form.grants.data, form.name.data
+    )
+    if form.failed:
         return _clients_page("settings/_client_form.html", 422, form=form)
     response = _clients_page(
         "settings/_client_created.html",
@@ -228,10 +224,8 @@ def settings_languages_save():
     """Keep, remove and add languages, and choose the default among them."""
     tenant = g.tenant
     form = LanguagesForm()
-    try:
-        accounts.set_languages(tenant, *form.chosen(tenant.languages, NEW_LANGUAGE))
-    except ValidationFailed as error:
-        form.show_errors(error)
+    form.attempt(accounts.set_languages, tenant, *form.chosen(tenant.languages, NEW_LANGUAGE))
+    if form.failed:
         return _languages_page(422, form)
     return _done(
         _languages_page,
