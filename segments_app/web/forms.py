@@ -42,11 +42,15 @@ class Form(FlaskForm):
     def failed(self) -> bool:
         return bool(self.form_errors) or any(field.errors for field in self)
 
+    def named(self, path: str) -> Field | None:
+        """The field whose input is named `path` (or that `error_fields` names for it)."""
+        name = self.error_fields.get(path, path)
+        return next((field for field in self if field.name == name and path), None)
+
     def show_errors(self, error: ValidationFailed) -> None:
         """Put the service's field messages beside their fields (unplaced ones on the form)."""
         for path, messages in error.by_field().items():
-            field = self._fields.get(self.error_fields.get(path, path))
-            if isinstance(field, Field) and path:
+            if (field := self.named(path)) is not None:
                 field.errors = [*field.errors, *messages]
             else:
                 self.form_errors.extend(messages)
