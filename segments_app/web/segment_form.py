@@ -64,6 +64,16 @@ class MixinRow:
     value: str = ""
 
 
+class _FieldText:
+    """A single field's text as the form's attribute of the same name ("" when empty)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, form: SegmentForm, owner: type | None = None) -> str:
+        return getattr(form.fields, self.name).data or ""
+
+
 @dataclass
 class SegmentForm:
     """The form's values as the user sees them (text), plus the errors to show beside them."""
@@ -77,25 +87,11 @@ class SegmentForm:
     #: the input to focus after a row was added (its field name)
     focus: str | None = None
 
-    @property
-    def site_code(self) -> str:
-        return self.fields.site_code.data or ""
-
-    @property
-    def status(self) -> str:
-        return self.fields.status.data or ""
-
-    @property
-    def valid_from(self) -> str:
-        return self.fields.valid_from.data or ""
-
-    @property
-    def valid_to(self) -> str:
-        return self.fields.valid_to.data or ""
-
-    @property
-    def custom_id(self) -> str:
-        return self.fields.custom_id.data or ""
+    site_code = _FieldText()
+    status = _FieldText()
+    valid_from = _FieldText()
+    valid_to = _FieldText()
+    custom_id = _FieldText()
 
     @classmethod
     def blank(cls, tenant: Tenant) -> SegmentForm:
