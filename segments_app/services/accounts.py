@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import ApiClient, Tenant, User
+from ..models import AccessToken, ApiClient, Tenant, User
 from ..models.accounts import ROLES
 from ..models.tenants import ALL_SCOPES, GRANTS, SCOPE_READ_OWN, secret_digest
 from ..models.types import utcnow
@@ -20,6 +20,8 @@ from . import throttle
 from .tenants import validate_languages
 
 MIN_PASSWORD = 10
+#: column sizes, checked here since only PostgreSQL enforces them
+MAX_EMAIL, MAX_CLIENT_NAME = 320, 200
 #: the one answer to a login that fails, whichever of team, e-mail or password was wrong
 WRONG_LOGIN = "Team, e-mail or password is not right."
 # Compared against when the login is unknown, so both paths take the same time.
@@ -66,6 +68,8 @@ def create_user(tenant: Tenant, email: str, role: str, password: str) -> User:
     the answer must not tell whether an e-mail has an account anywhere else.
     """
     email = email.strip().lower()
+    if len(email) > MAX_EMAIL:
+        raise ValidationFailed.field("email", f"Use at most {MAX_EMAIL} characters.", "maxLength")
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         raise ValidationFailed.field("email", "Enter an email address such as anna@shop.com.")
     if role not in ROLES:
@@ -84,6 +88,13 @@ def create_user(tenant: Tenant, email: str, role: str, password: str) -> User:
     except IntegrityError:
         raise already from None
     return user
+
+
+def add_user(tenant: Tenant, email: str, role: str, password: str = "") -> tuple[User, str | None]:
+    """A new marketer, with the password given or (when it is empty) a generated one, which is
+    returned so that it can be shown once."""
+    generated = None if password else generate_password()
+    return create_user(tenant, email, role, password or generated or ""), generated
 
 
 def _login_key(team: str, email: str) -> str:
@@ -160,6 +171,11 @@ def users_query(tenant: Tenant) -> Select:
     return select(User).where(User.tenant_id == tenant.id).order_by(User.email)
 
 
+def list_users(tenant: Tenant) -> list[User]:
+    """The tenant's users by e-mail."""
+    return list(db.session.scalars(users_query(tenant)))
+
+
 def get_user(tenant: Tenant, user_id: int) -> User:
     user = db.session.scalar(select(User).where(User.tenant_id == tenant.id, User.id == user_id))
     if user is None:
@@ -188,8 +204,18 @@ def set_role(tenant: Tenant, user_id: int, role: str) -> User:
     return user
 
 
-def delete_user(tenant: Tenant, user_id: int) -> None:
+def removable_user(tenant: Tenant, user_id: int, by: User | None) -> User:
+    """The user `by` may remove: anyone of the tenant but themself, so nobody locks themself
+    out (Conflict otherwise)."""
     user = get_user(tenant, user_id)
+    if by is not None and user.id == by.id:
+        raise Conflict("You cannot remove yourself; another admin of your team can.")
+    return user
+
+
+def delete_user(tenant: Tenant, user_id: int, by: User | None = None) -> None:
+    """Remove a user (not `by` themself), keeping at least one admin."""
+    user = removable_user(tenant, user_id, by)
     if user.role == "admin" and not _admins_left(tenant, user):
         raise Conflict("A tenant keeps at least one admin; make someone else admin first.")
     db.session.delete(user)
@@ -206,6 +232,10 @@ def create_api_client(
     tenant: Tenant, scopes: list[str], grants: list[str], name: str | None = None
 ) -> NewClient:
     """A new OAuth client; its secret is returned here once and stored only as a digest."""
+    if len((name or "").strip()) > MAX_CLIENT_NAME:
+        raise ValidationFailed.field(
+            "name", f"Use at most {MAX_CLIENT_NAME} characters.", "maxLength"
+        )
     scopes = list(dict.fromkeys(scopes))
     grants = list(dict.fromkeys(grants or ["client_credentials"]))
     if not scopes:
@@ -242,6 +272,34 @@ def clients_query(tenant: Tenant) -> Select:
         .where(ApiClient.tenant_id == tenant.id)
         .order_by(ApiClient.revoked_at.is_not(None), ApiClient.created_at.desc())
     )
+
+
+def list_clients(tenant: Tenant) -> list[ApiClient]:
+    """The tenant's API clients, working ones first, newest first."""
+    return list(db.session.scalars(clients_query(tenant)))
+
+
+def get_api_client(tenant: Tenant, client_id: str) -> ApiClient:
+    """The tenant's client `client_id` (NotFound otherwise)."""
+    client = db.session.scalar(clients_query(tenant).where(ApiClient.client_id == client_id))
+    if client is None:
+        raise NotFound(client_id, "No such API client.")
+    return client
+
+
+def live_tokens(tenant: Tenant) -> dict[int, int]:
+    """Unexpired tokens per working client of the tenant, in one grouped query."""
+    rows = db.session.execute(
+        select(AccessToken.client_pk, func.count())
+        .join(ApiClient, ApiClient.id == AccessToken.client_pk)
+        .where(
+            AccessToken.tenant_id == tenant.id,
+            ApiClient.revoked_at.is_(None),
+            AccessToken.expires_at > utcnow(),
+        )
+        .group_by(AccessToken.client_pk)
+    )
+    return dict(rows.all())
 
 
 def revoke_api_client(client_id: str, tenant: Tenant | None = None) -> ApiClient:

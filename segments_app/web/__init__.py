@@ -126,6 +126,7 @@ def _ago(value: datetime) -> str:
 from . import (  # noqa: E402,F401  (routes register on bp)
     account,
     catalog,
+    catalog_customer,
     history,
     items,
     members,

@@ -1,6 +1,10 @@
 """The segment form: what its fields hold, how rows are added and dropped, and the contract
 document it becomes. Only shape is checked here (dates, JSON values, duplicate keys); the
-segment service validates the document exactly as it does for the API."""
+segment service validates the document exactly as it does for the API.
+
+Its single fields are a Flask-WTF form (`SegmentFields`); the rows a user adds and drops (a
+name and description per language, a key and value per mixin) are named per row, so they are
+kept here and rendered with the same field macros."""
 
 from __future__ import annotations
 
@@ -11,17 +15,40 @@ from datetime import UTC, datetime
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import DateTimeLocalInput
 
 from ..limits import JSON_MAX_DEPTH, json_too_deep
 from ..models import Segment, Tenant
 from ..models.types import isoformat
 from .args import int_arg
+from .forms import Form
 
 #: form fields named like the contract's paths, so service errors land beside them
 SITE, STATUS, FROM, TO, ID = "siteCode", "status", "validity.from", "validity.to", "id"
 STATUS_CHOICES = (("ACTIVE", "Active"), ("INACTIVE", "Inactive"))
 _JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
 _JSON_WORDS = ("true", "false", "null")
+
+
+class SegmentFields(Form):
+    """The segment form's single fields, named like the contract's paths."""
+
+    custom_id = StringField("ID (optional)", name=ID)
+    site_code = StringField("Site", name=SITE)
+    status = SelectField(
+        "Status",
+        name=STATUS,
+        choices=[SelectChoice(value, label) for value, label in STATUS_CHOICES],
+        validate_choice=False,
+    )
+    valid_from = StringField("Valid from (UTC)", name=FROM, widget=DateTimeLocalInput())
+    valid_to = StringField("Valid until (UTC)", name=TO, widget=DateTimeLocalInput())
+
+
+def _fields(**values: str) -> SegmentFields:
+    return SegmentFields(formdata=None, data=values)
 
 
 @dataclass
@@ -37,25 +64,38 @@ class MixinRow:
     value: str = ""
 
 
+class _FieldText:
+    """A single field's text as the form's attribute of the same name ("" when empty)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, form: SegmentForm, owner: type | None = None) -> str:
+        return getattr(form.fields, self.name).data or ""
+
+
 @dataclass
 class SegmentForm:
     """The form's values as the user sees them (text), plus the errors to show beside them."""
 
     languages: list[LanguageRow]
-    site_code: str = ""
-    status: str = "INACTIVE"
-    valid_from: str = ""
-    valid_to: str = ""
+    fields: SegmentFields
     mixins: list[MixinRow] = field(default_factory=list)
-    custom_id: str = ""
     version: int | None = None
+    #: errors of the rows, and those no field shows, by path (the fields keep their own)
     errors: dict[str, list[str]] = field(default_factory=dict)
     #: the input to focus after a row was added (its field name)
     focus: str | None = None
 
+    site_code = _FieldText()
+    status = _FieldText()
+    valid_from = _FieldText()
+    valid_to = _FieldText()
+    custom_id = _FieldText()
+
     @classmethod
     def blank(cls, tenant: Tenant) -> SegmentForm:
-        return cls(languages=[LanguageRow(tenant.default_language)], mixins=[MixinRow()])
+        return cls([LanguageRow(tenant.default_language)], _fields(status="INACTIVE"), [MixinRow()])
 
     @classmethod
     def of_segment(cls, segment: Segment, tenant: Tenant) -> SegmentForm:
@@ -67,10 +107,12 @@ class SegmentForm:
             languages=[
                 LanguageRow(lang, names.get(lang, ""), descriptions.get(lang, "")) for lang in used
             ],
-            site_code=segment.site_code,
-            status=segment.status,
-            valid_from=local_input(segment.valid_from),
-            valid_to=local_input(segment.valid_to),
+            fields=_fields(
+                site_code=segment.site_code,
+                status=segment.status,
+                valid_from=local_input(segment.valid_from),
+                valid_to=local_input(segment.valid_to),
+            ),
             mixins=[
                 MixinRow(key, mixin_text(value)) for key, value in (segment.mixins or {}).items()
             ],
@@ -79,7 +121,7 @@ class SegmentForm:
 
     @classmethod
     def from_request(cls, data: MultiDict) -> SegmentForm:
-        languages = []
+        languages: list[LanguageRow] = []
         for lang in data.getlist("language"):
             if lang and all(row.language != lang for row in languages):
                 languages.append(
@@ -92,12 +134,8 @@ class SegmentForm:
         version = data.get("version", "")
         return cls(
             languages=languages,
-            site_code=data.get(SITE, ""),
-            status=data.get(STATUS, ""),
-            valid_from=data.get(FROM, ""),
-            valid_to=data.get(TO, ""),
+            fields=SegmentFields(formdata=data),
             mixins=mixins,
-            custom_id=data.get(ID, ""),
             version=int_arg(version, 0, low=1) or None,
         )
 
@@ -159,10 +197,17 @@ class SegmentForm:
             doc[ID] = self.custom_id.strip()
         if self.version is not None:
             doc["metadata"] = {"version": self.version}
-        return None if self.errors else doc
+        return None if self.failed else doc
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors) or self.fields.failed
 
     def add_error(self, path: str, message: str) -> None:
-        self.errors.setdefault(path, []).append(message)
+        if (single := self.fields.named(path)) is not None:
+            single.errors = [*single.errors, message]
+        else:
+            self.errors.setdefault(path, []).append(message)
 
     def take_errors(self, by_field: dict[str, list[str]]) -> None:
         """Service errors, placed beside the field they name; a mixin's by its row."""
@@ -176,7 +221,7 @@ class SegmentForm:
 
     def placed_paths(self) -> set[str]:
         """The error paths that have a field to stand beside."""
-        paths = {SITE, STATUS, FROM, TO, ID, "name", "description", "mixins"}
+        paths = {"name", "description", "mixins"}
         for row in self.languages:
             paths |= {f"name.{row.language}", f"description.{row.language}"}
         paths |= {f"mixin.{n}" for n in range(len(self.mixins))}

@@ -6,16 +6,14 @@ from collections.abc import Callable
 
 from flask import Response, g, make_response, request, url_for
 from flask_login import current_user, login_user
-from sqlalchemy import func, select
 
-from ..errors import Conflict, NotFound, ValidationFailed
-from ..extensions import db
-from ..models import AccessToken, ApiClient, User
+from ..errors import Conflict, ValidationFailed
+from ..models import User
 from ..models.accounts import ROLES
 from ..models.tenants import ALL_SCOPES, GRANTS, SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
-from ..models.types import utcnow
 from ..services import accounts
 from . import bp, can
+from .forms import ClientForm, LanguagesForm, UserForm
 from .htmx import go, notify, refresh_trigger, render, wants_fragment
 
 #: events that make the lists reload themselves after something was added elsewhere on the page
@@ -23,14 +21,7 @@ USERS_CHANGED = "users-changed"
 CLIENTS_CHANGED = "clients-changed"
 #: the value of the "default" radio that belongs to the row for new languages
 NEW_LANGUAGE = "+"
-#: column sizes (the services leave lengths to the database, which PostgreSQL enforces)
-MAX_EMAIL, MAX_CLIENT_NAME = 320, 200
 
-ROLE_OPTIONS = [
-    ("admin", "Admin: everything, plus users, API clients and languages"),
-    ("editor", "Editor: segments, members, items and imports"),
-    ("viewer", "Viewer: reads only"),
-]
 SCOPE_HELP = {
     SCOPE_MANAGE: "Create, change and delete segments, their members and items.",
     SCOPE_READ: "Read segments, their members and items.",
@@ -62,23 +53,12 @@ def _shown_once(response: Response, event: str) -> Response:
 
 
 def _users_page(fragment: str, status: int = 200, **context) -> Response:
-    context.setdefault("form", {"email": "", "role": "editor"})
-    context.setdefault("errors", {})
+    context.setdefault("form", UserForm(formdata=None))
     context.setdefault("row_errors", {})
-    users = db.session.scalars(accounts.users_query(g.tenant)).all()
+    users = accounts.list_users(g.tenant)
     return render(
-        "settings/users.html",
-        fragment,
-        status=status,
-        users=users,
-        roles=ROLES,
-        role_options=ROLE_OPTIONS,
-        **context,
+        "settings/users.html", fragment, status=status, users=users, roles=ROLES, **context
     )
-
-
-def _user_row(user: User, status: int = 200, **context) -> Response:
-    return _users_page("settings/_user_row.html", status, user=user, **context)
 
 
 @bp.get("/settings")
@@ -88,22 +68,22 @@ def settings():
     return _users_page("settings/_users_table.html")
 
 
+def _user_row(user: User, status: int = 200, **context) -> Response:
+    return _users_page("settings/_user_row.html", status, user=user, **context)
+
+
 @bp.post("/settings/users")
 @can("admin")
 def settings_user_create():
     """Add a user; a password left empty is generated and shown on the response, once."""
-    form = {"email": request.form.get("email", "").strip(), "role": request.form.get("role", "")}
-    typed = request.form.get("password", "")
-    password = typed or accounts.generate_password()
-    if len(form["email"]) > MAX_EMAIL:
-        errors = {"email": [f"Use at most {MAX_EMAIL} characters."]}
-        return _users_page("settings/_user_form.html", 422, form=form, errors=errors)
-    try:
-        user = accounts.create_user(g.tenant, form["email"], form["role"], password)
-    except ValidationFailed as error:
-        return _users_page("settings/_user_form.html", 422, form=form, errors=error.by_field())
+    form = UserForm()
+    data = form.email.data, form.role.data, form.password.data
+    added = form.attempt(accounts.add_user, g.tenant, *data)
+    if form.failed:
+        return _users_page("settings/_user_form.html", 422, form=form)
+    user, generated = added
     message = f"Added {user.email} as {user.role}."
-    if typed:
+    if generated is None:
         return _done(
             lambda: refresh_trigger(_users_page("settings/_user_form.html"), USERS_CHANGED),
             url_for("web.settings"),
@@ -113,7 +93,7 @@ def settings_user_create():
         "settings/_user_created.html",
         201,
         created=user,
-        password=password,
+        password=generated,
         login_url=request.host_url.rstrip("/") + url_for("auth.login", team=g.tenant.name),
     )
     return _shown_once(response, USERS_CHANGED)
@@ -144,13 +124,11 @@ def settings_user_role(user_id: int):
 @can("admin")
 def settings_user_delete(user_id: int):
     """Ask, then remove a user. Admins cannot remove themselves, so nobody locks themself out."""
-    user = accounts.get_user(g.tenant, user_id)
-    if user.id == current_user.id:
-        raise Conflict("You cannot remove yourself; another admin of your team can.")
+    user = accounts.removable_user(g.tenant, user_id, current_user)
     if request.method == "GET":
         return render("settings/user_delete.html", user=user)
     email = user.email
-    accounts.delete_user(g.tenant, user_id)
+    accounts.delete_user(g.tenant, user_id, current_user)
     # An empty 200 replaces the row with nothing.
     return _done(lambda: make_response("", 200), url_for("web.settings"), f"Removed {email}.")
 
@@ -158,40 +136,14 @@ def settings_user_delete(user_id: int):
 # API clients
 
 
-def _live_tokens() -> dict[int, int]:
-    """Unexpired tokens per working client of the tenant, in one grouped query."""
-    rows = db.session.execute(
-        select(AccessToken.client_pk, func.count())
-        .join(ApiClient, ApiClient.id == AccessToken.client_pk)
-        .where(
-            AccessToken.tenant_id == g.tenant.id,
-            ApiClient.revoked_at.is_(None),
-            AccessToken.expires_at > utcnow(),
-        )
-        .group_by(AccessToken.client_pk)
-    )
-    return dict(rows.all())
-
-
-def _tenant_client(client_id: str) -> ApiClient:
-    client = db.session.scalar(
-        accounts.clients_query(g.tenant).where(ApiClient.client_id == client_id)
-    )
-    if client is None:
-        raise NotFound(client_id, "No such API client.")
-    return client
-
-
 def _clients_page(fragment: str, status: int = 200, **context) -> Response:
-    context.setdefault("form", {"name": "", "scopes": [], "grants": ["client_credentials"]})
-    context.setdefault("errors", {})
-    clients = db.session.scalars(accounts.clients_query(g.tenant)).all()
+    context.setdefault("form", ClientForm(formdata=None))
     return render(
         "settings/clients.html",
         fragment,
         status=status,
-        clients=clients,
-        live=_live_tokens(),
+        clients=accounts.list_clients(g.tenant),
+        live=accounts.live_tokens(g.tenant),
         scopes=ALL_SCOPES,
         grants=GRANTS,
         scope_help=SCOPE_HELP,
@@ -211,18 +163,12 @@ def settings_clients():
 @can("admin")
 def settings_client_create():
     """Create a client; its secret is shown on this response only."""
-    form = {
-        "name": request.form.get("name", "").strip(),
-        "scopes": request.form.getlist("scopes"),
-        "grants": request.form.getlist("grants"),
-    }
-    if len(form["name"]) > MAX_CLIENT_NAME:
-        errors = {"name": [f"Use at most {MAX_CLIENT_NAME} characters."]}
-        return _clients_page("settings/_client_form.html", 422, form=form, errors=errors)
-    try:
-        new = accounts.create_api_client(g.tenant, form["scopes"], form["grants"], form["name"])
-    except ValidationFailed as error:
-        return _clients_page("settings/_client_form.html", 422, form=form, errors=error.by_field())
+    form = ClientForm()
+    new = form.attempt(
+        accounts.create_api_client, g.tenant, form.scopes.data, form.grants.data, form.name.data
+    )
+    if form.failed:
+        return _clients_page("settings/_client_form.html", 422, form=form)
     response = _clients_page(
         "settings/_client_created.html",
         201,
@@ -236,11 +182,10 @@ def settings_client_create():
 @can("admin")
 def settings_client_revoke(client_id: str):
     """Ask, then revoke a client: it gets no new tokens and its tokens stop working at once."""
-    client = _tenant_client(client_id)
+    client = accounts.get_api_client(g.tenant, client_id)
     if request.method == "GET":
-        return render(
-            "settings/client_revoke.html", client=client, live=_live_tokens().get(client.id, 0)
-        )
+        live = accounts.live_tokens(g.tenant).get(client.id, 0)
+        return render("settings/client_revoke.html", client=client, live=live)
     client = accounts.revoke_api_client(client_id, g.tenant)
     return _done(
         lambda: render("settings/_client_row.html", client=client, live={}),
@@ -252,19 +197,17 @@ def settings_client_revoke(client_id: str):
 # languages
 
 
-def _languages_page(status: int = 200, **context) -> Response:
+def _languages_page(status: int = 200, form: LanguagesForm | None = None) -> Response:
     tenant = g.tenant
-    context.setdefault("removed", [])
-    context.setdefault("added", "")
-    context.setdefault("default", tenant.default_language)
-    context.setdefault("errors", {})
+    if form is None:
+        form = LanguagesForm(formdata=None, default=tenant.default_language)
     return render(
         "settings/languages.html",
         "settings/_languages_form.html",
         status=status,
         languages=list(tenant.languages),
         new_language=NEW_LANGUAGE,
-        **context,
+        form=form,
     )
 
 
@@ -280,18 +223,10 @@ def settings_languages():
 def settings_languages_save():
     """Keep, remove and add languages, and choose the default among them."""
     tenant = g.tenant
-    removed = request.form.getlist("remove")
-    added = request.form.get("add", "").strip()
-    new_codes = [code.strip() for code in added.split(",") if code.strip()]
-    choice = request.form.get("default", "")
-    default = (new_codes[:1] or [""])[0] if choice == NEW_LANGUAGE else choice
-    languages = [code for code in tenant.languages if code not in removed] + new_codes
-    try:
-        accounts.set_languages(tenant, languages, default or None)
-    except ValidationFailed as error:
-        return _languages_page(
-            422, removed=removed, added=added, default=choice, errors=error.by_field()
-        )
+    form = LanguagesForm()
+    form.attempt(accounts.set_languages, tenant, *form.chosen(tenant.languages, NEW_LANGUAGE))
+    if form.failed:
+        return _languages_page(422, form)
     return _done(
         _languages_page,
         url_for("web.settings_languages"),

@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from segments_app.services import catalog as catalog_service
 from segments_app.services import segment_search, substring
+from segments_app.services.catalog import searching as catalog_search
 from tests.api.helpers_assignments import customer_api, directory
 from tests.factories import add_category, add_customer, add_legal_entity, add_product
 
@@ -121,7 +121,7 @@ def test_the_catalog_search_finds_names_in_any_language_codes_and_ids(viewer, se
 
 
 def test_a_catalog_search_without_an_index_goes_on_where_it_stopped(viewer, catalog, monkeypatch):
-    monkeypatch.setattr(catalog_service, "STRETCH", 2)
+    monkeypatch.setattr(catalog_search, "STRETCH", 2)
     monkeypatch.setattr(substring, "BUDGET_SECONDS", 0)
     html = viewer.get("/catalog?q=aw", htmx=True).get_data(as_text=True)  # no trigrams in it
     assert "Search further" in html and "Nothing matches" not in html
