@@ -33,7 +33,7 @@ from . import bp, can
 from .args import last_page, page_arg
 from .htmx import go, notify, render, wants_fragment
 from .redirects import local_url
-from .segment_form import STATUS_CHOICES, SegmentForm, differences
+from .segment_form import SegmentForm, differences
 
 PAGE_SIZE = 25
 
@@ -216,7 +216,6 @@ def _form_page(
         segment=segment,
         action=action,
         unused_languages=[(lang, lang) for lang in form.unused_languages(g.tenant)],
-        status_choices=STATUS_CHOICES,
         sites=_sites,
         conflict=conflict,
     )
