@@ -61,8 +61,8 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         # psycopg prepares repeated statements; a generic plan for a 5,000-value IN list is
         # catastrophic, so PostgreSQL plans every execution for its actual values.
         # No JIT: every statement here reads a bounded answer through indexes, and the planner's
-        # guess at a recursive walk's size can pass the JIT's cost threshold, which turned a
-        # 15 ms category tree into 450 ms spent compiling.
+        # guess at a recursive walk's size can pass the JIT's cost threshold, and compiling
+        # then costs far more than the query it speeds up.
         # A statement of a request that runs past STATEMENT_TIMEOUT_MS is cancelled (a 503 that
         # says so); background work lifts the limit for itself (see services.longwork).
         options = "-c plan_cache_mode=force_custom_plan -c jit=off"

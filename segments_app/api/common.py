@@ -67,7 +67,7 @@ def json_body() -> Any:
 
 def _parse(raw: bytes) -> Any:
     """json.loads with the cyclic garbage collector paused: a body of a million small arrays
-    otherwise sets off collection after collection over them (2.9 s for 4 MiB instead of 0.2)."""
+    otherwise sets off collection after collection over objects that all survive."""
     collecting = gc.isenabled()
     gc.disable()
     try:
