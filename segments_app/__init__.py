@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors, models, security  # noqa: F401  (models registers every table)
+from . import errors, models, security, transaction  # noqa: F401  (models registers every table)
 from .api import bp as api_bp
 from .auth import bp as auth_bp
 from .auth.oauth import init_oauth
@@ -98,5 +98,6 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     csrf.exempt(api_bp)
     errors.register(app, wants_fragment)
     security.register(app)
+    transaction.register(app)
     register_cli(app)
     return app

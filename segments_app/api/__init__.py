@@ -8,7 +8,6 @@ from flask import Blueprint, g, request
 
 from ..auth.bearer import authenticate
 from ..errors import BadRequest, Forbidden
-from ..extensions import db
 from ..services import activity
 
 TENANT = re.compile(r"^[a-z][a-z0-9]+$")
@@ -54,17 +53,6 @@ def _forget_actor(exc):
     token = g.pop("actor_token", None)
     if token is not None:
         activity.reset_actor(token)
-
-
-@bp.after_request
-def _commit(response):
-    """Services flush; the request commits once, and only when it succeeded (for a read, which
-    ran without a transaction, the commit sends nothing to the database)."""
-    if response.status_code < 400:
-        db.session.commit()
-    else:
-        db.session.rollback()
-    return response
 
 
 from . import (  # noqa: E402,F401  (routes register on bp)

@@ -79,7 +79,6 @@ def login():
             status = 422
         else:
             start_session(user)
-            db.session.commit()
             response = redirect(_safe_next(form.next.data), code=303)
             response.set_cookie(
                 TEAM_COOKIE,
@@ -100,7 +99,6 @@ def logout():
     """Log out: this session, and every other one of the same user, stop working."""
     if current_user.is_authenticated:
         current_user.end_sessions()
-        db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"), code=303)

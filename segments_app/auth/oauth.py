@@ -44,7 +44,7 @@ def _save_token(token: dict, request) -> None:
             expires_at=utcnow() + timedelta(seconds=int(token["expires_in"])),
         )
     )
-    db.session.commit()
+    db.session.flush()
 
 
 class TooManyAttempts(OAuth2Error):

@@ -8,7 +8,6 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_login import current_user
 
-from ..extensions import db
 from ..models.types import utcnow
 from ..services import activity
 from .htmx import go
@@ -23,16 +22,6 @@ def _require_login():
     g.tenant = current_user.tenant
     g.actor_token = activity.set_actor(current_user.email)
     return None
-
-
-@bp.after_request
-def _commit(response):
-    """Services flush; the request commits once, and only when it succeeded."""
-    if response.status_code < 400:
-        db.session.commit()
-    else:
-        db.session.rollback()
-    return response
 
 
 @bp.teardown_request
