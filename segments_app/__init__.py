@@ -25,7 +25,6 @@ from .extensions import (
     read_only_requests,
 )
 from .health import bp as health_bp
-from .services import counters  # noqa: F401  (keeps segments' stored counts on every flush)
 from .web import bp as web_bp
 from .web.htmx import wants_fragment
 

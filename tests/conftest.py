@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from segments_app import create_app, jobs
 from segments_app.extensions import db
+from segments_app.models import CustomerAssignment, ItemAssignment, Segment
 from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
 from segments_app.services.tenants import create_tenant
 
@@ -84,6 +85,29 @@ def _clean_database(request) -> Iterator[None]:
         app = request.getfixturevalue("app")
         jobs.shutdown(app)
         _clear(app)
+
+
+@pytest.fixture(autouse=True)
+def _counts_stay_exact(request) -> Iterator[None]:
+    """After each test that used the database, every segment's stored member and item counts
+    equal its assignments counted: a write path that forgets services.counters fails here."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    jobs.shutdown(app)
+    stmt = sa.select(
+        Segment.id,
+        Segment.member_count,
+        sa.select(sa.func.count())
+        .where(CustomerAssignment.segment_pk == Segment.pk)
+        .scalar_subquery(),
+        Segment.item_count,
+        sa.select(sa.func.count()).where(ItemAssignment.segment_pk == Segment.pk).scalar_subquery(),
+    )
+    with app.app_context(), db.engine.connect() as conn:
+        wrong = [row for row in conn.execute(stmt) if row[1] != row[2] or row[3] != row[4]]
+    assert not wrong, f"stored counts differ from the assignments (id, stored, actual...): {wrong}"
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Directory factories for tests: insert reference data straight through the models."""
+"""Factories for tests: directory records inserted straight through the models, and assignments
+written through the service that keeps segments' counts."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from segments_app.extensions import db
 from segments_app.models import (
     Category,
     Customer,
+    CustomerAssignment,
     CustomerLegalEntity,
+    ItemAssignment,
     LegalEntity,
     Product,
     ProductCategory,
     Tenant,
 )
+from segments_app.services.assignments.common import add
 
 
 def _tenant(name: str) -> Tenant:
@@ -93,3 +97,10 @@ def add_product(
     db.session.add(product)
     db.session.flush()
     return product
+
+
+def add_assignment(
+    assignment: CustomerAssignment | ItemAssignment,
+) -> CustomerAssignment | ItemAssignment:
+    """Write an assignment the test built, counted in its segment as the service counts it."""
+    return add(assignment)

@@ -1,22 +1,20 @@
 """The member and item counts stored on each segment (segment.member_count, .item_count).
 
-Counting a million assignments on every page is too slow, so each segment keeps its counts, and
-every write keeps them exact in the same transaction:
+Counting a million assignments on every page is too slow, so each segment keeps its counts,
+and every write of assignments keeps them exact in the same transaction by calling this
+module, explicitly, right after writing:
 
-- assignments written through the ORM (the API, the dashboard) are counted when the session
-  flushes: one UPDATE per segment touched, however many rows the flush wrote (a savepoint that
-  rolls back takes its UPDATE with it);
+- one assignment at a time (the API, the dashboard): services.assignments.common.add and
+  .remove, the only ORM writes of assignments, `adjust` by one;
 - set-based writes (imports and their revert, deleting directory records, the demo loader)
-  report the rows they changed with `adjust`, or `discount` before deleting, or `recount`.
+  `adjust` by the rows they changed, `discount` before deleting, or `recount`.
 
 Deleting a segment needs nothing: its counts go with it.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import CustomerAssignment, ItemAssignment, Segment
@@ -61,17 +59,3 @@ def recount(session: Session, tenant_id: int) -> None:
         .where(_segment.c.tenant_id == tenant_id)
         .values(member_count=members.scalar_subquery(), item_count=items.scalar_subquery())
     )
-
-
-@event.listens_for(Session, "after_flush")
-def _count_flushed(session: Session, flush_context) -> None:
-    """Assignments the flush inserted or deleted, as one UPDATE per segment."""
-    deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for instances, sign in ((session.new, 1), (session.deleted, -1)):
-        for instance in instances:
-            if isinstance(instance, CustomerAssignment):
-                deltas[instance.segment_pk][0] += sign
-            elif isinstance(instance, ItemAssignment):
-                deltas[instance.segment_pk][1] += sign
-    for segment_pk, (members, items) in sorted(deltas.items()):
-        adjust(session, segment_pk, members, items)

@@ -24,6 +24,7 @@ from ..models import (
     Tenant,
 )
 from ..models.types import utcnow
+from . import counters
 from .accounts import create_user
 from .longwork import lift_statement_timeout
 from .tenants import create_tenant
@@ -299,9 +300,7 @@ def load_demo(seed: int = 7) -> DemoSummary:
             for p in rnd.sample(list(product_pk), 12)
         ]
         db.session.execute(insert(ItemAssignment), items)
-        # written in bulk, past the session's counting (services.counters)
-        segment.member_count = len(rows)
-        segment.item_count = len(items)
+        counters.adjust(db.session, segment.pk, members=len(rows), items=len(items))
     db.session.flush()
     return DemoSummary(
         DEMO_TENANT, len(customers), len(categories), len(products), len(SEGMENTS), memberships

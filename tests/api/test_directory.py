@@ -22,6 +22,7 @@ from segments_app.services.directory import KINDS
 from segments_app.services.directory.shape import fast_check, known_properties
 from segments_app.services.validation import validate
 from tests.conftest import OTHER_TENANT, SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
+from tests.factories import add_assignment
 
 CUSTOMER = {"id": "c1", "firstName": "Jane", "lastName": "Doe", "email": "jane@example.com"}
 SAMPLES = {
@@ -625,7 +626,7 @@ def assign(app, segment_id: str, kind: str, record_id: str, legal_entity_id: str
             row = ItemAssignment(
                 segment_pk=segment, item_type="CATEGORY", category_pk=_pk(Category, record_id)
             )
-        db.session.add(row)
+        add_assignment(row)
         db.session.commit()
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from segments_app.extensions import db
 from segments_app.models import Customer, CustomerAssignment, ItemAssignment, Product, Segment
+from tests.factories import add_assignment
 
 GOLD = {
     "name": {"en": "Golden Segment", "de": "Goldenes Segment"},
@@ -371,8 +372,8 @@ def _assign_something(app, segment_id: str) -> None:
         product = Product(tenant_id=segment.tenant_id, id="p1", code="P1", name={"en": "P"})
         db.session.add_all([customer, product])
         db.session.flush()
-        db.session.add(CustomerAssignment(segment_pk=segment.pk, customer_pk=customer.pk))
-        db.session.add(
+        add_assignment(CustomerAssignment(segment_pk=segment.pk, customer_pk=customer.pk))
+        add_assignment(
             ItemAssignment(segment_pk=segment.pk, item_type="PRODUCT", product_pk=product.pk)
         )
         db.session.commit()

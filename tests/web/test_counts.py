@@ -192,8 +192,13 @@ def test_the_demo_data_and_a_recount(app):
         db.session.commit()
         assert stored_counts() == actual_counts()
         assert any(members for members, _ in stored_counts().values())
-        db.session.execute(Segment.__table__.update().values(member_count=7, item_count=7))
-        counters.recount(db.session, current_tenant().id)
+        tenant_id = current_tenant().id
+        db.session.execute(
+            Segment.__table__.update()
+            .where(Segment.tenant_id == tenant_id)
+            .values(member_count=7, item_count=7)
+        )
+        counters.recount(db.session, tenant_id)
         db.session.commit()
         assert stored("gold") == (0, 0) and stored("silver") == (0, 0)
 

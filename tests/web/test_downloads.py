@@ -15,7 +15,7 @@ from segments_app.extensions import db
 from segments_app.models import CustomerAssignment
 from segments_app.services.segments import create_segment
 from tests.conftest import TENANT
-from tests.factories import add_customer, add_legal_entity
+from tests.factories import add_assignment, add_customer, add_legal_entity
 from tests.logins import log_in
 from tests.unit.test_import_support import (  # noqa: F401  (fixtures)
     csv_bytes,
@@ -60,12 +60,12 @@ def han(app, tenant):
             add_customer("acme", "-42", EVIL_EMAIL, "+1", "-Doe", legal_entity_ids=("-le1",)),
             add_customer("acme", "=c2", "anna@example.com", "Anna", "\tBerg"),
         ]
-        db.session.add(
+        add_assignment(
             CustomerAssignment(
                 segment_pk=segment.pk, customer_pk=customers[0].pk, legal_entity_pk=entity.pk
             )
         )
-        db.session.add(CustomerAssignment(segment_pk=segment.pk, customer_pk=customers[1].pk))
+        add_assignment(CustomerAssignment(segment_pk=segment.pk, customer_pk=customers[1].pk))
         db.session.commit()
 
 

@@ -18,7 +18,7 @@ from segments_app.models import Customer, CustomerAssignment, LegalEntity, Segme
 from segments_app.services import segment_search, substring
 from segments_app.services.segments import create_segment
 from segments_app.web.members import _how_added
-from tests.factories import add_customer, add_legal_entity
+from tests.factories import add_assignment, add_customer, add_legal_entity
 from tests.web.conftest import GARBAGE, HUGE
 
 URL = "/segments/gold"
@@ -80,7 +80,7 @@ def member(app, gold):
                     entity_pk = db.session.scalar(
                         select(LegalEntity.pk).where(LegalEntity.id == entity)
                     )
-                db.session.add(
+                add_assignment(
                     CustomerAssignment(
                         segment_pk=_segment().pk,
                         customer_pk=customer.pk,

@@ -14,7 +14,7 @@ from segments_app.extensions import db
 from segments_app.limits import JSON_MAX_DEPTH, NAME_MAX_LENGTH
 from segments_app.models import CustomerAssignment, ItemAssignment, Segment, Tenant
 from segments_app.services.segments import create_segment, get_segment, upsert_segment
-from tests.factories import add_customer, add_product
+from tests.factories import add_assignment, add_customer, add_product
 from tests.web.conftest import GARBAGE, HUGE
 
 NEW = "/new-segment"
@@ -51,10 +51,10 @@ def seed(app, tenant):
             segment = create_segment(_tenant(), body, "")
             for n in range(members):
                 customer = add_customer("acme", f"{segment_id}-c{n}")
-                db.session.add(CustomerAssignment(segment_pk=segment.pk, customer_pk=customer.pk))
+                add_assignment(CustomerAssignment(segment_pk=segment.pk, customer_pk=customer.pk))
             for n in range(items):
                 product = add_product("acme", f"{segment_id}-p{n}")
-                db.session.add(
+                add_assignment(
                     ItemAssignment(
                         segment_pk=segment.pk, item_type="PRODUCT", product_pk=product.pk
                     )

@@ -1,4 +1,5 @@
-"""What customer and item assignments share: the upsert body, versions and metadata."""
+"""What customer and item assignments share: the upsert body, versions and metadata, and the
+one way an assignment is written or removed (which keeps its segment's counts)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ...extensions import db
 from ...models import CustomerAssignment, ItemAssignment
 from ...models.types import isoformat, utcnow
 from ...query.fields import Field, Kind
+from .. import counters
 from ..documents import check_version, drop_nulls
 from ..validation import validate
 
@@ -54,9 +56,7 @@ def write(
         assignment.modified_at = now
         assignment.mixins = mixins
         assignment.metadata_mixins = metadata_mixins
-        db.session.add(assignment)
-        db.session.flush()
-        return assignment, True
+        return add(assignment), True
     check_version(doc, existing.version)
     if existing.mixins != mixins or existing.metadata_mixins != metadata_mixins:
         existing.mixins = mixins
@@ -65,6 +65,28 @@ def write(
         existing.modified_at = utcnow()
         db.session.flush()
     return existing, False
+
+
+def add(assignment: Assignment) -> Assignment:
+    """Write a new assignment and count it in its segment."""
+    db.session.add(assignment)
+    db.session.flush()
+    _count(assignment, 1)
+    return assignment
+
+
+def remove(assignment: CustomerAssignment | ItemAssignment) -> None:
+    """Delete an assignment and uncount it from its segment."""
+    db.session.delete(assignment)
+    db.session.flush()
+    _count(assignment, -1)
+
+
+def _count(assignment: CustomerAssignment | ItemAssignment, sign: int) -> None:
+    if isinstance(assignment, CustomerAssignment):
+        counters.adjust(db.session, assignment.segment_pk, members=sign)
+    else:
+        counters.adjust(db.session, assignment.segment_pk, items=sign)
 
 
 def finish_document(doc: dict, assignment: CustomerAssignment | ItemAssignment) -> dict:

@@ -15,7 +15,7 @@ from ...query.fields import Field, FieldSet, Kind
 from ...query.listing import tables_of
 from ...query.q import compile_q
 from .. import activity
-from .common import checked_body, finish_document, metadata_fields, present, write
+from .common import checked_body, finish_document, metadata_fields, present, remove, write
 
 CUSTOMER_FIELDS = FieldSet(
     Field("customer.id", Kind.STRING, Customer.id),
@@ -214,8 +214,7 @@ class CustomerAssignments:
             assignment = self.assignments.pop(slot, None)
         if assignment is None:
             raise NotFound(customer_id, _absent(self.segment, key))
-        db.session.delete(assignment)
-        db.session.flush()
+        remove(assignment)
         activity.record(self.segment, "members.removed")
 
     def _references(self, key: Key) -> tuple[Customer, LegalEntity | None]:

@@ -17,7 +17,7 @@ from ...query.listing import tables_of
 from ...query.q import compile_q
 from .. import activity
 from ..segments import effective, segments_query
-from .common import checked_body, finish_document, metadata_fields, write
+from .common import checked_body, finish_document, metadata_fields, remove, write
 
 #: an assignment names either a product or a category; the item columns read whichever it is
 ITEM_ID = func.coalesce(Product.id, Category.id)
@@ -250,8 +250,7 @@ class ItemAssignments:
         assignment = self.assignments.pop(item_pk, None) if item_pk is not None else None
         if assignment is None:
             raise NotFound(item_id, _absent(self.segment, self.kind, item_id))
-        db.session.delete(assignment)
-        db.session.flush()
+        remove(assignment)
         activity.record(self.segment, "items.unassigned", detail={"type": self.kind})
 
 
