@@ -16,7 +16,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
-from .query.q import QueryError
+from .query.errors import QueryError
 
 log = logging.getLogger(__name__)
 

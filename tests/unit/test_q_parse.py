@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from segments_app.query.q import Bound, Compound, Literal, Op, QueryError, Term, parse_q
+from segments_app.query.errors import QueryError
+from segments_app.query.literals import Literal
+from segments_app.query.qnodes import Bound, Compound, Op, Term
+from segments_app.query.qparse import parse_q
 
 
 def lit(text: str, quoted: bool = False) -> Literal:

@@ -16,7 +16,10 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segments_app.query.q import Bound, Compound, Literal, Node, Op, Term, compile_q, parse_q
+from segments_app.query.literals import Literal
+from segments_app.query.q import compile_q
+from segments_app.query.qnodes import Bound, Compound, Node, Op, Term
+from segments_app.query.qparse import parse_q
 
 SQL_NULL = "<SQL NULL>"
 ABSENT = object()

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from segments_app.query import jsonsql
+from segments_app.query.errors import QueryError
 from segments_app.query.fields import FieldSet
-from segments_app.query.q import QueryError, compile_q
+from segments_app.query.q import compile_q
 
 WEIRD = {'a"b': "quote", "it's; DROP TABLE x; --": "semicolon", "é ü": "accents"}
 
