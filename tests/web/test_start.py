@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from segments_app import cli as commands
+from segments_app.cli import run as commands
 from tests.web.conftest import CSRF
 
 
