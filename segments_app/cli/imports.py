@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from ..jobs import rq, uses_rq
 from ..services import imports
+from .common import running_app
 
 imports_cli = AppGroup("imports", help="The background runner of member imports.")
 
@@ -21,7 +21,7 @@ def imports_worker(burst: bool) -> None:
     untouched), first and then every IMPORT_HEARTBEAT_SECONDS, and works the queue until
     stopped (Ctrl-C or SIGTERM finish the current job).
     """
-    app = current_app._get_current_object()
+    app = running_app()
     if not uses_rq(app):
         raise click.UsageError(
             "REDIS_URL is not set: without it imports run inside the app process and need no "

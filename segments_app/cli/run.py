@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
@@ -14,6 +13,7 @@ from ..models.tenants import (
     SCOPE_READ,
 )
 from ..services import demo, imports
+from .common import running_app
 
 
 @click.command("start")
@@ -43,8 +43,9 @@ def start(host: str, port: int, with_demo: bool) -> None:
     # requests have sessions of their own; this one must not stay in a transaction while the
     # server runs
     db.session.remove()
-    imports.keep_recovering(current_app._get_current_object())
-    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+    app = running_app()
+    imports.keep_recovering(app)
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def _banner(base: str, has_demo: bool) -> str:
