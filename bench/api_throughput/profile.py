@@ -63,7 +63,7 @@ LIST_STAGES = (
     ("    json_texts_response", "segments_app/api/common.py", "json_texts_response"),
 )
 TAIL_STAGES = (
-    ("  after_request: commit", "segments_app/api/__init__.py", "_commit"),
+    ("  after_request: commit", "segments_app/transaction.py", "_end_request"),
     ("  teardown: session remove", "flask_sqlalchemy/extension.py", "_teardown_session"),
     ("SQLAlchemy Session.execute (all)", "sqlalchemy/orm/session.py", "_execute_internal"),
     ("  statement cache key", "sqlalchemy/sql/cache_key.py", "_generate_cache_key"),
