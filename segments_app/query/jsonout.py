@@ -18,7 +18,7 @@ Each member compiles to the text `,"key":value` or, when omitted, to the empty s
 object whose first member is always there starts with it (`{"id":...`); otherwise its members
 are joined and the leading comma cut off. A member that is always there reads `null` when its
 column is NULL. PostgreSQL joins the pieces with concat(), SQLite with ||. Timestamps come out
-as the contract's `2024-05-01T10:00:00.123Z`: naive UTC, milliseconds cut (not rounded), `Z`.
+in the contract's format, declared with its Python twin in models.types.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from ..models.types import TIMESTAMP_JSON_SQL
 from .jsonsql import _expression
 
 __all__ = [
@@ -256,11 +257,7 @@ class _SQLite(_Dialect):
             # the stored text is what SQLAlchemy's json.dumps wrote: valid JSON already (json()
             # would only take out the spaces, at a cost of a fifth of the whole document)
             return column
-        # stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]'; a missing fraction reads as .000
-        return (
-            f"('\"' || substr({column}, 1, 10) || 'T' || substr({column}, 12, 8) || '.'"
-            f" || substr({column} || '.000000', 21, 3) || 'Z\"')"
-        )
+        return TIMESTAMP_JSON_SQL["sqlite"](column)
 
     def empty(self, column: str) -> str:
         return f"{column} = '{{}}'"
@@ -284,8 +281,7 @@ class _PostgreSQL(_Dialect):
             return f"CAST(to_json({column}) AS TEXT)"
         if kind in (NUMBER, JSON):
             return f"CAST({column} AS TEXT)"
-        # to_char's MS cuts the microseconds to milliseconds, as Python's isoformat does
-        return f"('\"' || to_char({column}, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS') || 'Z\"')"
+        return TIMESTAMP_JSON_SQL["postgresql"](column)
 
     def empty(self, column: str) -> str:
         return f"{column} = CAST('{{}}' AS JSONB)"
