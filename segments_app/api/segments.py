@@ -86,9 +86,7 @@ def _listing(q: str | None):
         filters["membership"] = membership(customer.pk, entity.pk if entity else None)
     elif legal_entity_id is not None:
         raise BadRequest("legalEntityId narrows customerId: send customerId as well.")
-    built, params = segment_listing(
-        g.tenant, q, request.args.get("sort"), prefs.first, **filters
-    )
+    built, params = segment_listing(g.tenant, q, request.args.get("sort"), prefs.first, **filters)
     conn = db.session.connection()
     rows, total = run_page(conn, built, params, current_page, wants_total())
     return json_texts_response(segment_texts(conn, rows), total, _shaper(prefs, paths))
