@@ -43,7 +43,6 @@ __all__ = [
     "NUMBER",
     "STRING",
     "TIMESTAMP",
-    "json_members",
     "json_object",
     "member",
     "nested",
@@ -114,18 +113,6 @@ class _ObjectText(ColumnElement[str]):
 def json_object(*members: Member | Nested) -> ColumnElement[str]:
     """A text column: each row's object as JSON text, members in the order given."""
     return _ObjectText(members)
-
-
-class _MembersText(_ObjectText):
-    """SQL: the `,"key":value` run of `members` alone, for the caller to splice into an object."""
-
-    inherit_cache = True
-
-
-def json_members(*members: Member | Nested) -> ColumnElement[str]:
-    """A text column: each row's members as `,"key":value` pieces in the order given, or the
-    empty string when every one is left out; the caller adds them to an object of its own."""
-    return _MembersText(members)
 
 
 def _values(members) -> list:
@@ -288,15 +275,11 @@ class _PostgreSQL(_Dialect):
 
 
 def _register(name: str, dialect: _Dialect) -> None:
-    """Compile objects and member runs for the SQLAlchemy dialect `name`."""
+    """Compile objects for the SQLAlchemy dialect `name`."""
 
     @compiles(_ObjectText, name)
     def _object(element: _ObjectText, compiler: SQLCompiler, **kw: Any) -> str:
         return dialect.concat(_object_pieces(element.members, compiler, dialect, **kw))
-
-    @compiles(_MembersText, name)
-    def _members(element: _MembersText, compiler: SQLCompiler, **kw: Any) -> str:
-        return dialect.concat(_run_pieces(element.members, compiler, dialect, **kw))
 
 
 _register("sqlite", _SQLite())
