@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -56,15 +55,13 @@ class Segment(Model):
             return AFTER
         return INSIDE
 
-    @hybrid_method
     def valid_at(self, moment: datetime) -> bool:
         """Whether `moment` lies inside the segment's validity, whatever its status."""
         return self.validity_at(moment) == INSIDE
 
-    @valid_at.inplace.expression
     @classmethod
-    def _valid_at_sql(cls, moment: datetime) -> sa.ColumnElement[bool]:
-        # the SQL twin of validity_at(moment) == INSIDE
+    def valid_at_sql(cls, moment: datetime) -> sa.ColumnElement[bool]:
+        """SQL: valid_at(moment) of each row."""
         return sa.and_(
             sa.or_(cls.valid_from.is_(None), cls.valid_from <= moment),
             sa.or_(cls.valid_to.is_(None), cls.valid_to >= moment),

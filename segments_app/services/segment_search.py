@@ -88,7 +88,7 @@ def search_segments(
     if site:
         stmt = stmt.where(Segment.site_code == site)
     if valid_now:
-        stmt = stmt.where(Segment.valid_at(utcnow()))
+        stmt = stmt.where(Segment.valid_at_sql(utcnow()))
     key, descending = parse_sort(sort)
     expr = SEGMENT_SORTS[key].expression(tenant.default_language)
     first = expr.desc().nulls_first() if descending else expr.asc().nulls_last()

@@ -28,8 +28,8 @@ RESERVED_IDS = frozenset({"bulk", "search", "match", "items"})
 
 
 def effective(now: datetime | None = None):
-    """SQL: the segment is ACTIVE and valid now (Segment.valid_at)."""
-    return and_(Segment.status == "ACTIVE", Segment.valid_at(now or utcnow()))
+    """SQL: the segment is ACTIVE and valid now (Segment.valid_at_sql)."""
+    return and_(Segment.status == "ACTIVE", Segment.valid_at_sql(now or utcnow()))
 
 
 def segments_query(
