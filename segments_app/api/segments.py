@@ -13,7 +13,7 @@ from ..query.listing import parse_bool, project, run_page
 from ..services import segments as service
 from ..services.assignments import customer_view, membership
 from ..services.directory import find_record
-from ..services.segment_document import SEGMENT_KEYS
+from ..services.segment_document import LOCALIZED_FIELDS, SEGMENT_KEYS
 from ..services.segment_listing import (
     own_segment_json,
     segment_json,
@@ -44,7 +44,7 @@ def _shaper(prefs, paths):
         return None
 
     def shape(doc: dict) -> dict:
-        for key in service.LOCALIZED_FIELDS:
+        for key in LOCALIZED_FIELDS:
             if key in doc:
                 doc[key] = prefs.pick(doc[key])
         return project(doc, paths)

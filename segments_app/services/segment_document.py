@@ -44,8 +44,8 @@ class DocumentField:
     attribute: str
     #: how it renders: query.jsonout's STRING, NUMBER, JSON or TIMESTAMP
     kind: str
-    #: how `q` and `sort` read it
-    q_kind: Kind
+    #: a JSON map {language: text}, shown in the languages a request picks
+    localized: bool = False
     #: when the document leaves it out: never (None; NULL reads `null`), NULL, or EMPTY (NULL or {})
     omit: str | None = None
     write: str = WRITTEN
@@ -62,30 +62,38 @@ class DocumentField:
     def column(self):
         return getattr(Segment, self.attribute)
 
+    @property
+    def q_kind(self) -> Kind:
+        """How `q` and `sort` read it."""
+        return Kind.LOCALIZED if self.localized else _Q_KINDS[self.kind]
+
+
+_Q_KINDS = {STRING: Kind.STRING, NUMBER: Kind.NUMBER, JSON: Kind.JSON, TIMESTAMP: Kind.DATE}
+
 
 DOCUMENT = (
-    DocumentField("id", "id", STRING, Kind.STRING, write=KEPT),
-    DocumentField("name", "name", JSON, Kind.LOCALIZED),
-    DocumentField("description", "description", JSON, Kind.LOCALIZED, EMPTY, null_is_absent=True),
-    DocumentField("validity.from", "valid_from", TIMESTAMP, Kind.DATE, NULL, null_is_absent=True),
-    DocumentField("validity.to", "valid_to", TIMESTAMP, Kind.DATE, NULL, null_is_absent=True),
-    DocumentField("status", "status", STRING, Kind.STRING, null_is_absent=True, default="INACTIVE"),
-    DocumentField("siteCode", "site_code", STRING, Kind.STRING),
-    DocumentField("mixins", "mixins", JSON, Kind.JSON, NULL, null_is_absent=True),
+    DocumentField("id", "id", STRING, write=KEPT),
+    DocumentField("name", "name", JSON, localized=True),
     DocumentField(
-        "metadata.version", "version", NUMBER, Kind.NUMBER, write=KEPT, null_is_absent=True
+        "description", "description", JSON, localized=True, omit=EMPTY, null_is_absent=True
     ),
-    DocumentField("metadata.createdAt", "created_at", TIMESTAMP, Kind.DATE, write=SERVER),
-    DocumentField("metadata.modifiedAt", "modified_at", TIMESTAMP, Kind.DATE, write=SERVER),
-    DocumentField(
-        "metadata.mixins", "metadata_mixins", JSON, Kind.JSON, EMPTY, null_is_absent=True
-    ),
+    DocumentField("validity.from", "valid_from", TIMESTAMP, omit=NULL, null_is_absent=True),
+    DocumentField("validity.to", "valid_to", TIMESTAMP, omit=NULL, null_is_absent=True),
+    DocumentField("status", "status", STRING, null_is_absent=True, default="INACTIVE"),
+    DocumentField("siteCode", "site_code", STRING),
+    DocumentField("mixins", "mixins", JSON, omit=NULL, null_is_absent=True),
+    DocumentField("metadata.version", "version", NUMBER, write=KEPT, null_is_absent=True),
+    DocumentField("metadata.createdAt", "created_at", TIMESTAMP, write=SERVER),
+    DocumentField("metadata.modifiedAt", "modified_at", TIMESTAMP, write=SERVER),
+    DocumentField("metadata.mixins", "metadata_mixins", JSON, omit=EMPTY, null_is_absent=True),
 )
 
 #: the fields `q` and `sort` address
 SEGMENT_FIELDS = FieldSet(*(Field(f.path, f.q_kind, f.column) for f in DOCUMENT))
 #: top-level keys of a segment document (for `fields=`)
 SEGMENT_KEYS = tuple(dict.fromkeys(f.keys[0] for f in DOCUMENT))
+#: the fields whose maps a request's languages narrow
+LOCALIZED_FIELDS = tuple(f.path for f in DOCUMENT if f.localized)
 #: top-level keys of a body where null means absent
 NULL_IS_ABSENT = tuple(dict.fromkeys(f.keys[0] for f in DOCUMENT if f.null_is_absent))
 

@@ -19,10 +19,15 @@ from ..query.q import compile_q
 from . import activity
 from .documents import MSG_EXISTS, apply_patch, check_version, drop_nulls, new_id
 from .longwork import lift_statement_timeout
-from .segment_document import NULL_IS_ABSENT, SEGMENT_FIELDS, apply, editable_document
+from .segment_document import (
+    LOCALIZED_FIELDS,
+    NULL_IS_ABSENT,
+    SEGMENT_FIELDS,
+    apply,
+    editable_document,
+)
 from .validation import parse_datetime, validate
 
-LOCALIZED_FIELDS = ("name", "description")
 #: ids that would be shadowed by the contract's literal paths under /segments/
 RESERVED_IDS = frozenset({"bulk", "search", "match", "items"})
 
