@@ -41,7 +41,7 @@ SEGMENT_STAGES = (
     ("  view: get_segment", "segments_app/api/segments.py", "get_segment"),
     (
         "    segment_json (the document's query)",
-        "segments_app/services/segments.py",
+        "segments_app/services/segment_listing.py",
         "segment_json",
     ),
     ("    json_text_response", "segments_app/api/common.py", "json_text_response"),
@@ -50,14 +50,14 @@ LIST_STAGES = (
     ("  view: list_segments", "segments_app/api/segments.py", "list_segments"),
     (
         "    statements (built once per q and sort)",
-        "segments_app/services/segments.py",
+        "segments_app/services/segment_listing.py",
         "segment_listing",
     ),
     ("      q= parsing and compiling", "segments_app/query/q.py", "compile_q"),
     ("    run_page (the page's keys and versions)", "segments_app/query/listing.py", "run_page"),
     (
         "    segment_texts (kept documents)",
-        "segments_app/services/segments.py",
+        "segments_app/services/segment_listing.py",
         "segment_texts",
     ),
     ("    json_texts_response", "segments_app/api/common.py", "json_texts_response"),

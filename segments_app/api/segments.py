@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, jsonify, request, url_for
 
 from ..auth.bearer import requires
-from ..errors import BadRequest, Forbidden, NotFound
+from ..errors import BadRequest, Forbidden
 from ..extensions import db
 from ..models import Customer, LegalEntity
 from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
@@ -13,6 +13,13 @@ from ..query.listing import parse_bool, project, run_page
 from ..services import segments as service
 from ..services.assignments import customer_view, membership
 from ..services.directory import find_record
+from ..services.segment_document import LOCALIZED_FIELDS, SEGMENT_KEYS
+from ..services.segment_listing import (
+    own_segment_json,
+    segment_json,
+    segment_listing,
+    segment_texts,
+)
 from . import bp
 from .common import (
     body_language,
@@ -37,7 +44,7 @@ def _shaper(prefs, paths):
         return None
 
     def shape(doc: dict) -> dict:
-        for key in service.LOCALIZED_FIELDS:
+        for key in LOCALIZED_FIELDS:
             if key in doc:
                 doc[key] = prefs.pick(doc[key])
         return project(doc, paths)
@@ -51,7 +58,7 @@ def _listing(q: str | None):
     customer_id = request.args.get("customerId")
     legal_entity_id = request.args.get("legalEntityId")
     prefs = languages()
-    paths = field_paths(service.SEGMENT_KEYS)
+    paths = field_paths(SEGMENT_KEYS)
     current_page = page()
     filters: dict = {}
     if caller.is_customer:
@@ -79,12 +86,10 @@ def _listing(q: str | None):
         filters["membership"] = membership(customer.pk, entity.pk if entity else None)
     elif legal_entity_id is not None:
         raise BadRequest("legalEntityId narrows customerId: send customerId as well.")
-    built, params = service.segment_listing(
-        g.tenant, q, request.args.get("sort"), prefs.first, **filters
-    )
+    built, params = segment_listing(g.tenant, q, request.args.get("sort"), prefs.first, **filters)
     conn = db.session.connection()
     rows, total = run_page(conn, built, params, current_page, wants_total())
-    return json_texts_response(service.segment_texts(conn, rows), total, _shaper(prefs, paths))
+    return json_texts_response(segment_texts(conn, rows), total, _shaper(prefs, paths))
 
 
 @bp.get("/segments")
@@ -115,17 +120,12 @@ def create_segment():
 def get_segment(segment_id: str):
     caller = g.caller
     prefs = languages()
-    paths = field_paths(service.SEGMENT_KEYS)
+    paths = field_paths(SEGMENT_KEYS)
     if caller.is_customer:
         own = customer_view(caller.customer, request.args.get("legalEntityId"))
-        stmt = service.segments_query(g.tenant, only_effective=True, membership=own)
-        text = db.session.scalar(
-            stmt.with_only_columns(service.SEGMENT_JSON).where(service.Segment.id == segment_id)
-        )
-        if text is None:
-            raise NotFound(segment_id)
+        text = own_segment_json(g.tenant, own, segment_id)
     else:
-        text = service.segment_json(g.tenant, segment_id)
+        text = segment_json(g.tenant, segment_id)
     return json_text_response(text, _shaper(prefs, paths))
 
 

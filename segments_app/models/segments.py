@@ -10,7 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import Model
 from .types import JSONDoc, UTCDateTime, utcnow
 
+#: a segment's statuses; the pages show each as its title-cased word
 STATUSES = ("ACTIVE", "INACTIVE")
+STATUS_CHOICES = tuple((status, status.title()) for status in STATUSES)
+#: where a moment lies against a segment's validity (see Segment.validity_at)
+BEFORE, INSIDE, AFTER = "before", "inside", "after"
 
 
 class Segment(Model):
@@ -41,6 +45,27 @@ class Segment(Model):
         sa.Index(None, "tenant_id", "site_code", "status"),
         sa.Index(None, "tenant_id", "status", "valid_from", "valid_to"),
     )
+
+    def validity_at(self, moment: datetime) -> str:
+        """BEFORE its validity starts, INSIDE it or AFTER it ended: an open end never passes, and
+        both ends belong to the validity."""
+        if self.valid_from is not None and moment < self.valid_from:
+            return BEFORE
+        if self.valid_to is not None and moment > self.valid_to:
+            return AFTER
+        return INSIDE
+
+    def valid_at(self, moment: datetime) -> bool:
+        """Whether `moment` lies inside the segment's validity, whatever its status."""
+        return self.validity_at(moment) == INSIDE
+
+    @classmethod
+    def valid_at_sql(cls, moment: datetime) -> sa.ColumnElement[bool]:
+        """SQL: valid_at(moment) of each row."""
+        return sa.and_(
+            sa.or_(cls.valid_from.is_(None), cls.valid_from <= moment),
+            sa.or_(cls.valid_to.is_(None), cls.valid_to >= moment),
+        )
 
     def __repr__(self) -> str:
         return f"<Segment {self.id}>"

@@ -18,7 +18,7 @@ Each member compiles to the text `,"key":value` or, when omitted, to the empty s
 object whose first member is always there starts with it (`{"id":...`); otherwise its members
 are joined and the leading comma cut off. A member that is always there reads `null` when its
 column is NULL. PostgreSQL joins the pieces with concat(), SQLite with ||. Timestamps come out
-as the contract's `2024-05-01T10:00:00.123Z`: naive UTC, milliseconds cut (not rounded), `Z`.
+in the contract's format, declared with its Python twin in models.types.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from ..models.types import TIMESTAMP_JSON_SQL
 from .jsonsql import _expression
 
 __all__ = [
@@ -42,7 +43,6 @@ __all__ = [
     "NUMBER",
     "STRING",
     "TIMESTAMP",
-    "json_members",
     "json_object",
     "member",
     "nested",
@@ -113,18 +113,6 @@ class _ObjectText(ColumnElement[str]):
 def json_object(*members: Member | Nested) -> ColumnElement[str]:
     """A text column: each row's object as JSON text, members in the order given."""
     return _ObjectText(members)
-
-
-class _MembersText(_ObjectText):
-    """SQL: the `,"key":value` run of `members` alone, for the caller to splice into an object."""
-
-    inherit_cache = True
-
-
-def json_members(*members: Member | Nested) -> ColumnElement[str]:
-    """A text column: each row's members as `,"key":value` pieces in the order given, or the
-    empty string when every one is left out; the caller adds them to an object of its own."""
-    return _MembersText(members)
 
 
 def _values(members) -> list:
@@ -256,11 +244,7 @@ class _SQLite(_Dialect):
             # the stored text is what SQLAlchemy's json.dumps wrote: valid JSON already (json()
             # would only take out the spaces, at a cost of a fifth of the whole document)
             return column
-        # stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]'; a missing fraction reads as .000
-        return (
-            f"('\"' || substr({column}, 1, 10) || 'T' || substr({column}, 12, 8) || '.'"
-            f" || substr({column} || '.000000', 21, 3) || 'Z\"')"
-        )
+        return TIMESTAMP_JSON_SQL["sqlite"](column)
 
     def empty(self, column: str) -> str:
         return f"{column} = '{{}}'"
@@ -284,23 +268,18 @@ class _PostgreSQL(_Dialect):
             return f"CAST(to_json({column}) AS TEXT)"
         if kind in (NUMBER, JSON):
             return f"CAST({column} AS TEXT)"
-        # to_char's MS cuts the microseconds to milliseconds, as Python's isoformat does
-        return f"('\"' || to_char({column}, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS') || 'Z\"')"
+        return TIMESTAMP_JSON_SQL["postgresql"](column)
 
     def empty(self, column: str) -> str:
         return f"{column} = CAST('{{}}' AS JSONB)"
 
 
 def _register(name: str, dialect: _Dialect) -> None:
-    """Compile objects and member runs for the SQLAlchemy dialect `name`."""
+    """Compile objects for the SQLAlchemy dialect `name`."""
 
     @compiles(_ObjectText, name)
     def _object(element: _ObjectText, compiler: SQLCompiler, **kw: Any) -> str:
         return dialect.concat(_object_pieces(element.members, compiler, dialect, **kw))
-
-    @compiles(_MembersText, name)
-    def _members(element: _MembersText, compiler: SQLCompiler, **kw: Any) -> str:
-        return dialect.concat(_run_pieces(element.members, compiler, dialect, **kw))
 
 
 _register("sqlite", _SQLite())

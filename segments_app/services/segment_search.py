@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
@@ -15,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from ..extensions import db
 from ..models import Customer, CustomerAssignment, LegalEntity, Segment, Tenant
 from ..models.directory import customer_full_name
+from ..models.segments import STATUSES
 from ..models.types import utcnow
 from ..query.jsonsql import json_any_string, json_sort_key
 from . import substring
@@ -22,7 +22,6 @@ from .assignments.customers import customer_assignments_query
 from .directory import KINDS, records_query
 from .segments import segments_query
 
-STATUSES = ("ACTIVE", "INACTIVE")
 #: members and customers a search reads per stretch where no index serves it (about 25 ms
 #: each on SQLite; see services.substring)
 STRETCH = 50_000
@@ -64,13 +63,6 @@ def _contains(expr: Any, text: str) -> ColumnElement[bool]:
     return substring.contains(expr, text)
 
 
-def valid_at(now: datetime) -> ColumnElement[bool]:
-    """Now lies inside the segment's validity (an open end counts as valid), whatever its status."""
-    return (Segment.valid_from.is_(None) | (Segment.valid_from <= now)) & (
-        Segment.valid_to.is_(None) | (Segment.valid_to >= now)
-    )
-
-
 def search_segments(
     tenant: Tenant,
     text: str | None = None,
@@ -96,7 +88,7 @@ def search_segments(
     if site:
         stmt = stmt.where(Segment.site_code == site)
     if valid_now:
-        stmt = stmt.where(valid_at(utcnow()))
+        stmt = stmt.where(Segment.valid_at_sql(utcnow()))
     key, descending = parse_sort(sort)
     expr = SEGMENT_SORTS[key].expression(tenant.default_language)
     first = expr.desc().nulls_first() if descending else expr.asc().nulls_last()

@@ -6,9 +6,10 @@ CTEs, so the cost follows the size of the answer, never one query per category.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
+from typing import Any
 
+import orjson
 from sqlalchemy import (
     Select,
     Text,
@@ -26,12 +27,11 @@ from sqlalchemy.orm import aliased
 
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..limits import ARRAY_MAX_ITEMS, MATCH_ITEMS_MAX
 from ..models import Category, ItemAssignment, Product, ProductCategory, Segment, Tenant
+from ..models.types import isoformat
 from ..query.i18n import LanguagePrefs
-from ..query.jsonout import EMPTY, NULL, STRING, TIMESTAMP, json_members, member, nested
 from .segments import effective
-from .validation import validate
+from .validation import conforms, validate
 
 
 def effective_segment_pks(tenant: Tenant, site_code: str | None = None) -> Select:
@@ -45,28 +45,19 @@ def effective_segment_pks(tenant: Tenant, site_code: str | None = None) -> Selec
 # category trees
 
 
-# What a tree row carries besides its structure: the pieces of its node's JSON text, written
-# by the database (query.jsonout) so that a tree of thousands of nodes is never decoded into
-# dicts and encoded again. Localized maps and ecn come as their stored JSON text.
-NODE_PIECES = (
-    json_members(member("id", Category.id, STRING)),
-    json_members(member("code", Category.code, STRING, omit=NULL)),
+# What a tree row carries besides its structure. Localized maps and ecn come as their stored
+# JSON text, embedded in the answer as they are (orjson.Fragment) when no language is picked, so
+# that a tree of thousands of nodes is not decoded and encoded again.
+NODE_COLUMNS = (
+    Category.code,
     cast(Category.name, Text),
     cast(Category.localized_description, Text),
     cast(Category.localized_slug, Text),
     cast(Category.ecn, Text),
-    json_members(
-        nested(
-            "validity",
-            member("from", Category.valid_from, TIMESTAMP, omit=NULL),
-            member("to", Category.valid_to, TIMESTAMP, omit=NULL),
-            omit=EMPTY,
-        )
-    ),
+    Category.valid_from,
+    Category.valid_to,
     Category.position,
 )
-#: the text `,"id":` that starts NODE_PIECES' first piece
-_ID_LABEL = len(',"id":')
 
 
 def _looked_up(outer, columns: tuple, *conditions, lateral: bool, carry: tuple = ()) -> Select:
@@ -91,7 +82,7 @@ def _lateral() -> bool:
 
 
 def _tree_rows(lateral: bool) -> Select:
-    """Rows (id, parent_id, published, covered, *NODE_PIECES) for the trees of the categories
+    """Rows (id, parent_id, published, covered, *NODE_COLUMNS) for the trees of the categories
     that the segments `segment_pks` (a bound list) are assigned, in tenant `tenant_id`;
     `lateral` for PostgreSQL (see _looked_up).
 
@@ -153,7 +144,7 @@ def _tree_rows(lateral: bool) -> Select:
         .subquery()
     )
     return (
-        select(Category.id, Category.parent_id, Category.published, wanted.c.covered, *NODE_PIECES)
+        select(Category.id, Category.parent_id, Category.published, wanted.c.covered, *NODE_COLUMNS)
         .join_from(Category, wanted, Category.pk == wanted.c.pk)
         .order_by(Category.position, Category.id)
     )
@@ -171,31 +162,30 @@ def category_trees_json(tenant: Tenant, segment_pks: Select, prefs: LanguagePref
         return "[]"
     statement = TREE_ROWS[_lateral()]
     rows = conn.execute(statement, {"tenant_id": tenant.id, "segment_pks": pks}).all()
-    # a category's id as a JSON string, for its children's parentId
-    quoted = {row[0]: row[4][_ID_LABEL:] for row in rows}
+    in_answer = {row[0] for row in rows}
     localized = _localizer(prefs)
     # Rows arrive ordered by (position, id), so every list below is already in sibling order.
     children: dict[str, list[str]] = {}
     roots: list[str] = []
-    # each shown node's text up to its subcategories, without the closing brace
-    opened: dict[str, str] = {}
+    # each shown node without its subcategories
+    nodes: dict[str, dict[str, Any]] = {}
     covered_ids: set[str] = set()
     for (
         category_id,
         parent_id,
         published,
         covered,
-        id_text,
-        code_text,
+        code,
         name,
         description,
         slug,
         ecn,
-        validity_text,
+        valid_from,
+        valid_to,
         position,
     ) in rows:
-        parent_text = quoted.get(parent_id) if parent_id is not None else None
-        if parent_text is not None:
+        known_parent = parent_id is not None and parent_id in in_answer
+        if known_parent:
             siblings = children.get(parent_id)
             if siblings is None:
                 children[parent_id] = [category_id]
@@ -207,28 +197,34 @@ def category_trees_json(tenant: Tenant, segment_pks: Select, prefs: LanguagePref
             continue  # an unpublished category hides itself and its subtree
         if covered:
             covered_ids.add(category_id)
-        parts = ["{", id_text[1:]]
-        if parent_text is not None:
-            parts += (',"parentId":', parent_text)
-        parts += (code_text, ',"name":', "null" if name is None else localized(name))
+        node: dict[str, Any] = {"id": category_id}
+        if known_parent:
+            node["parentId"] = parent_id
+        if code is not None:
+            node["code"] = code
+        node["name"] = None if name is None else localized(name)
         if description is not None and description != "{}":
-            parts += (',"localizedDescription":', localized(description))
+            node["localizedDescription"] = localized(description)
         if slug is not None and slug != "{}":
-            parts += (',"localizedSlug":', localized(slug))
+            node["localizedSlug"] = localized(slug)
         if ecn is not None and ecn != "[]":
-            parts += (',"ecn":', ecn)
-        parts += (
-            validity_text,
-            f',"position":{position},"published":true,"isSegmentAssigned":',
-            "true" if covered else "false",
-        )
-        opened[category_id] = "".join(parts)
+            node["ecn"] = orjson.Fragment(ecn)
+        if valid_from is not None or valid_to is not None:
+            validity = node["validity"] = {}
+            if valid_from is not None:
+                validity["from"] = isoformat(valid_from)
+            if valid_to is not None:
+                validity["to"] = isoformat(valid_to)
+        node["position"] = position
+        node["published"] = True
+        node["isSegmentAssigned"] = bool(covered)
+        nodes[category_id] = node
     # Pre-order walk from the roots through published categories only.
     order: list[str] = []
     stack = roots[::-1]
     while stack:
         category_id = stack.pop()
-        if category_id not in opened:
+        if category_id not in nodes:
             continue
         order.append(category_id)
         below = children.get(category_id)
@@ -236,43 +232,41 @@ def category_trees_json(tenant: Tenant, segment_pks: Select, prefs: LanguagePref
             stack.extend(reversed(below))
     # Children come after their parent in `order`, so walking it backwards finishes each
     # subtree before its parent decides whether it has anything to show.
-    shown: dict[str, str] = {}
+    shown: dict[str, dict[str, Any]] = {}
     for category_id in reversed(order):
         below = children.get(category_id)
         subcategories = [shown[c] for c in below if c in shown] if below else None
         if subcategories:
-            shown[category_id] = (
-                opened[category_id] + ',"subcategories":[' + ",".join(subcategories) + "]}"
-            )
+            nodes[category_id]["subcategories"] = subcategories
+            shown[category_id] = nodes[category_id]
         elif category_id in covered_ids:
-            shown[category_id] = opened[category_id] + "}"
-    return "[" + ",".join(shown[root] for root in roots if root in shown) + "]"
+            shown[category_id] = nodes[category_id]
+    return orjson.dumps([shown[root] for root in roots if root in shown]).decode()
 
 
 def category_trees(tenant: Tenant, segment_pks: Select, prefs: LanguagePrefs) -> list[dict]:
     """category_trees_json, decoded (for the pages that draw a tree)."""
-    return json.loads(category_trees_json(tenant, segment_pks, prefs))
+    return orjson.loads(category_trees_json(tenant, segment_pks, prefs))
 
 
-def _localizer(prefs: LanguagePrefs) -> Callable[[str], str]:
-    """Stored map text -> the text the answer shows: as stored, or the one picked language."""
+def _localizer(prefs: LanguagePrefs) -> Callable[[str], Any]:
+    """Stored map text -> what the answer shows: the map as stored, or the one picked language."""
     if prefs.full_maps:
-        return lambda text: text
+        return orjson.Fragment
     # Which language a map shows depends on its keys alone: decide once per set of keys (a
-    # tree of thousands of nodes holds a handful of them), then only the value is encoded.
-    chosen: dict[tuple[str, ...], tuple[str, str]] = {}
+    # tree of thousands of nodes holds a handful of them).
+    chosen: dict[tuple[str, ...], str] = {}
 
-    def localized(text: str) -> str:
-        values = json.loads(text)
+    def localized(text: str) -> Any:
+        values = orjson.loads(text)
         if not isinstance(values, dict) or not values:
-            return text
+            return orjson.Fragment(text)
         keys = tuple(values)
-        pick = chosen.get(keys)
-        if pick is None:
+        key = chosen.get(keys)
+        if key is None:
             (key,) = prefs.pick(values)
-            pick = chosen[keys] = (key, "{" + json.dumps(key, ensure_ascii=False) + ":")
-        key, opening = pick
-        return opening + json.dumps(values[key], ensure_ascii=False) + "}"
+            chosen[keys] = key
+        return {key: values[key]}
 
     return localized
 
@@ -292,31 +286,12 @@ def match_request(body: object) -> tuple[list[str], list[str], str]:
                 "siteCode", "site and siteCode name different sites; send one of them.", "mismatch"
             )
         doc["site"] = site_code
-    if not _well_formed_match(doc):
+    if not conforms("Match", doc):
         validate("Match", doc)  # raises with the schema's own wording
     return [item["id"] for item in doc["items"]], doc["segmentIds"], doc["site"]
 
 
-def _well_formed_match(doc: dict) -> bool:
-    """Whether `doc` certainly passes the Match schema (and overlay), checked without
-    jsonschema: a request of thousands of items would otherwise spend milliseconds per request
-    in the validator. Anything else goes through `validate`, which names the problem."""
-    site = doc.get("site")
-    items = doc.get("items")
-    segment_ids = doc.get("segmentIds")
-    return (
-        type(site) is str
-        and site != ""
-        and type(items) is list
-        and len(items) <= MATCH_ITEMS_MAX
-        and type(segment_ids) is list
-        and len(segment_ids) <= ARRAY_MAX_ITEMS
-        and all(type(segment_id) is str for segment_id in segment_ids)
-        and all(type(item) is dict and type(item.get("id")) is str for item in items)
-    )
-
-
-def match_query(tenant: Tenant, product_ids: list[str], segment_ids: list[str], site: str):
+def _match_query(tenant: Tenant, product_ids: list[str], segment_ids: list[str], site: str):
     """SELECT of the ids among `product_ids` assigned to one of the effective segments
     `segment_ids` of `site`, directly or through a category at or above one of theirs."""
     segments = effective_segment_pks(tenant, site).where(Segment.id.in_(segment_ids))
@@ -354,11 +329,18 @@ def match_query(tenant: Tenant, product_ids: list[str], segment_ids: list[str], 
     return select(Product.id).where(Product.pk.in_(asked), Product.pk.in_(union(direct, through)))
 
 
-def match(tenant: Tenant, body: object) -> list[dict[str, str]]:
-    """The contract's answer to /segments/match: [{id}] in request order, each product once."""
-    product_ids, segment_ids, site = match_request(body)
+def matching_products(
+    tenant: Tenant, product_ids: list[str], segment_ids: list[str], site: str
+) -> list[str]:
+    """The rule of /segments/match: which of `product_ids` (each once, in their order) the
+    effective segments `segment_ids` of `site` show."""
     if not product_ids or not segment_ids:
         return []
     unique = list(dict.fromkeys(product_ids))
-    matched = set(db.session.scalars(match_query(tenant, unique, segment_ids, site)))
-    return [{"id": product_id} for product_id in unique if product_id in matched]
+    matched = set(db.session.scalars(_match_query(tenant, unique, segment_ids, site)))
+    return [product_id for product_id in unique if product_id in matched]
+
+
+def match(tenant: Tenant, body: object) -> list[dict[str, str]]:
+    """The contract's answer to /segments/match: [{id}] in request order, each product once."""
+    return [{"id": product_id} for product_id in matching_products(tenant, *match_request(body))]

@@ -8,6 +8,7 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_login import current_user
 
+from ..models.segments import STATUS_CHOICES
 from ..models.types import utcnow
 from ..services import activity
 from .htmx import go
@@ -89,6 +90,7 @@ def _page_helpers():
         "can_edit": signed_in and user.can("edit"),
         "can_admin": signed_in and user.can("admin"),
         "nav_items": nav_items,
+        "segment_status_choices": STATUS_CHOICES,
     }
 
 

@@ -112,12 +112,8 @@ def _match(lens: CustomerLens, text: str) -> tuple[list[MatchRow], list[str], st
     sites = [lens.site] if lens.site else lens.sites
     matched: dict[str, set[str]] = {}
     for site in sites:
-        # the rule of /segments/match, without validating a request body this page built
         segment_ids = [s.id for s in lens.segments if s.site_code == site]
-        matched[site] = set()
-        if product_ids and segment_ids:
-            stmt = storefront.match_query(g.tenant, product_ids, segment_ids, site)
-            matched[site] = set(db.session.scalars(stmt))
+        matched[site] = set(storefront.matching_products(g.tenant, product_ids, segment_ids, site))
     rows = []
     for token in tokens:
         product_id, name = products.get(token, (None, None))

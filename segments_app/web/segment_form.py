@@ -21,13 +21,13 @@ from wtforms.widgets import DateTimeLocalInput
 
 from ..limits import JSON_MAX_DEPTH, json_too_deep
 from ..models import Segment, Tenant
+from ..models.segments import STATUS_CHOICES
 from ..models.types import isoformat
 from .args import int_arg
 from .forms import Form
 
 #: form fields named like the contract's paths, so service errors land beside them
 SITE, STATUS, FROM, TO, ID = "siteCode", "status", "validity.from", "validity.to", "id"
-STATUS_CHOICES = (("ACTIVE", "Active"), ("INACTIVE", "Inactive"))
 _JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
 _JSON_WORDS = ("true", "false", "null")
 

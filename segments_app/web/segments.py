@@ -12,11 +12,11 @@ from werkzeug.datastructures import MultiDict
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import Segment
+from ..models.segments import STATUSES
 from ..models.types import utcnow
 from ..services import stats
 from ..services.segment_search import (
     SEGMENT_SORTS,
-    STATUSES,
     parse_sort,
     search_segments,
     tenant_sites,

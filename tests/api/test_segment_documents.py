@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from segments_app.extensions import db
 from segments_app.models import Segment
-from segments_app.services.segments import _DocumentCache
+from segments_app.services.segment_document import document
+from segments_app.services.segment_listing import DocumentCache
 
 AWKWARD = {
     "name": {"en": 'Quote " backslash \\ tab \t </script>', "de": "Grüße ✓ 🎉"},
@@ -102,7 +103,7 @@ def test_patch_starts_from_the_stored_document(api):
 
 
 def test_a_listing_shows_each_write_at_once_though_it_keeps_documents(app, api):
-    # listings keep the documents they have read (services.segments.DOCUMENTS), by version
+    # listings keep the documents they have read (services.segment_listing.DOCUMENTS), by version
     assert (
         api.put("/segments/kept", json={"name": {"en": "First"}, "siteCode": "main"}).status_code
         == 201
@@ -124,8 +125,19 @@ def test_a_listing_shows_each_write_at_once_though_it_keeps_documents(app, api):
 
 
 def test_the_kept_documents_are_bounded():
-    cache = _DocumentCache(size=10)
+    cache = DocumentCache(size=10)
     cache.put([((pk, 1, None), f"doc {pk}") for pk in range(25)])
-    assert len(cache._texts) <= 10
+    assert len(cache) <= 10
     assert cache.get((24, 1, None)) == "doc 24"
     assert cache.get((0, 1, None)) is None
+
+
+def test_python_writes_the_document_the_database_writes(app, api):
+    # a PATCH starts from the Python rendering, the API answers with the database's
+    assert api.put("/segments/odd", json=AWKWARD).status_code == 201
+    assert api.put("/segments/bare", json={"name": {"en": "B"}, "siteCode": "main"}).status_code
+    _store(app, "odd", created_at=datetime(2024, 2, 29, 23, 59, 59, 999999))
+    _store(app, "bare", description={}, metadata_mixins={}, valid_to=datetime(2030, 1, 1))
+    with app.app_context():
+        for segment in db.session.scalars(select(Segment)):
+            assert document(segment) == api.get(f"/segments/{segment.id}").get_json()

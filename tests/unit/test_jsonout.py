@@ -13,7 +13,6 @@ from segments_app.query.jsonout import (
     NULL,
     NUMBER,
     STRING,
-    json_members,
     json_object,
     member,
     nested,
@@ -68,12 +67,3 @@ def test_a_leading_member_that_may_be_left_out_never_leaves_a_stray_comma(first,
         )
     )
     assert json.loads(text) == expected
-
-
-@pytest.mark.usefixtures("ctx")
-def test_members_alone_are_a_run_to_splice_and_empty_when_all_are_left_out():
-    run = _text(
-        json_members(member("a", _string("x"), STRING, omit=NULL), member("b", _number(2), NUMBER))
-    )
-    assert run == ',"a":"x","b":2'
-    assert _text(json_members(member("a", _string(None), STRING, omit=NULL))) == ""

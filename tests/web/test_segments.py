@@ -136,6 +136,8 @@ def test_filters_status_site_and_valid_now(editor, seed):
     page = _text(editor.get("/segments?site=outlet"))
     assert '<option value="outlet" selected>' in page
     assert '<option value="main" >' in page or '<option value="main">' in page
+    assert re.search(r'<option value="ACTIVE"\s*>Active</option>', page)
+    assert re.search(r'<option value="INACTIVE"\s*>Inactive</option>', page)
     html = _text(editor.get("/segments?sort=id", htmx=True))
     assert "Expired" in html and "Starts in" in html
 
@@ -254,6 +256,7 @@ def test_deactivate_in_place_swaps_the_row(editor, app, seed):
     assert html.lstrip().startswith('<tr id="segment-row-')
     assert "Inactive" in html
     assert re.search(r'aria-label="Activate Gold" data-autofocus>Activate</button>', html)
+    assert '<input type="hidden" name="status" value="ACTIVE">' in html
     assert f'name="version" value="{version + 1}"' in html
     assert 'value="/segments?q=go"' in html
     assert _events(response)["notify"]["message"] == "“Gold” is now inactive."
@@ -262,6 +265,7 @@ def test_deactivate_in_place_swaps_the_row(editor, app, seed):
         "/segments/gold/status", data={"status": "ACTIVE", "version": version + 1}, htmx=True
     )
     assert ">Deactivate</button>" in _text(again)
+    assert '<input type="hidden" name="status" value="INACTIVE">' in _text(again)
     assert _stored(app, "gold").status == "ACTIVE"
 
 
