@@ -9,7 +9,7 @@ from ..errors import BadRequest, Forbidden, NotFound
 from ..extensions import db
 from ..models import Customer, LegalEntity
 from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
-from ..query.listing import parse_bool, project, run_page
+from ..query.listing import parse_bool, project, read_page
 from ..services import segments as service
 from ..services.assignments import customer_view, membership
 from ..services.directory import find_record
@@ -83,8 +83,9 @@ def _listing(q: str | None):
         g.tenant, q, request.args.get("sort"), prefs.first, **filters
     )
     conn = db.session.connection()
-    rows, total = run_page(conn, built, params, current_page, wants_total())
-    return json_texts_response(service.segment_texts(conn, rows), total, _shaper(prefs, paths))
+    paged = read_page(conn, built, current_page, count=wants_total(), params=params)
+    texts = service.segment_texts(conn, paged.rows)
+    return json_texts_response(texts, paged.total, _shaper(prefs, paths))
 
 
 @bp.get("/segments")

@@ -29,6 +29,7 @@ from ..services.imports.columns import ALIASES
 from ..services.imports.files import human_bytes
 from ..services.segments import get_segment
 from . import bp, can
+from .downloads import csv_response
 from .htmx import go, notify, render, wants_fragment
 
 #: (mode, label, what it does in one line)
@@ -303,4 +304,5 @@ def segment_upload_discard(segment_id: str, import_id: str):
 @can("read")
 def segment_upload_rejected(segment_id: str, import_id: str):
     """The rows the last run rejected, with their row numbers and reasons, as CSV."""
-    return service.rejected_rows_download(service.get_import(g.tenant, segment_id, import_id))
+    imp = service.get_import(g.tenant, segment_id, import_id)
+    return csv_response(service.rejected_rows_csv(imp), service.rejected_rows_file_name(imp))

@@ -191,8 +191,9 @@ def test_list_costs_the_same_queries_for_3_and_30_segments(editor, seed, count_q
         seed(f"many{n}", members=2, items=1)
     with count_queries() as many:
         assert editor.get("/segments").status_code == 200
-    assert few() == many()
-    assert few() <= 8
+    # a first page that is not full is its own total; a full one adds the count, nothing more
+    assert few() <= many() <= few() + 1
+    assert many() <= 8
 
 
 def test_empty_state_says_what_to_do(editor, viewer, tenant):
