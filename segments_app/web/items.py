@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..errors import NotFound
 from ..models import Segment
+from ..query.i18n import text_in
 from ..services import catalog as service
 from ..services.assignments.items import ItemAssignments
 from ..services.segments import get_segment
@@ -93,8 +94,7 @@ def _message(name: str, assign: bool, changed: bool, covers: str) -> str:
 
 
 def _name(names: dict | None, fallback: str) -> str:
-    names = names or {}
-    return names.get(g.tenant.default_language) or next(iter(names.values()), fallback)
+    return text_in(names, g.tenant.default_language) or fallback
 
 
 @bp.post("/segments/<segment_id>/items/category")

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from ..errors import Conflict, ValidationFailed
 from ..models import Segment
 from ..models.types import utcnow
+from ..query.i18n import text_in
 from ..services import stats
 from ..services.segment_list import segment_page, site_codes
 from ..services.segment_search import SEGMENT_SORTS, STATUSES, parse_sort
@@ -185,8 +186,7 @@ def segment_delete(segment_id: str):
 
 def display_name(segment: Segment) -> str:
     """The segment's name in the tenant's default language, else any, else its id."""
-    names = segment.name or {}
-    return names.get(g.tenant.default_language) or next(iter(names.values()), segment.id)
+    return text_in(segment.name, g.tenant.default_language) or segment.id
 
 
 def _form_page(
