@@ -55,6 +55,11 @@ class HistoryPage:
     number: int
 
 
+def latest_import(segment: Segment) -> MemberImport | None:
+    """The segment's newest import, if it has one."""
+    return db.session.scalar(segment_imports_query(segment).limit(1))
+
+
 def _page(stmt: Select, number: int, size: int) -> Paged:
     return read_page(db.session, stmt, Page(number, size), count=True, within=True)
 

@@ -20,11 +20,10 @@ from flask import (
 )
 
 from ..errors import BadRequest, Conflict
-from ..extensions import db
 from ..models import MemberImport, Segment
 from ..models.imports import ACTIVE_STATUSES
+from ..services import history, stats
 from ..services import imports as service
-from ..services import stats
 from ..services.imports.columns import ALIASES
 from ..services.imports.files import human_bytes
 from ..services.segments import get_segment
@@ -144,7 +143,7 @@ def _shown_import(segment: Segment, new: bool) -> MemberImport | None:
     running = service.current_import(segment)
     if running is not None or new:
         return running
-    latest = db.session.scalar(service.segment_imports_query(segment).limit(1))
+    latest = history.latest_import(segment)
     if latest is None or latest.status not in ("previewed", "failed"):
         return None
     return None if latest.id in _dismissed() else latest
