@@ -9,10 +9,12 @@ from datetime import datetime
 
 from sqlalchemy import Select
 
+from ..errors import NotFound
 from ..extensions import db
 from ..models import Customer, CustomerAssignment, Segment, Tenant
 from ..models.types import isoformat
 from ..query.listing import Page, read_page
+from .assignments.customers import CustomerAssignments, get_customer_assignment
 from .segment_search import (
     legal_entities_named,
     member_export,
@@ -163,6 +165,22 @@ def candidates(
         for customer in customers
     )
     return picker
+
+
+def add_member(tenant: Tenant, segment: Segment, key: tuple[str, str | None]) -> bool:
+    """Add the customer of `key` (customer id, legal entity id or None for B2C) unless it is a
+    member already; whether it was added."""
+    try:
+        get_customer_assignment(segment, key)
+    except NotFound:
+        CustomerAssignments(tenant, segment, [key]).upsert(key, {})
+        return True
+    return False
+
+
+def remove_member(tenant: Tenant, segment: Segment, key: tuple[str, str | None]) -> None:
+    """End the membership of `key` (404 when there is none)."""
+    CustomerAssignments(tenant, segment, [key]).delete(key)
 
 
 def members_csv(segment: Segment) -> Iterator[str]:

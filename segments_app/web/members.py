@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Response, g, redirect, request, url_for
 
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest
 from ..models import Segment
 from ..services import members as service
-from ..services.assignments.customers import CustomerAssignments, get_customer_assignment
 from ..services.segments import get_segment
 from ..services.stats import Counts
 from . import bp, can
@@ -145,10 +144,7 @@ def segment_members_add(segment_id: str):
     segment = get_segment(g.tenant, segment_id)
     key = _key_from_form()
     find = request.form.get("find", "").strip()
-    try:
-        get_customer_assignment(segment, key)
-    except NotFound:
-        CustomerAssignments(g.tenant, segment, [key]).upsert(key, {})
+    if service.add_member(g.tenant, segment, key):
         message, level = f"Added {_who(*key)}.", "success"
     else:
         message, level = f"{_who(*key)} is a member already.", "info"
@@ -164,7 +160,7 @@ def segment_members_remove(segment_id: str):
     """Remove one membership; for htmx the row swaps out."""
     segment = get_segment(g.tenant, segment_id)
     key = _key_from_form()
-    CustomerAssignments(g.tenant, segment, [key]).delete(key)
+    service.remove_member(g.tenant, segment, key)
     message = f"Removed {_who(*key)}."
     if not wants_fragment():
         back = local_url(
