@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Integer, Select, Table, bindparam, func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.sql.util import find_tables
 
 from ..errors import BadRequest
@@ -211,8 +211,12 @@ class Paged:
         return self.total is not None and self.page.number < self.last
 
 
+#: what runs a listing's statements: a session (db.session), or a connection
+Runner = Session | scoped_session[Any] | Connection
+
+
 def read_page(
-    session: Session | Connection,
+    session: Runner,
     listing: KeyedPage | Select,
     page: Page,
     *,
@@ -247,6 +251,6 @@ def read_page(
     return paged
 
 
-def _rows(session: Session | Connection, built: KeyedPage, params: dict, page: Page) -> list:
+def _rows(session: Runner, built: KeyedPage, params: dict, page: Page) -> list:
     bound = {**params, PAGE_LIMIT.key: page.size, PAGE_OFFSET.key: page.offset}
     return list(session.execute(built.rows, bound).all())
