@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from ...errors import NotFound
 from ...models import Tenant
+from . import trees
 from .products import (
     ProductMarks,
     ProductPage,
@@ -16,18 +17,7 @@ from .products import (
     segments_of_category,
 )
 from .searching import SEARCH_LIMIT, Found, search
-from .trees import (
-    Level,
-    Node,
-    Tree,
-    children_of,
-    has_orphans,
-    lineage,
-    mark,
-    nodes_by_id,
-    orphans,
-    path_to,
-)
+from .trees import Level, Node, Tree, children_of, lineage, mark, path_to
 
 
 @dataclass(frozen=True)
@@ -49,12 +39,12 @@ def open_tree(tenant: Tenant, segment_pk: int | None, open_id: str, show_orphans
         for parent, node in zip(parents, path, strict=False)
         if node.parent_id == parent and node.id not in {n.id for n in tree.levels[parent].nodes}
     }
-    for node in nodes_by_id(tenant, missing).values():
+    for node in trees.nodes_by_id(tenant, missing).values():
         tree.levels[missing[node.id]] = replace(tree.levels[missing[node.id]], extra=[node])
     if show_orphans or (path and path[0].parent_id is not None):
-        tree.orphans = orphans(tenant)
+        tree.orphans = trees.orphans(tenant)
     mark(tree, tenant, segment_pk)
-    return OpenTree(tree, bool(tree.orphans and tree.orphans.nodes) or has_orphans(tenant))
+    return OpenTree(tree, bool(tree.orphans and tree.orphans.nodes) or trees.has_orphans(tenant))
 
 
 def tree_level(
@@ -63,7 +53,7 @@ def tree_level(
     """The children of `parent` (or the roots, or the categories whose parent is missing) from
     `offset` on, marked, with the tree that holds them."""
     if of_orphans:
-        tree = Tree({}, orphans=orphans(tenant, offset))
+        tree = Tree({}, orphans=trees.orphans(tenant, offset))
         level = tree.orphans
     else:
         tree = Tree(children_of(tenant, [parent], offset))
