@@ -151,6 +151,14 @@ def test_sort_by_columns_and_reverse(editor, seed):
     assert _row_ids(_text(editor.get("/segments?sort=nonsense", htmx=True))) == ["b", "a", "c"]
 
 
+def test_a_name_shows_in_the_default_language_else_in_another(editor, seed):
+    seed("both", {"de": "Stammkunden", "en": "Regulars"})
+    seed("only-de", {"de": "Nur Deutsch"})
+    html = _text(editor.get("/segments", htmx=True))
+    assert ">Regulars</a>" in html and "Stammkunden" not in html
+    assert ">Nur Deutsch</a>" in html
+
+
 def test_sort_links_keep_the_filters_and_flip_the_order(editor, seed):
     seed("gold", siteCode="outlet")
     html = _text(editor.get("/segments?q=go&site=outlet&sort=id", htmx=True))
