@@ -192,6 +192,11 @@ def page_by_key(stmt: Select, keys: Select, on: Any = None) -> KeyedPage:
     )
 
 
+def last_page(total: int, size: int) -> int:
+    """The number of the last page of `total` rows, `size` a page (1 when there are none)."""
+    return max(1, -(-total // size))
+
+
 @dataclass(frozen=True)
 class Paged:
     """A page of a listing: its rows, the listing's total (None when not asked for) and the
@@ -203,8 +208,8 @@ class Paged:
 
     @property
     def last(self) -> int:
-        """The number of the last page (1 when there are no rows; needs the total)."""
-        return max(1, -(-(self.total or 0) // self.page.size))
+        """The number of the last page (needs the total)."""
+        return last_page(self.total or 0, self.page.size)
 
     @property
     def has_next(self) -> bool:
@@ -236,7 +241,7 @@ def read_page(
     params = params or {}
     known = None if isinstance(count, bool) else count
     if within and known is not None and page.number > 1:
-        page = Page(min(page.number, max(1, -(-known // page.size))), page.size)
+        page = Page(min(page.number, last_page(known, page.size)), page.size)
     rows = _rows(session, built, params, page)
     total = known
     if count is True:
