@@ -240,7 +240,7 @@ def read_page(
     built = plain_page(listing) if isinstance(listing, Select) else listing
     params = params or {}
     known = None if isinstance(count, bool) else count
-    if within and known is not None and page.number > 1:
+    if within and known is not None:
         page = Page(min(page.number, last_page(known, page.size)), page.size)
     rows = _rows(session, built, params, page)
     total = known
