@@ -3,7 +3,7 @@ of changes (an actor's writes of one kind within a minute make one line)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Select
@@ -46,15 +46,6 @@ class Change:
         return one if self.count == 1 else several.format(n=f"{self.count:,}")
 
 
-@dataclass(frozen=True)
-class HistoryPage:
-    """A page of one of the history's lists: its rows, how many there are, the page shown."""
-
-    rows: list
-    total: int
-    number: int
-
-
 def latest_import(segment: Segment) -> MemberImport | None:
     """The segment's newest import, if it has one."""
     return db.session.scalar(segment_imports_query(segment).limit(1))
@@ -64,18 +55,19 @@ def _page(stmt: Select, number: int, size: int) -> Paged:
     return read_page(db.session, stmt, Page(number, size), count=True, within=True)
 
 
-def import_page(segment: Segment, number: int, size: int) -> HistoryPage:
-    """Page `number` of the segment's imports, newest first (or their last page)."""
+def import_page(segment: Segment, number: int, size: int) -> Paged:
+    """Page `number` of the segment's imports (MemberImport), newest first, or their last
+    page."""
     paged = _page(segment_imports_query(segment), number, size)
-    imports: list[MemberImport] = [row[0] for row in paged.rows]
-    return HistoryPage(imports, paged.total or 0, paged.page.number)
+    return replace(paged, rows=[row[0] for row in paged.rows])
 
 
-def change_page(segment: Segment, number: int, size: int) -> HistoryPage:
-    """Page `number` of the segment's log of changes, newest first (or its last page)."""
+def change_page(segment: Segment, number: int, size: int) -> Paged:
+    """Page `number` of the segment's log of changes (Change), newest first, or its last
+    page."""
     paged = _page(activity.segment_history(segment.pk), number, size)
     changes = [
         Change(row.action, row.actor, row.at, row.until, int(row._mapping["count"] or 0))
         for row in paged.rows
     ]
-    return HistoryPage(changes, paged.total or 0, paged.page.number)
+    return replace(paged, rows=changes)

@@ -45,11 +45,11 @@ def segment_history(segment_id: str):
     if not partial or wanted == "imports":
         imports = history.import_page(segment, imports_page, IMPORTS_PAGE_SIZE)
         context["imports"], context["imports_total"] = imports.rows, imports.total
-        imports_page = imports.number
+        imports_page = imports.page.number
     if not partial or wanted == "changes":
         changes = history.change_page(segment, changes_page, CHANGES_PAGE_SIZE)
         context["changes"], context["changes_total"] = changes.rows, changes.total
-        changes_page = changes.number
+        changes_page = changes.page.number
     context["imports_page"], context["changes_page"] = imports_page, changes_page
     if not partial:
         context["counts"] = stats.segment_counts([segment.pk])[segment.pk]
