@@ -54,7 +54,7 @@ LIST_STAGES = (
         "segment_listing",
     ),
     ("      q= parsing and compiling", "segments_app/query/q.py", "compile_q"),
-    ("    run_page (the page's keys and versions)", "segments_app/query/listing.py", "run_page"),
+    ("    read_page (the page's keys and versions)", "segments_app/query/listing.py", "read_page"),
     (
         "    segment_texts (kept documents)",
         "segments_app/services/segment_listing.py",

@@ -8,7 +8,7 @@ from ..auth.bearer import requires
 from ..extensions import db
 from ..models import CustomerAssignment
 from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
-from ..query.listing import fetch_page_by_key, order_by, project
+from ..query.listing import order_by, page_by_key, project, read_page
 from ..services.assignments import customer_view, own_segment
 from ..services.assignments import customers as service
 from ..services.segments import get_segment
@@ -48,8 +48,8 @@ def _listing(segment_id: str, q: str | None):
     order = [*sort, CustomerAssignment.pk]
     stmt = service.customer_assignments_query(segment, q, own).order_by(None).order_by(*order)
     keys = service.customer_assignment_keys(segment, q, own, order)
-    rows, total = fetch_page_by_key(db.session, stmt, keys, current_page, wants_total())
-    return list_response([_render(row, paths) for row in rows], total)
+    paged = read_page(db.session, page_by_key(stmt, keys), current_page, count=wants_total())
+    return list_response([_render(row, paths) for row in paged.rows], paged.total)
 
 
 def _upsert_body() -> object:

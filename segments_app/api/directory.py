@@ -11,7 +11,7 @@ from ..errors import BadRequest
 from ..extensions import db
 from ..models.tenants import SCOPE_MANAGE, SCOPE_READ
 from ..query.i18n import LanguagePrefs
-from ..query.listing import fetch_page, order_by, parse_bool, project
+from ..query.listing import order_by, parse_bool, project, read_page
 from ..services import directory as service
 from . import bp
 from .common import (
@@ -59,8 +59,8 @@ def list_directory_records(collection: str) -> Response:
     sort = order_by(request.args.get("sort"), kind.fields, prefs.first)
     if sort:
         stmt = stmt.order_by(None).order_by(*sort, kind.model.pk)
-    rows, total = fetch_page(db.session, stmt, current_page, wants_total())
-    return list_response([_render(kind, row[0], prefs, paths) for row in rows], total)
+    paged = read_page(db.session, stmt, current_page, count=wants_total())
+    return list_response([_render(kind, row[0], prefs, paths) for row in paged.rows], paged.total)
 
 
 @bp.get(f"/directory/{COLLECTION}/<record_id>")

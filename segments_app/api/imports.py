@@ -8,9 +8,10 @@ from ..auth.bearer import requires
 from ..errors import AppError, BadRequest
 from ..extensions import db
 from ..models.tenants import SCOPE_MANAGE
-from ..query.listing import fetch_page, parse_bool
+from ..query.listing import parse_bool, read_page
 from ..services import imports as service
 from ..services.segments import get_segment
+from ..web.downloads import csv_response
 from . import bp
 from .common import list_response, page, wants_total
 
@@ -77,10 +78,10 @@ def create_import(segment_id: str):
 def list_imports(segment_id: str):
     """The segment's imports, newest first."""
     segment = get_segment(g.tenant, segment_id)
-    rows, total = fetch_page(
-        db.session, service.segment_imports_query(segment), page(), wants_total()
+    paged = read_page(
+        db.session, service.segment_imports_query(segment), page(), count=wants_total()
     )
-    return list_response([service.import_document(row[0]) for row in rows], total)
+    return list_response([service.import_document(row[0]) for row in paged.rows], paged.total)
 
 
 @bp.get(ONE)
@@ -118,4 +119,5 @@ def revert_import(segment_id: str, import_id: str):
 @requires(SCOPE_MANAGE)
 def rejected_rows(segment_id: str, import_id: str):
     """The rejected rows with their row numbers and reasons, streamed as CSV."""
-    return service.rejected_rows_download(service.get_import(g.tenant, segment_id, import_id))
+    imp = service.get_import(g.tenant, segment_id, import_id)
+    return csv_response(service.rejected_rows_csv(imp), service.rejected_rows_file_name(imp))

@@ -8,7 +8,7 @@ from ..auth.bearer import requires
 from ..extensions import db
 from ..models import ItemAssignment
 from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
-from ..query.listing import fetch_page_by_key, order_by, parse_bool, project
+from ..query.listing import order_by, page_by_key, parse_bool, project, read_page
 from ..services.assignments import customer_view, own_segment
 from ..services.assignments import items as service
 from ..services.segments import get_segment
@@ -57,8 +57,8 @@ def _listing(q: str | None, **filters):
     sort = order_by(request.args.get("sort"), service.ITEM_FIELDS, prefs.first)
     order = [*sort, ItemAssignment.pk]
     stmt, keys = service.item_assignments_listing(g.tenant, q, order=order, **filters)
-    rows, total = fetch_page_by_key(db.session, stmt, keys, current_page, wants_total())
-    return list_response([_render(row, prefs, paths) for row in rows], total)
+    paged = read_page(db.session, page_by_key(stmt, keys), current_page, count=wants_total())
+    return list_response([_render(row, prefs, paths) for row in paged.rows], paged.total)
 
 
 def _upsert_body() -> object:

@@ -9,7 +9,7 @@ from ..errors import BadRequest, Forbidden
 from ..extensions import db
 from ..models import Customer, LegalEntity
 from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
-from ..query.listing import parse_bool, project, run_page
+from ..query.listing import parse_bool, project, read_page
 from ..services import segments as service
 from ..services.assignments import customer_view, membership
 from ..services.directory import find_record
@@ -88,8 +88,8 @@ def _listing(q: str | None):
         raise BadRequest("legalEntityId narrows customerId: send customerId as well.")
     built, params = segment_listing(g.tenant, q, request.args.get("sort"), prefs.first, **filters)
     conn = db.session.connection()
-    rows, total = run_page(conn, built, params, current_page, wants_total())
-    return json_texts_response(segment_texts(conn, rows), total, _shaper(prefs, paths))
+    paged = read_page(conn, built, current_page, count=wants_total(), params=params)
+    return json_texts_response(segment_texts(conn, paged.rows), paged.total, _shaper(prefs, paths))
 
 
 @bp.get("/segments")

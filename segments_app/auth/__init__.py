@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import csrf, db, login_manager
 from ..models import User
-from ..services.accounts import LoginRefused, authenticate
+from ..services.accounts import authenticate
 from ..web.forms import LoginForm
 from ..web.redirects import local_url
 from .oauth import authorization
@@ -56,30 +56,20 @@ def token():
         return authorization.handle_error_response(None, error)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only paths on this site: never redirect a login elsewhere."""
-    return local_url(target, url_for("web.overview"))
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """The dashboard's login page: team, e-mail and password."""
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(local_url(request.args.get("next"), url_for("web.overview")))
     team = request.args.get("team") or request.cookies.get(TEAM_COOKIE, "")
     form = LoginForm(next=request.args.get("next", ""), team=team[:16])
     status = 200
     if form.validate_on_submit():
-        try:
-            user = authenticate(
-                form.team.data, form.email.data, form.password.data, request.remote_addr
-            )
-        except LoginRefused as refused:
-            form.password.errors.append(refused.message)
-            status = 422
-        else:
+        credentials = form.team.data, form.email.data, form.password.data
+        user = form.attempt(authenticate, *credentials, request.remote_addr)
+        if user is not None:
             start_session(user)
-            response = redirect(_safe_next(form.next.data), code=303)
+            response = redirect(local_url(form.next.data, url_for("web.overview")), code=303)
             response.set_cookie(
                 TEAM_COOKIE,
                 user.tenant.name,
@@ -89,7 +79,7 @@ def login():
                 secure=current_app.config["SESSION_COOKIE_SECURE"],
             )
             return response
-    elif request.method == "POST":
+    if request.method == "POST":
         status = 422
     return render_template("auth/login.html", form=form), status
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import BadRequest, ValidationFailed
@@ -32,20 +33,34 @@ class LanguagePrefs:
             return values
         if not values:
             return {}
-        lowered = {k.lower(): k for k in values}
-        for lang in self.wanted:
-            if lang == "*":
-                break
-            key = lowered.get(lang.lower()) or lowered.get(lang.split("-")[0].lower())
-            if key is None:
-                # `fr` also accepts a stored `fr-CH`
-                key = next((k for k in values if k.lower().startswith(lang.lower() + "-")), None)
-            if key is not None:
-                return {key: values[key]}
-        if self.default in values:
-            return {self.default: values[self.default]}
-        key = sorted(values)[0]
+        key = _best_key(values, self.wanted, self.default)
         return {key: values[key]}
+
+
+def _best_key(values: Mapping[str, str], wanted: Sequence[str], default: str | None) -> str:
+    """The key of `values` (not empty) for the first of `wanted` it has, `fr` also taking `FR`,
+    a stored `fr-CH` or, for `fr-CH`, a stored `fr`; then `default`; then the first key in
+    order. A `*` in `wanted` ends the search there."""
+    lowered = {k.lower(): k for k in values}
+    for lang in wanted:
+        if lang == "*":
+            break
+        key = lowered.get(lang.lower()) or lowered.get(lang.split("-")[0].lower())
+        if key is None:
+            key = next((k for k in values if k.lower().startswith(lang.lower() + "-")), None)
+        if key is not None:
+            return key
+    if default is not None and default in values:
+        return default
+    return sorted(values)[0]
+
+
+def text_in(localized: Mapping[str, str] | None, *languages: str) -> str:
+    """The text of a localized map in the first of `languages` it has (else in any), or "":
+    what a page shows of a name or a description."""
+    if not localized:
+        return ""
+    return localized[_best_key(localized, languages, None)]
 
 
 def parse_accept_language(header: str | None, default: str) -> LanguagePrefs:

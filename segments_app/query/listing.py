@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Integer, Select, Table, bindparam, func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.sql.util import find_tables
 
 from ..errors import BadRequest
@@ -166,31 +166,6 @@ PAGE_LIMIT = bindparam("page_limit", type_=Integer)
 PAGE_OFFSET = bindparam("page_offset", type_=Integer)
 
 
-def page_by_key(stmt: Select, keys: Select) -> KeyedPage:
-    """The KeyedPage of `stmt` paged over `keys` (as for fetch_page_by_key)."""
-    key = keys.selected_columns[0]
-    page_keys = keys.limit(PAGE_LIMIT).offset(PAGE_OFFSET).subquery("page_keys")
-    return KeyedPage(
-        rows=stmt.join(page_keys, page_keys.c[0] == key),
-        count=select(func.count()).select_from(keys.order_by(None).subquery()),
-    )
-
-
-def run_page(
-    session: Session | Connection, built: KeyedPage, params: dict, page: Page, want_total: bool
-) -> tuple[list[Any], int | None]:
-    """One page of `built` and, when asked, the total; `params` binds what else it leaves open."""
-    bound = {**params, PAGE_LIMIT.key: page.size, PAGE_OFFSET.key: page.offset}
-    rows = list(session.execute(built.rows, bound).all())
-    total = None
-    if want_total:
-        if page.number == 1 and len(rows) < page.size:
-            total = len(rows)
-        else:
-            total = session.scalar(built.count, params)
-    return rows, total
-
-
 def plain_page(stmt: Select) -> KeyedPage:
     """The KeyedPage of `stmt` paged as it is (no deferred join)."""
     return KeyedPage(
@@ -199,22 +174,88 @@ def plain_page(stmt: Select) -> KeyedPage:
     )
 
 
-def fetch_page(
-    session: Session | Connection, stmt: Select, page: Page, want_total: bool
-) -> tuple[list[Any], int | None]:
-    """One page of `stmt` and, when asked, the total number of rows it matches."""
-    return run_page(session, plain_page(stmt), {}, page, want_total)
-
-
-def fetch_page_by_key(
-    session: Session | Connection, stmt: Select, keys: Select, page: Page, want_total: bool
-) -> tuple[list[Any], int | None]:
-    """fetch_page of `stmt`, paging over `keys` first (a deferred join).
+def page_by_key(stmt: Select, keys: Select, on: Any = None) -> KeyedPage:
+    """The KeyedPage of `stmt`, paging over `keys` first (a deferred join).
 
     `keys` selects the one key column that `stmt`'s ORDER BY ends with (so the order is total),
     with the same rows, WHERE and ORDER BY as `stmt` but only the joins that these need (joins
     that neither drop nor repeat rows may go). The database then skips the rows before the page
     in `keys` alone, down an index when there is one, and `stmt` joins everything else for the
-    page's rows only, in the same order.
+    page's rows only, in the same order. `on` is the column of `stmt` that the key matches, when
+    `keys` reads it from another table.
     """
-    return run_page(session, page_by_key(stmt, keys), {}, page, want_total)
+    key = keys.selected_columns[0]
+    page_keys = keys.limit(PAGE_LIMIT).offset(PAGE_OFFSET).subquery("page_keys")
+    return KeyedPage(
+        rows=stmt.join(page_keys, page_keys.c[0] == (key if on is None else on)),
+        count=select(func.count()).select_from(keys.order_by(None).subquery()),
+    )
+
+
+def last_page(total: int, size: int) -> int:
+    """The number of the last page of `total` rows, `size` a page (1 when there are none)."""
+    return max(1, -(-total // size))
+
+
+@dataclass(frozen=True)
+class Paged:
+    """A page of a listing: its rows, the listing's total (None when not asked for) and the
+    page it is (the last one, when the page asked for lay past it and the caller said so)."""
+
+    rows: list[Any]
+    total: int | None
+    page: Page
+
+    @property
+    def last(self) -> int:
+        """The number of the last page (needs the total)."""
+        return last_page(self.total or 0, self.page.size)
+
+    @property
+    def has_next(self) -> bool:
+        return self.total is not None and self.page.number < self.last
+
+
+#: what runs a listing's statements: a session (db.session), or a connection
+Runner = Session | scoped_session[Any] | Connection
+
+
+def read_page(
+    session: Runner,
+    listing: KeyedPage | Select,
+    page: Page,
+    *,
+    count: bool | int,
+    params: dict | None = None,
+    within: bool = False,
+) -> Paged:
+    """One page of `listing` (a KeyedPage, or a statement paged as it is), the one way every
+    list, of the API and of the pages, is paged.
+
+    `count`: True reads the total (a first page shorter than a page is its own total), False
+    leaves it None, and a number is the total the caller knows already. `params` binds what the
+    listing leaves open. With `within`, a page past the last one reads the last one instead
+    (pages do that; the API answers an empty list).
+    """
+    built = plain_page(listing) if isinstance(listing, Select) else listing
+    params = params or {}
+    known = None if isinstance(count, bool) else count
+    if within and known is not None:
+        page = Page(min(page.number, last_page(known, page.size)), page.size)
+    rows = _rows(session, built, params, page)
+    total = known
+    if count is True:
+        if page.number == 1 and len(rows) < page.size:
+            total = len(rows)
+        else:
+            total = session.scalar(built.count, params) or 0
+    paged = Paged(rows, total, page)
+    if within and total is not None and page.number > paged.last:
+        page = Page(paged.last, page.size)
+        paged = Paged(_rows(session, built, params, page), total, page)
+    return paged
+
+
+def _rows(session: Runner, built: KeyedPage, params: dict, page: Page) -> list:
+    bound = {**params, PAGE_LIMIT.key: page.size, PAGE_OFFSET.key: page.offset}
+    return list(session.execute(built.rows, bound).all())

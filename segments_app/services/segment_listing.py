@@ -57,7 +57,7 @@ def segment_listing(
     membership=None,
 ) -> tuple[KeyedPage, dict]:
     """The statements of a page of segments matching `q` in the order of `sort`, and the values
-    to run them with (query.listing.run_page). The page's rows are _DOCUMENT_KEY: give them to
+    to run them with (query.listing.read_page). The page's rows are _DOCUMENT_KEY: give them to
     segment_texts for the documents.
 
     A listing by `q` and `sort` alone is built once per process and shape and kept; one of a

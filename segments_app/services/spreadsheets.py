@@ -1,5 +1,5 @@
-"""CSV files that people download and open in a spreadsheet: one writer for all of them, and the
-header that names the download.
+"""CSV files that people download and open in a spreadsheet: one writer for all of them
+(web.downloads sends what it writes).
 
 A spreadsheet reads a cell that begins with `=`, `+`, `-` or `@` (or a tab or CR before one) as
 a formula, and a formula can run commands or send data away (CSV or formula injection). The
@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
-from urllib.parse import quote
-
-from flask import Response, stream_with_context
+from collections.abc import Iterable, Sequence
 
 #: the first characters that make a spreadsheet read a cell as a formula (OWASP's list)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -66,27 +62,3 @@ class SpreadsheetCsv:
         self._out.seek(0)
         self._out.truncate()
         return text
-
-
-def attachment(file_name: str) -> str:
-    """A Content-Disposition header value that saves the download as `file_name` (RFC 6266):
-    an ASCII `filename` for old clients and the exact name as UTF-8 in `filename*` (RFC 5987).
-    Control characters and path separators become `_` in both."""
-    name = "".join(
-        "_" if unicodedata.category(c).startswith("C") or c in '/\\"' else c for c in file_name
-    )
-    # accents drop off their letters (é -> e); anything else outside ASCII becomes _
-    fallback = "".join(
-        c if c.isascii() and (c.isalnum() or c in "-_.") else "_"
-        for c in unicodedata.normalize("NFKD", name)
-        if unicodedata.category(c) != "Mn"
-    )
-    exact = quote(name, safe="!#$&+^`|~")
-    return f"attachment; filename=\"{fallback or 'download'}\"; filename*=UTF-8''{exact}"
-
-
-def csv_download(chunks: Iterator[str], file_name: str) -> Response:
-    """`chunks` of CSV text streamed as an attachment named `file_name`."""
-    response = Response(stream_with_context(chunks), mimetype="text/csv")
-    response.headers["Content-Disposition"] = attachment(file_name)
-    return response

@@ -10,10 +10,13 @@ from flask_login import current_user
 
 from ..models.segments import STATUS_CHOICES
 from ..models.types import utcnow
+from ..query.i18n import text_in
 from ..services import activity
 from .htmx import go
 
 bp = Blueprint("web", __name__)
+#: what a page shows of a localized name or description: {{ text_in(segment.name, language) }}
+bp.add_app_template_global(text_in)
 
 
 @bp.before_request

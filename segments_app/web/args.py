@@ -1,7 +1,8 @@
 """Whole numbers that pages read from their URL (a page, an offset, where a search goes on).
 
 Anything that is not one is the default, never an error, and none is so large that the
-database refuses it: a page number past the last page shows the last page (see last_page).
+database refuses it: a page number past the last page shows the last page (query.listing
+read_page, `within`).
 """
 
 from __future__ import annotations
@@ -23,8 +24,3 @@ def int_arg(value: str | None, default: int, low: int = 0, high: int = BIGGEST) 
 def page_arg(value: str | None) -> int:
     """A page number from the URL: 1 unless it is a whole number from 1 on."""
     return int_arg(value, 1, low=1, high=PAGE_NUMBER_MAX)
-
-
-def last_page(total: int, size: int) -> int:
-    """The number of the last page of `total` rows, `size` a page (1 when there are none)."""
-    return max(1, -(-total // size))

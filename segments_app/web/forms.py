@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from ..errors import ValidationFailed
+from ..services.accounts import LoginRefused
 
 
 def _strip(value: str | None) -> str:
@@ -28,15 +29,21 @@ class Form(FlaskForm):
 
     #: error path -> the field that shows its messages, where the two are named differently
     error_fields: dict[str, str] = {}
+    #: other refusals of the service the form shows: exception class -> the field beside which
+    #: its message (str of the exception) stands
+    refusals: dict[type[Exception], str] = {}
 
     def attempt(self, action: Callable[..., Any], *args: Any) -> Any:
-        """The service call's result; when it raises ValidationFailed, None, with its messages
-        shown on the form (then `failed` is true)."""
+        """The service call's result; when it raises ValidationFailed (or one of `refusals`),
+        None, with its messages shown on the form (then `failed` is true)."""
         try:
             return action(*args)
         except ValidationFailed as error:
             self.show_errors(error)
-            return None
+        except tuple(self.refusals) as refused:
+            name = next(v for k, v in self.refusals.items() if isinstance(refused, k))
+            self[name].errors = [*self[name].errors, str(refused)]
+        return None
 
     @property
     def failed(self) -> bool:
@@ -57,6 +64,7 @@ class Form(FlaskForm):
 
 
 class LoginForm(Form):
+    refusals = {LoginRefused: "password"}
     team = StringField("Team", validators=[DataRequired("Enter your team's name.")])
     email = EmailField("Email", validators=[DataRequired("Enter your email.")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])

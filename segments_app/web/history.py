@@ -2,82 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from flask import g, request, url_for
-from sqlalchemy import Select
 
 from ..errors import Conflict
-from ..extensions import db
-from ..models import MemberImport, Segment
-from ..query.listing import Page, fetch_page
-from ..services import activity, stats
+from ..models import MemberImport
+from ..services import history, stats
 from ..services import imports as service
 from ..services.segments import get_segment
 from . import bp, can
-from .args import last_page, page_arg
+from .args import page_arg
 from .htmx import go, render, wants_fragment
 
 IMPORTS_PAGE_SIZE = 10
 CHANGES_PAGE_SIZE = 25
-#: action -> (one, several): what a line of the log says
-ACTIONS = {
-    "segment.created": ("Created the segment", "Created the segment"),
-    "segment.updated": ("Edited the segment", "Edited the segment {n} times"),
-    "segment.activated": ("Activated the segment", "Activated the segment {n} times"),
-    "segment.deactivated": ("Deactivated the segment", "Deactivated the segment {n} times"),
-    "segment.deleted": ("Deleted the segment", "Deleted the segment"),
-    "members.added": ("Added a member", "Added {n} members"),
-    "members.removed": ("Removed a member", "Removed {n} members"),
-    "items.assigned": ("Assigned an item", "Assigned {n} items"),
-    "items.unassigned": ("Unassigned an item", "Unassigned {n} items"),
-    "import.applied": ("Applied an import", "Applied {n} imports"),
-    "import.reverted": ("Reverted an import", "Reverted {n} imports"),
-}
-
-
-@dataclass(frozen=True)
-class Change:
-    """One line of the log: an actor's writes of one kind within a minute."""
-
-    action: str
-    actor: str
-    at: datetime
-    until: datetime
-    count: int
-
-    @property
-    def text(self) -> str:
-        one, several = ACTIONS.get(self.action, (self.action, f"{self.action} ({{n}})"))
-        return one if self.count == 1 else several.format(n=f"{self.count:,}")
-
-
-def _page_within(stmt: Select, number: int, size: int) -> tuple[list, int, int]:
-    """Page `number` of `stmt`, or its last page when `number` lies past it: (rows, total,
-    the page's number)."""
-    rows, total = fetch_page(db.session, stmt, Page(number, size), True)
-    total = total or 0
-    if number > last_page(total, size):
-        number = last_page(total, size)
-        rows, _ = fetch_page(db.session, stmt, Page(number, size), False)
-    return rows, total, number
-
-
-def _imports(segment: Segment, number: int) -> tuple[list[MemberImport], int, int]:
-    stmt = service.segment_imports_query(segment)
-    rows, total, number = _page_within(stmt, number, IMPORTS_PAGE_SIZE)
-    return [row[0] for row in rows], total, number
-
-
-def _changes(segment: Segment, number: int) -> tuple[list[Change], int, int]:
-    stmt = activity.segment_history(segment.pk)
-    rows, total, number = _page_within(stmt, number, CHANGES_PAGE_SIZE)
-    changes = [
-        Change(row.action, row.actor, row.at, row.until, int(row._mapping["count"] or 0))
-        for row in rows
-    ]
-    return changes, total, number
 
 
 @bp.get("/segments/<segment_id>/history")
@@ -106,9 +43,13 @@ def segment_history(segment_id: str):
         "changes_page_size": CHANGES_PAGE_SIZE,
     }
     if not partial or wanted == "imports":
-        context["imports"], context["imports_total"], imports_page = _imports(segment, imports_page)
+        imports = history.import_page(segment, imports_page, IMPORTS_PAGE_SIZE)
+        context["imports"], context["imports_total"] = imports.rows, imports.total
+        imports_page = imports.page.number
     if not partial or wanted == "changes":
-        context["changes"], context["changes_total"], changes_page = _changes(segment, changes_page)
+        changes = history.change_page(segment, changes_page, CHANGES_PAGE_SIZE)
+        context["changes"], context["changes_total"] = changes.rows, changes.total
+        changes_page = changes.page.number
     context["imports_page"], context["changes_page"] = imports_page, changes_page
     if not partial:
         context["counts"] = stats.segment_counts([segment.pk])[segment.pk]

@@ -6,10 +6,11 @@ from __future__ import annotations
 from flask import g, request
 from flask_login import current_user
 
-from ..errors import NotFound
 from ..models import Segment
+from ..query.i18n import text_in
 from ..services import catalog as service
-from ..services.assignments.items import ItemAssignments
+from ..services.catalog import browsing
+from ..services.segment_items import set_item_assigned
 from ..services.segments import get_segment
 from . import bp, can
 from .catalog import TreeLinks, TreeQuery, children_fragment, products_fragment, tree_page
@@ -68,22 +69,6 @@ def segment_items_products(segment_id: str):
     return products_fragment(_links(get_segment(g.tenant, segment_id)))
 
 
-def _set_assigned(segment: Segment, kind: str, item_id: str, assign: bool) -> bool:
-    """Assign or unassign one item through the API's writer; whether anything changed."""
-    batch = ItemAssignments(g.tenant, segment, kind, [item_id])
-    item_pk = batch.items.get(item_id)
-    if item_pk is None:
-        label = "Category" if kind == "CATEGORY" else "Product"
-        raise NotFound(item_id, f"{label} {item_id} is not in this tenant's directory.")
-    if (item_pk in batch.assignments) == assign:
-        return False
-    if assign:
-        batch.upsert(item_id, {})
-    else:
-        batch.delete(item_id)
-    return True
-
-
 def _message(name: str, assign: bool, changed: bool, covers: str) -> str:
     if not changed:
         return f"“{name}” was already {'assigned' if assign else 'not assigned'}."
@@ -93,8 +78,7 @@ def _message(name: str, assign: bool, changed: bool, covers: str) -> str:
 
 
 def _name(names: dict | None, fallback: str) -> str:
-    names = names or {}
-    return names.get(g.tenant.default_language) or next(iter(names.values()), fallback)
+    return text_in(names, g.tenant.default_language) or fallback
 
 
 @bp.post("/segments/<segment_id>/items/category")
@@ -105,7 +89,7 @@ def segment_items_category(segment_id: str):
     segment = get_segment(g.tenant, segment_id)
     category_id = request.form.get("id", "")
     assign = request.form.get("assign") == "1"
-    changed = _set_assigned(segment, "CATEGORY", category_id, assign)
+    changed = set_item_assigned(g.tenant, segment, "CATEGORY", category_id, assign)
     node = service.nodes_by_id(g.tenant, [category_id])[category_id]
     covers = " with its subcategories and their products" if node.children else ""
     message = _message(_name(node.name, node.id), assign, changed, covers)
@@ -114,8 +98,7 @@ def segment_items_category(segment_id: str):
         back = links.page_url(open=category_id, category=request.form.get("category"))
         return go(local_url(request.form.get("back"), back), message)
     open_ids = list(dict.fromkeys(request.form.getlist("open")))[:OPEN_LIMIT]
-    tree = service.Tree(service.children_of(g.tenant, open_ids))
-    service.mark(tree, g.tenant, segment.pk, extra=[node])
+    tree = browsing.open_below(g.tenant, segment.pk, node, open_ids)
     response = render("items/_node.html", node=node, tree=tree, links=links, focus=True)
     refresh_trigger(response, CHANGED)
     return notify(response, message)
@@ -128,7 +111,7 @@ def segment_items_product(segment_id: str):
     segment = get_segment(g.tenant, segment_id)
     product_id = request.form.get("id", "")
     assign = request.form.get("assign") == "1"
-    changed = _set_assigned(segment, "PRODUCT", product_id, assign)
+    changed = set_item_assigned(g.tenant, segment, "PRODUCT", product_id, assign)
     row = service.products_by_id(g.tenant, [product_id])[product_id]
     message = _message(_name(row.name, row.id), assign, changed, "")
     links = _links(segment)

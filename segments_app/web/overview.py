@@ -3,36 +3,16 @@ running now or finished lately."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from flask import g, redirect, url_for
 
-from ..extensions import db
-from ..models import MemberImport
-from ..models.types import utcnow
-from ..services import activity, stats
-from ..services.imports.queries import tenant_recent_imports
+from ..query.i18n import text_in
+from ..services import overview as service
+from ..services import stats
 from . import bp, can
 from .htmx import render, wants_fragment
 
 DAYS = 30
 RECENT_IMPORTS = 8
-
-
-def _daily_changes(tenant_id: int) -> list[dict]:
-    """One entry per day of the last 30, with members added and removed (zero-filled)."""
-    today = utcnow().date()
-    days = {today - timedelta(days=n): {"added": 0, "removed": 0} for n in range(DAYS)}
-    for day, action, n in db.session.execute(activity.membership_changes(tenant_id, DAYS)):
-        key = day if isinstance(day, date) else date.fromisoformat(str(day))
-        if key in days:
-            days[key]["added" if action == "members.added" else "removed"] += int(n or 0)
-    return [{"day": d, **days[d]} for d in sorted(days)]
-
-
-def _recent_imports() -> list[MemberImport]:
-    """The tenant's running imports, then its latest ones, with their segments (one query)."""
-    return list(db.session.scalars(tenant_recent_imports(g.tenant, RECENT_IMPORTS)))
 
 
 @bp.get("/")
@@ -44,7 +24,7 @@ def overview():
     language = tenant.default_language
     largest = [
         {
-            "label": segment.name.get(language) or next(iter(segment.name.values()), segment.id),
+            "label": text_in(segment.name, language) or segment.id,
             "value": members,
             "url": url_for("web.segment_detail", segment_id=segment.id),
         }
@@ -54,8 +34,8 @@ def overview():
         "overview/index.html",
         totals=stats.tenant_totals(tenant),
         largest=largest,
-        changes=_daily_changes(tenant.id),
-        imports=_recent_imports(),
+        changes=service.daily_changes(tenant, DAYS),
+        imports=service.recent_imports(tenant, RECENT_IMPORTS),
     )
 
 
@@ -65,4 +45,6 @@ def overview_imports():
     """The overview's imports section alone: htmx polls it while an import runs."""
     if not wants_fragment():
         return redirect(url_for("web.overview"))
-    return render("overview/_imports.html", imports=_recent_imports())
+    return render(
+        "overview/_imports.html", imports=service.recent_imports(g.tenant, RECENT_IMPORTS)
+    )

@@ -6,21 +6,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import g, request, url_for
-from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from ..errors import Conflict, ValidationFailed
-from ..extensions import db
 from ..models import Segment
 from ..models.segments import STATUSES
 from ..models.types import utcnow
+from ..query.i18n import text_in
 from ..services import stats
-from ..services.segment_search import (
-    SEGMENT_SORTS,
-    parse_sort,
-    search_segments,
-    tenant_sites,
-)
+from ..services.segment_list import segment_page, site_codes
+from ..services.segment_search import SEGMENT_SORTS, parse_sort
 from ..services.segments import (
     create_segment,
     delete_segment,
@@ -30,7 +25,7 @@ from ..services.segments import (
     upsert_segment,
 )
 from . import bp, can
-from .args import last_page, page_arg
+from .args import page_arg
 from .htmx import go, notify, render, wants_fragment
 from .redirects import local_url
 from .segment_form import SegmentForm, differences
@@ -93,7 +88,7 @@ class ListQuery:
 
 
 def _sites() -> list[str]:
-    return list(db.session.scalars(tenant_sites(g.tenant)))
+    return site_codes(g.tenant)
 
 
 def _site_options(current: str):
@@ -113,18 +108,17 @@ def _site_options(current: str):
 def segments():
     """The segment list: search, filters, sort and paging, all in the URL."""
     query = ListQuery.from_args(request.args)
-    stmt = search_segments(g.tenant, query.q, query.status, query.site, query.valid, query.sort)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    if query.page > last_page(total, PAGE_SIZE):
-        query = replace(query, page=last_page(total, PAGE_SIZE))
-    rows = list(db.session.scalars(stmt.limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE)))
+    shown = segment_page(
+        g.tenant, query.q, query.status, query.site, query.valid, query.sort, query.page, PAGE_SIZE
+    )
+    query = replace(query, page=shown.number)
     return render(
         "segments/index.html",
         "segments/_list.html",
         query=query,
-        rows=rows,
-        counts=stats.segment_counts([segment.pk for segment in rows]),
-        total=total,
+        rows=shown.segments,
+        counts=shown.counts,
+        total=shown.total,
         page_size=PAGE_SIZE,
         sorts=SEGMENT_SORTS,
         site_options=_site_options(query.site),
@@ -193,8 +187,7 @@ def segment_delete(segment_id: str):
 
 def display_name(segment: Segment) -> str:
     """The segment's name in the tenant's default language, else any, else its id."""
-    names = segment.name or {}
-    return names.get(g.tenant.default_language) or next(iter(names.values()), segment.id)
+    return text_in(segment.name, g.tenant.default_language) or segment.id
 
 
 def _form_page(

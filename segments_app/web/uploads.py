@@ -20,15 +20,15 @@ from flask import (
 )
 
 from ..errors import BadRequest, Conflict
-from ..extensions import db
 from ..models import MemberImport, Segment
 from ..models.imports import ACTIVE_STATUSES
+from ..services import history, stats
 from ..services import imports as service
-from ..services import stats
 from ..services.imports.columns import ALIASES
 from ..services.imports.files import human_bytes
 from ..services.segments import get_segment
 from . import bp, can
+from .downloads import csv_response
 from .htmx import go, notify, render, wants_fragment
 
 #: (mode, label, what it does in one line)
@@ -143,7 +143,7 @@ def _shown_import(segment: Segment, new: bool) -> MemberImport | None:
     running = service.current_import(segment)
     if running is not None or new:
         return running
-    latest = db.session.scalar(service.segment_imports_query(segment).limit(1))
+    latest = history.latest_import(segment)
     if latest is None or latest.status not in ("previewed", "failed"):
         return None
     return None if latest.id in _dismissed() else latest
@@ -303,4 +303,5 @@ def segment_upload_discard(segment_id: str, import_id: str):
 @can("read")
 def segment_upload_rejected(segment_id: str, import_id: str):
     """The rows the last run rejected, with their row numbers and reasons, as CSV."""
-    return service.rejected_rows_download(service.get_import(g.tenant, segment_id, import_id))
+    imp = service.get_import(g.tenant, segment_id, import_id)
+    return csv_response(service.rejected_rows_csv(imp), service.rejected_rows_file_name(imp))

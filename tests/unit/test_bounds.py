@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from segments_app.limits import JSON_MAX_DEPTH, PAGE_NUMBER_MAX, json_too_deep
 from segments_app.query.errors import QueryError
+from segments_app.query.listing import last_page
 from segments_app.query.regex import check_pattern
-from segments_app.web.args import BIGGEST, int_arg, last_page, page_arg
+from segments_app.web.args import BIGGEST, int_arg, page_arg
 
 
 def test_sqlite_regexp_is_re2_on_every_engine():

@@ -15,8 +15,8 @@ from segments_app.extensions import db
 from segments_app.models import MemberImport, Segment
 from segments_app.models.types import utcnow
 from segments_app.services import activity
+from segments_app.services.history import Change
 from segments_app.services.imports import create_import
-from segments_app.web.history import Change
 from tests.unit import test_import_support as support
 from tests.unit.test_import_support import csv_bytes, idle_runner, import_dir  # noqa: F401
 from tests.web.conftest import GARBAGE, HUGE

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from segments_app.extensions import db
 from segments_app.models import Customer, CustomerAssignment, LegalEntity, Segment, Tenant
 from segments_app.services import segment_search, substring
+from segments_app.services.members import how_added
 from segments_app.services.segments import create_segment
-from segments_app.web.members import _how_added
 from tests.factories import add_assignment, add_customer, add_legal_entity
 from tests.web.conftest import GARBAGE, HUGE
 
@@ -238,9 +238,9 @@ def test_members_page_costs_the_same_queries_for_5_and_40_members(editor, member
 
 
 def test_how_added_names_imports():
-    assert _how_added(SimpleNamespace(assignment_type="MANUAL")) == "Manual"
-    assert _how_added(SimpleNamespace(assignment_type="AUTOMATIC", import_id=None)) == "Automatic"
-    assert _how_added(SimpleNamespace(assignment_type="MANUAL", import_id=7)) == "Manual · import"
+    assert how_added(SimpleNamespace(assignment_type="MANUAL")) == "Manual"
+    assert how_added(SimpleNamespace(assignment_type="AUTOMATIC", import_id=None)) == "Automatic"
+    assert how_added(SimpleNamespace(assignment_type="MANUAL", import_id=7)) == "Manual · import"
 
 
 # adding a member

@@ -66,7 +66,7 @@ def customer_assignment_keys(
     segment: Segment, q: str | None = None, own=None, order: Sequence[Any] = ()
 ) -> Select:
     """The pks of the rows of customer_assignments_query(segment, q, own), in `order` (default
-    the pk), joining only the tables that `q` and `order` read: for fetch_page_by_key.
+    the pk), joining only the tables that `q` and `order` read: for query.listing.page_by_key.
 
     The joins left out neither drop nor repeat assignments (the customer and segment keys are
     not null, the legal entity join is outer on its primary key), so the rows are the same.

@@ -102,7 +102,7 @@ def item_assignments_listing(
 ) -> tuple[Select, Select]:
     """item_assignments_query(tenant, q, order=order, **filters) and the pks of its rows, in
     the same order, joining only the tables that the conditions and `order` read: the two
-    statements of fetch_page_by_key.
+    statements of query.listing.page_by_key.
 
     The joins left out neither drop nor repeat assignments (segment_pk is not null, the item
     joins are outer on primary keys), so the rows are the same. The first statement leaves the

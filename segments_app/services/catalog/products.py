@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, or_, select
 
 from ...extensions import db
 from ...models import ItemAssignment, Product, ProductCategory, Segment, Tenant
+from ...query.listing import Page, page_by_key, read_page
 from .trees import assigned_categories, assignment_counts, covered_ids, lineage, marked_state
 
 PRODUCT_PAGE_SIZE = 25
@@ -33,15 +34,13 @@ def products_in_category(
     linked = select(ProductCategory.product_pk).where(
         ProductCategory.tenant_id == tenant.id, ProductCategory.category_id == category_id
     )
-    total = db.session.scalar(linked.with_only_columns(func.count())) or 0
-    page = max(1, min(page, -(-total // page_size)))
-    page_pks = linked.order_by(ProductCategory.product_pk).limit(page_size)
-    page_pks = page_pks.offset((page - 1) * page_size).subquery()
-    rows = db.session.execute(
-        select(*PRODUCT_COLUMNS)
-        .join(page_pks, page_pks.c.product_pk == Product.pk)
-        .order_by(Product.pk)
-    ).all()
+    listing = page_by_key(
+        select(*PRODUCT_COLUMNS).order_by(Product.pk),
+        linked.order_by(ProductCategory.product_pk),
+        on=Product.pk,
+    )
+    paged = read_page(db.session, listing, Page(page, page_size), count=True, within=True)
+    rows, total, page = paged.rows, paged.total or 0, paged.page.number
     return ProductPage(rows, total, page, page_size)
 
 

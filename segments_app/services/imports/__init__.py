@@ -18,7 +18,7 @@ from .documents import import_document
 from .engine import Progress, run_import
 from .files import FileRefused
 from .queries import current_import, get_import, segment_imports_query
-from .rejected import rejected_rows_csv, rejected_rows_download
+from .rejected import rejected_rows_csv, rejected_rows_file_name
 from .stale import keep_recovering, recover_interrupted
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
     "keep_recovering",
     "recover_interrupted",
     "rejected_rows_csv",
-    "rejected_rows_download",
+    "rejected_rows_file_name",
     "revert_import",
     "run_import",
     "segment_imports_query",

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flask import Response, current_app
+from flask import current_app
 from sqlalchemy import select
 
 from ...errors import Conflict
 from ...extensions import db
 from ...models import MemberImport, MemberImportRejection
-from ..spreadsheets import SpreadsheetCsv, csv_download
+from ..spreadsheets import SpreadsheetCsv
 from .columns import CUSTOMER_ID, LEGAL_ENTITY_ID, map_columns, read_header, reader
 from .files import file_path, open_file, text_stream
 from .parsing import record_batches
@@ -83,7 +83,7 @@ def _rejections(import_pk: int) -> Iterator[MemberImportRejection]:
     yield from db.session.execute(stmt)
 
 
-def rejected_rows_download(imp: MemberImport) -> Response:
-    """rejected_rows_csv streamed as an attachment named after the uploaded file."""
+def rejected_rows_file_name(imp: MemberImport) -> str:
+    """What the rejected-rows CSV is saved as: named after the uploaded file."""
     stem = imp.file_name.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0] or "members"
-    return csv_download(rejected_rows_csv(imp), f"{stem}-rejected.csv")
+    return f"{stem}-rejected.csv"
