@@ -1,24 +1,64 @@
-"""Helpers shared by the customer, item and storefront API tests."""
+"""Speaking to the API in tests: a client with a bearer token, a storefront customer's token,
+and reading multi-status answers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import event
+from segments_app.models.tenants import SCOPE_READ_OWN
+from tests.factories import TENANT
 
-from segments_app.extensions import db
-from tests.conftest import SCOPE_READ_OWN, TENANT, Api
-
+#: the password the tests give storefront customers
 PASSWORD = "correct horse battery staple"
 
 
-@contextmanager
-def directory(app) -> Iterator[None]:
-    """Insert reference data with the factories; committed when the block ends."""
-    with app.app_context():
-        yield
-        db.session.commit()
+@dataclass
+class Credentials:
+    client_id: str
+    client_secret: str
+    tenant: str
+
+    @property
+    def basic(self) -> str:
+        raw = f"{self.client_id}:{self.client_secret}".encode()
+        return "Basic " + base64.b64encode(raw).decode()
+
+
+class Api:
+    """A test client that speaks to /customer-segment/<tenant>/ with a bearer token."""
+
+    def __init__(self, client, token: str | None, tenant: str = TENANT):
+        self.client = client
+        self.token = token
+        self.tenant = tenant
+
+    def _headers(self, headers: dict | None) -> dict:
+        out = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        out.update(headers or {})
+        return out
+
+    def url(self, path: str) -> str:
+        return f"/customer-segment/{self.tenant}{path}"
+
+    def request(self, method: str, path: str, *, headers=None, **kw):
+        return self.client.open(self.url(path), method=method, headers=self._headers(headers), **kw)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
 
 
 def customer_api(client, make_client, email: str, password: str = PASSWORD) -> Api:
@@ -44,20 +84,3 @@ def statuses(response) -> list[int]:
 def ids(response, key: Callable[[dict], str]) -> list[str]:
     assert response.status_code == 200, response.get_data(as_text=True)
     return [key(doc) for doc in response.get_json()]
-
-
-@contextmanager
-def statements(app) -> Iterator[list[str]]:
-    """The SQL statements the app sends while the block runs."""
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,3 +26,10 @@ def statements(app) -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def in_transaction(dbapi_connection) -> bool:
+    """Whether the driver's connection is inside a transaction now."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        return dbapi_connection.in_transaction
+    return not dbapi_connection.autocommit  # psycopg opens one before its first statement

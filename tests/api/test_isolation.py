@@ -19,10 +19,18 @@ from werkzeug.security import generate_password_hash
 from segments_app import create_app
 from segments_app.extensions import db
 from segments_app.models import Customer, Tenant
+from segments_app.models.tenants import SCOPE_READ_OWN
 from segments_app.services.imports import create_import, run_import
-from tests.api.helpers_assignments import directory
-from tests.conftest import OTHER_TENANT, SCOPE_READ_OWN, TENANT, Api
-from tests.factories import add_category, add_customer, add_legal_entity, add_product
+from tests.apis import Api
+from tests.factories import (
+    OTHER_TENANT,
+    TENANT,
+    add_category,
+    add_customer,
+    add_legal_entity,
+    add_product,
+    directory,
+)
 
 KNOWN = "known"
 MISSING = "missing"

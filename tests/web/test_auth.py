@@ -9,8 +9,7 @@ import pytest
 import requests
 
 from segments_app.services.accounts import WRONG_LOGIN
-from tests.logins import CSRF, log_in
-from tests.web.conftest import PASSWORD
+from tests.logins import CSRF, PASSWORD, log_in
 
 ANNA = "anna@acme.example"
 TOO_MANY = re.compile(r"Too many attempts\. Try again in (\d+) seconds\.")
