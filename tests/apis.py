@@ -61,16 +61,18 @@ class Api:
         return self.request("DELETE", path, **kw)
 
 
-def customer_api(client, make_client, email: str, password: str = PASSWORD) -> Api:
-    """An Api speaking with a storefront token of the customer with `email`."""
-    creds = make_client(scopes=(SCOPE_READ_OWN,), grants=("password",))
+def customer_api(
+    client, make_client, email: str, password: str = PASSWORD, tenant: str = TENANT
+) -> Api:
+    """An Api speaking with a storefront token of the customer of `tenant` with `email`."""
+    creds = make_client(tenant, scopes=(SCOPE_READ_OWN,), grants=("password",))
     response = client.post(
         "/oauth/token",
         data={"grant_type": "password", "username": email, "password": password},
         headers={"Authorization": creds.basic},
     )
     assert response.status_code == 200, response.get_data(as_text=True)
-    return Api(client, response.get_json()["access_token"], TENANT)
+    return Api(client, response.get_json()["access_token"], tenant)
 
 
 def statuses(response) -> list[int]:
