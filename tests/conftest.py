@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from werkzeug import security
 from werkzeug.serving import make_server
 
 from segments_app import create_app, jobs
@@ -24,6 +25,10 @@ from tests.apis import Api, Credentials
 from tests.factories import OTHER_TENANT, TENANT
 
 pytest_plugins = ["tests.imports_support"]
+
+#: the scrypt cost passwords are hashed with in tests: werkzeug's default (N=2**15) takes a few
+#: hundred milliseconds a hash or a check, which was most of the suite's time
+TEST_SCRYPT = "scrypt:1024:8:1"
 
 
 def _postgres_url() -> str | None:
@@ -94,6 +99,22 @@ def _clean_database(request) -> Iterator[None]:
         app = request.getfixturevalue("app")
         jobs.shutdown(app)
         _clear(app)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(request, monkeypatch) -> None:
+    """Passwords hashed during a test use scrypt at TEST_SCRYPT's cost (the hash names its cost,
+    so checking it is as cheap). A test whose race needs checks as slow as in production keeps
+    werkzeug's cost with @pytest.mark.real_password_cost. werkzeug has no setting for this;
+    if its private _hash_internal goes, setattr fails loudly."""
+    if request.node.get_closest_marker("real_password_cost") is not None:
+        return
+    hash_internal = security._hash_internal
+
+    def cheaper(method: str, salt: str, password: str) -> tuple[str, str]:
+        return hash_internal(TEST_SCRYPT if method == "scrypt" else method, salt, password)
+
+    monkeypatch.setattr(security, "_hash_internal", cheaper)
 
 
 @pytest.fixture

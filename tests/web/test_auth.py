@@ -121,6 +121,7 @@ def test_guessing_from_many_addresses_locks_the_login_itself(app, make_browser, 
 
 
 @pytest.mark.live
+@pytest.mark.real_password_cost
 def test_parallel_wrong_passwords_are_checked_at_most_the_allowed_number_of_times(
     app, make_browser, live_server
 ):

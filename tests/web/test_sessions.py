@@ -192,6 +192,7 @@ def test_an_email_of_another_tenant_can_have_an_account_here_too(app, make_brows
 
 
 @pytest.mark.live
+@pytest.mark.real_password_cost
 def test_the_same_new_user_added_twice_at_once_is_added_once(app, make_browser, live_server):
     make_browser("admin", email="admin@acme.example")
     admins = []
