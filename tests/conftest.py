@@ -27,7 +27,7 @@ from tests.factories import OTHER_TENANT, TENANT
 pytest_plugins = ["tests.imports_support"]
 
 #: the scrypt cost passwords are hashed with in tests: werkzeug's default (N=2**15) takes a few
-#: hundred milliseconds a hash or a check, which was most of the suite's time
+#: hundred milliseconds a hash or a check, which would be most of the time the suite takes
 TEST_SCRYPT = "scrypt:1024:8:1"
 
 
