@@ -20,7 +20,8 @@ from segments_app.query.jsonout import (
 )
 
 
-def _text(column) -> str:
+def _selected(column) -> str:
+    """The value the database computes for `column` (a SQL expression)."""
     return db.session.execute(select(column)).scalar_one()
 
 
@@ -35,7 +36,7 @@ def _number(value):
 @pytest.mark.usefixtures("ctx")
 @pytest.mark.parametrize("value", ["plain", 'quote " and \\ and \n', "emoji \U0001f389"])
 def test_an_object_opens_with_its_first_member_when_it_is_always_there(value):
-    text = _text(
+    text = _selected(
         json_object(
             member("id", _string(value), STRING),
             member("gone", _string(None), STRING, omit=NULL),
@@ -56,7 +57,7 @@ def test_an_object_opens_with_its_first_member_when_it_is_always_there(value):
     ],
 )
 def test_a_leading_member_that_may_be_left_out_never_leaves_a_stray_comma(first, second, expected):
-    text = _text(
+    text = _selected(
         json_object(
             nested(
                 "span",
@@ -72,8 +73,8 @@ def test_a_leading_member_that_may_be_left_out_never_leaves_a_stray_comma(first,
 
 @pytest.mark.usefixtures("ctx")
 def test_members_alone_are_a_run_to_splice_and_empty_when_all_are_left_out():
-    run = _text(
+    run = _selected(
         json_members(member("a", _string("x"), STRING, omit=NULL), member("b", _number(2), NUMBER))
     )
     assert run == ',"a":"x","b":2'
-    assert _text(json_members(member("a", _string(None), STRING, omit=NULL))) == ""
+    assert _selected(json_members(member("a", _string(None), STRING, omit=NULL))) == ""
