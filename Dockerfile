@@ -8,12 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     WEB_CONCURRENCY=2
 
 WORKDIR /app
-COPY pyproject.toml README.md wsgi.py gunicorn.conf.py ./
+COPY pyproject.toml constraints.txt README.md wsgi.py gunicorn.conf.py ./
 COPY segments_app ./segments_app
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
-RUN pip install -e . \
+RUN pip install -c constraints.txt -e . \
     && useradd --create-home --uid 10001 segments \
     && mkdir -p /app/instance \
     && chown segments:segments /app/instance

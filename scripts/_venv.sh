@@ -1,4 +1,5 @@
-# Sourced by scripts/run and scripts/test: make .venv with Python 3.11+ and install the project.
+# Sourced by scripts/run and scripts/test: make .venv with Python 3.11+ and install the project,
+# every package at the version constraints.txt pins (what CI tested; scripts/constraints writes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,5 +21,5 @@ ensure_venv() {
     "$(pick_python)" -m venv .venv
   fi
   .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
-  .venv/bin/python -m pip install --quiet -e ".${extras}"
+  .venv/bin/python -m pip install --quiet -c constraints.txt -e ".${extras}"
 }

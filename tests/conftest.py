@@ -1,29 +1,35 @@
 """Fixtures: a migrated database per test run (SQLite, or PostgreSQL from DATABASE_URL), an app,
-clients, and factories for tenants, API clients and tokens."""
+clients, and factories for tenants, API clients and tokens. The member-import fixtures live in
+tests/imports_support.py, registered here as a plugin; helpers the tests import live in modules
+of their own (tests/apis.py, factories.py, logins.py, pages.py, sql.py), never in a conftest."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from werkzeug import security
 from werkzeug.serving import make_server
 
 from segments_app import create_app, jobs
 from segments_app.extensions import db
 from segments_app.models import CustomerAssignment, ItemAssignment, Segment
-from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
+from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ
 from segments_app.services.tenants import create_tenant
+from tests.apis import Api, Credentials
+from tests.factories import OTHER_TENANT, TENANT
 
-TENANT = "acme"
-OTHER_TENANT = "globex"
+pytest_plugins = ["tests.imports_support"]
+
+#: the scrypt cost passwords are hashed with in tests: werkzeug's default (N=2**15) takes a few
+#: hundred milliseconds a hash or a check, which would be most of the time the suite takes
+TEST_SCRYPT = "scrypt:1024:8:1"
 
 
 def _postgres_url() -> str | None:
@@ -69,11 +75,20 @@ def app(database_url):
 
 
 def _clear(app) -> None:
+    """Delete every row. Tests cannot instead run in a transaction rolled back at their end: the
+    code under test commits from other connections (the import runner's threads, the login
+    throttle, live servers). On PostgreSQL the deletes go in one round trip, which is most of
+    their cost there; TRUNCATE is far slower on tables this small."""
     with app.app_context():
         db.session.remove()
+        tables = list(reversed(db.metadata.sorted_tables))
         with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+            if conn.dialect.name == "postgresql":
+                quote = conn.dialect.identifier_preparer.format_table
+                conn.exec_driver_sql("; ".join(f"DELETE FROM {quote(table)}" for table in tables))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
 
 
 @pytest.fixture(autouse=True)
@@ -110,6 +125,22 @@ def _counts_stay_exact(request) -> Iterator[None]:
     assert not wrong, f"stored counts differ from the assignments (id, stored, actual...): {wrong}"
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(request, monkeypatch) -> None:
+    """Passwords hashed during a test use scrypt at TEST_SCRYPT's cost (the hash names its cost,
+    so checking it is as cheap). A test whose race needs checks as slow as in production keeps
+    werkzeug's cost with @pytest.mark.real_password_cost. werkzeug has no setting for this;
+    if its private _hash_internal goes, setattr fails loudly."""
+    if request.node.get_closest_marker("real_password_cost") is not None:
+        return
+    hash_internal = security._hash_internal
+
+    def cheaper(method: str, salt: str, password: str) -> tuple[str, str]:
+        return hash_internal(TEST_SCRYPT if method == "scrypt" else method, salt, password)
+
+    monkeypatch.setattr(security, "_hash_internal", cheaper)
+
+
 @pytest.fixture
 def ctx(app):
     with app.app_context():
@@ -125,18 +156,6 @@ def client(app):
 @pytest.fixture
 def cli(app):
     return app.test_cli_runner()
-
-
-@dataclass
-class Credentials:
-    client_id: str
-    client_secret: str
-    tenant: str
-
-    @property
-    def basic(self) -> str:
-        raw = f"{self.client_id}:{self.client_secret}".encode()
-        return "Basic " + base64.b64encode(raw).decode()
 
 
 @pytest.fixture
@@ -193,41 +212,6 @@ def make_token(client, make_client):
     return make
 
 
-class Api:
-    """A test client that speaks to /customer-segment/<tenant>/ with a bearer token."""
-
-    def __init__(self, client, token: str | None, tenant: str = TENANT):
-        self.client = client
-        self.token = token
-        self.tenant = tenant
-
-    def _headers(self, headers: dict | None) -> dict:
-        out = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        out.update(headers or {})
-        return out
-
-    def url(self, path: str) -> str:
-        return f"/customer-segment/{self.tenant}{path}"
-
-    def request(self, method: str, path: str, *, headers=None, **kw):
-        return self.client.open(self.url(path), method=method, headers=self._headers(headers), **kw)
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def post(self, path, **kw):
-        return self.request("POST", path, **kw)
-
-    def put(self, path, **kw):
-        return self.request("PUT", path, **kw)
-
-    def patch(self, path, **kw):
-        return self.request("PATCH", path, **kw)
-
-    def delete(self, path, **kw):
-        return self.request("DELETE", path, **kw)
-
-
 @pytest.fixture
 def api(client, tenant, make_token) -> Api:
     """Manage + read access to tenant 'acme'."""
@@ -254,9 +238,6 @@ def make_segment(api):
         return response.get_json()["id"]
 
     return make
-
-
-__all__ = ["SCOPE_MANAGE", "SCOPE_READ", "SCOPE_READ_OWN"]
 
 
 @pytest.fixture

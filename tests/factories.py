@@ -1,7 +1,10 @@
-"""Factories for tests: directory records inserted straight through the models, and assignments
-written through the service that keeps segments' counts."""
+"""Factories for tests: directory records inserted straight through the models, assignments
+written through the service that keeps segments' counts, the tenants the fixtures create."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -20,13 +23,28 @@ from segments_app.models import (
 )
 from segments_app.services.assignments.common import add
 
+#: the tenant of the `tenant` fixture (languages en and de), and of `other_tenant` (en)
+TENANT = "acme"
+OTHER_TENANT = "globex"
 
-def _tenant(name: str) -> Tenant:
-    return db.session.scalar(select(Tenant).where(Tenant.name == name))
+
+def tenant_named(name: str = TENANT) -> Tenant:
+    """The tenant's row; in an app context."""
+    found = db.session.scalar(select(Tenant).where(Tenant.name == name))
+    assert found is not None, f"no tenant {name}"
+    return found
+
+
+@contextmanager
+def directory(app) -> Iterator[None]:
+    """Insert reference data with the factories; committed when the block ends."""
+    with app.app_context():
+        yield
+        db.session.commit()
 
 
 def add_legal_entity(tenant: str, id: str, name: str | None = None) -> LegalEntity:
-    entity = LegalEntity(tenant_id=_tenant(tenant).id, id=id, name=name or f"{id} Ltd")
+    entity = LegalEntity(tenant_id=tenant_named(tenant).id, id=id, name=name or f"{id} Ltd")
     db.session.add(entity)
     db.session.flush()
     return entity
@@ -41,7 +59,7 @@ def add_customer(
     legal_entity_ids: tuple[str, ...] = (),
     password: str | None = None,
 ) -> Customer:
-    t = _tenant(tenant)
+    t = tenant_named(tenant)
     email = email if email is not None else f"{id}@example.com"
     customer = Customer(
         tenant_id=t.id,
@@ -71,7 +89,7 @@ def add_category(
     **extra,
 ) -> Category:
     category = Category(
-        tenant_id=_tenant(tenant).id,
+        tenant_id=tenant_named(tenant).id,
         id=id,
         parent_id=parent_id,
         code=extra.pop("code", id.upper()),
@@ -88,7 +106,7 @@ def add_category(
 def add_product(
     tenant: str, id: str, category_ids: tuple[str, ...] = (), name: dict | None = None, code=None
 ) -> Product:
-    t = _tenant(tenant)
+    t = tenant_named(tenant)
     product = Product(tenant_id=t.id, id=id, code=code or id.upper(), name=name or {"en": id})
     product.category_links = [
         ProductCategory(category_id=c, tenant_id=t.id, position=n)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+#: the password of the dashboard users the tests create
+PASSWORD = "correct horse battery"
 
 
 def log_in(http, team: str, email: str, password: str, base: str = "", **headers):

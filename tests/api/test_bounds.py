@@ -25,8 +25,7 @@ from segments_app.limits import (
 )
 from segments_app.services.imports.runtime import own_session
 from segments_app.services.longwork import lift_statement_timeout
-from tests.api.helpers_assignments import directory
-from tests.factories import add_customer, add_product
+from tests.factories import add_customer, add_product, directory
 
 JSON_LIMIT = 4 * 1024 * 1024
 

@@ -16,17 +16,10 @@ from sqlalchemy import event, select
 from segments_app.extensions import db
 from segments_app.models import MemberImport, Tenant
 from segments_app.services.accounts import create_user
-from tests.api.test_connections import _in_transaction
-from tests.conftest import TENANT
-from tests.logins import CSRF, log_in
-from tests.unit.test_import_support import (  # noqa: F401  (directory's fixtures)
-    csv_bytes,
-    directory,
-    idle_runner,
-    import_dir,
-    wait_for_jobs,
-)
-from tests.web.conftest import PASSWORD
+from tests.factories import TENANT
+from tests.imports_support import csv_bytes, wait_for_jobs
+from tests.logins import CSRF, PASSWORD, log_in
+from tests.sql import in_transaction
 
 pytestmark = pytest.mark.usefixtures("directory")
 
@@ -138,7 +131,7 @@ def test_a_dashboard_read_runs_without_a_transaction(app, live_server, editor_ac
     def record(conn, cursor, statement, parameters, context, executemany):
         if threading.current_thread() is not threading.main_thread():
             verb = statement.strip().split()[0].upper()
-            seen.append((verb, _in_transaction(conn.connection.dbapi_connection)))
+            seen.append((verb, in_transaction(conn.connection.dbapi_connection)))
 
     engine = db.engine
     event.listen(engine, "before_cursor_execute", record)

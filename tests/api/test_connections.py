@@ -3,20 +3,13 @@ while idle in the pool is replaced before a request sees it."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.pool import NullPool
 
 from segments_app.extensions import db
-
-
-def _in_transaction(dbapi_connection) -> bool:
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        return dbapi_connection.in_transaction
-    return not dbapi_connection.autocommit  # psycopg opens one before its first statement
+from tests.sql import in_transaction
 
 
 def test_a_read_runs_without_a_transaction_and_a_write_in_one(app, api):
@@ -27,7 +20,7 @@ def test_a_read_runs_without_a_transaction_and_a_write_in_one(app, api):
 
     def record(conn, cursor, statement, parameters, context, executemany):
         verb = statement.strip().split()[0].upper()
-        seen.append((verb, _in_transaction(conn.connection.dbapi_connection)))
+        seen.append((verb, in_transaction(conn.connection.dbapi_connection)))
 
     with app.app_context():
         engine = db.engine

@@ -13,6 +13,7 @@ from openapi_spec_validator.validation import OpenAPIV30SpecValidator
 from werkzeug.exceptions import HTTPException
 
 from segments_app.docs import REDOC_VERSION
+from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
 from segments_app.openapi import (
     ADDITIONS_FILE,
     CONTRACT_FILE,
@@ -21,8 +22,8 @@ from segments_app.openapi import (
     load_yaml,
     merge,
 )
-from tests.api.helpers_assignments import customer_api
-from tests.conftest import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN, TENANT, Api
+from tests.apis import Api, customer_api
+from tests.factories import TENANT
 
 CONTRACT = load_yaml(CONTRACT_FILE)
 API_BASE = "/customer-segment/{tenant}"

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from tests.api.helpers_assignments import customer_api, directory, statuses
-from tests.conftest import SCOPE_MANAGE, SCOPE_READ
-from tests.factories import add_customer, add_legal_entity, add_product
+from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ
+from tests.apis import customer_api, statuses
+from tests.factories import add_customer, add_legal_entity, add_product, directory
 
 MIXINS = {"segmentAttributes": {"membershipStatus": "PREMIUM"}}
 SCHEMA = {"segmentAttributes": "https://example.com/segmentAttributes.json"}

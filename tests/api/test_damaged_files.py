@@ -12,15 +12,7 @@ import zipfile
 
 import pytest
 
-from tests.api.test_imports import IMPORTS, finished, upload
-from tests.unit.test_import_support import (  # noqa: F401  (directory's fixtures)
-    csv_bytes,
-    current_tenant,
-    directory,
-    idle_runner,
-    import_dir,
-    members,
-)
+from tests.imports_support import IMPORTS, api_upload, csv_bytes, finished, members
 
 pytestmark = pytest.mark.usefixtures("directory")
 
@@ -95,7 +87,7 @@ FAILED_IN_THE_RUN = [
     ("name", "content", "message"), REFUSED_AT_UPLOAD, ids=[c[0] for c in REFUSED_AT_UPLOAD]
 )
 def test_a_damaged_file_is_refused_at_the_upload_with_the_reason(api, name, content, message):
-    response = upload(api, content, name)
+    response = api_upload(api, content, name)
     assert response.status_code == 400, response.get_json()
     body = response.get_json()
     assert (body["code"], body["status"]) == (400, "Bad Request")
@@ -107,13 +99,13 @@ def test_a_damaged_file_is_refused_at_the_upload_with_the_reason(api, name, cont
     ("name", "content", "reason"), FAILED_IN_THE_RUN, ids=[c[0] for c in FAILED_IN_THE_RUN]
 )
 def test_damage_found_by_the_run_fails_the_import_with_the_reason(api, name, content, reason):
-    created = upload(api, content, name, dryRun="false")
+    created = api_upload(api, content, name, dryRun="false")
     assert created.status_code == 202, created.get_json()
     doc = finished(api, created.headers["Location"])
     assert doc["status"] == "failed"
     assert reason in doc["error"] and "unexpected" not in doc["error"]
     assert members() == set()
-    assert upload(api, csv_bytes("customerId", "c1")).status_code == 202
+    assert api_upload(api, csv_bytes("customerId", "c1")).status_code == 202
 
 
 def test_a_bomb_past_the_size_limit_fails_naming_the_limit(api, app, monkeypatch):
@@ -121,7 +113,7 @@ def test_a_bomb_past_the_size_limit_fails_naming_the_limit(api, app, monkeypatch
     monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 200_000)
     bomb = bytearray(GZIP)
     struct.pack_into("<I", bomb, len(bomb) - 4, 70_000)
-    created = upload(api, bytes(bomb), "bomb.csv.gz", dryRun="false")
+    created = api_upload(api, bytes(bomb), "bomb.csv.gz", dryRun="false")
     assert created.status_code == 202, created.get_json()
     doc = finished(api, created.headers["Location"])
     assert doc["status"] == "failed"

@@ -18,11 +18,11 @@ from segments_app.models import (
     Product,
     Segment,
 )
+from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
 from segments_app.services.directory import KINDS
 from segments_app.services.directory.shape import known_properties, record_schema
 from segments_app.services.validation import conforms, validate
-from tests.conftest import OTHER_TENANT, SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
-from tests.factories import add_assignment
+from tests.factories import OTHER_TENANT, add_assignment
 
 CUSTOMER = {"id": "c1", "firstName": "Jane", "lastName": "Doe", "email": "jane@example.com"}
 SAMPLES = {

@@ -5,55 +5,30 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 
 import pytest
 
 from segments_app.extensions import db
+from segments_app.models.tenants import SCOPE_READ
 from segments_app.services.imports import create_import
-from tests.conftest import SCOPE_READ
-from tests.unit.test_import_support import (  # noqa: F401  (directory's fixtures)
+from tests.factories import tenant_named
+from tests.imports_support import (
     DATA,
+    IMPORTS,
+    api_upload,
     csv_bytes,
-    current_tenant,
-    directory,
-    idle_runner,
-    import_dir,
+    finished,
     members,
-    wait_for_jobs,
 )
 
 pytestmark = pytest.mark.usefixtures("directory")
 
-IMPORTS = "/segments/gold/imports"
 HEX24 = re.compile(r"^[0-9a-f]{24}$")
-
-
-def upload(api, data: bytes, name: str = "members.csv", **params):
-    """POST the file as the multipart field `file`, with `params` as query parameters."""
-    query = "&".join(f"{key}={value}" for key, value in params.items())
-    return api.post(
-        f"{IMPORTS}?{query}" if query else IMPORTS,
-        data={"file": (io.BytesIO(data), name)},
-        content_type="multipart/form-data",
-    )
-
-
-def finished(api, location: str, timeout: float = 30) -> dict:
-    """Poll the import until its run has ended (the runner is a thread of this process)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        wait_for_jobs()
-        doc = api.get(location.removeprefix(api.url(""))).get_json()
-        if doc["status"] not in ("queued", "running"):
-            return doc
-        assert time.monotonic() < deadline, doc
-        time.sleep(0.01)
 
 
 def test_preview_apply_rejected_rows_and_revert_end_to_end(api):
     data = (DATA / "unknown_ids.csv").read_bytes()
-    created = upload(api, data, "unknown_ids.csv")
+    created = api_upload(api, data, "unknown_ids.csv")
     assert created.status_code == 202, created.get_json()
     doc = created.get_json()
     assert HEX24.match(doc["id"])
@@ -133,7 +108,7 @@ def test_a_text_csv_body_with_file_name_applied_at_once(api):
 
 @pytest.mark.parametrize("name", ["members.csv.gz", "members.zip", "utf16.csv"])
 def test_compressed_and_utf16_uploads(api, name):
-    response = upload(api, (DATA / name).read_bytes(), name, dryRun="false")
+    response = api_upload(api, (DATA / name).read_bytes(), name, dryRun="false")
     assert response.status_code == 202
     doc = finished(api, response.headers["Location"])
     assert doc["status"] == "applied", doc.get("error")
@@ -160,7 +135,9 @@ def test_multipart_form_fields_choose_mode_and_encoding(api):
 
 
 def test_preview_again_with_another_encoding(api):
-    doc = finished(api, upload(api, (DATA / "windows1252.csv").read_bytes()).headers["Location"])
+    doc = finished(
+        api, api_upload(api, (DATA / "windows1252.csv").read_bytes()).headers["Location"]
+    )
     assert (doc["file"]["encoding"], doc["file"]["encodingCertain"]) == ("windows-1252", False)
     again = api.post(f"{IMPORTS}/{doc['id']}/preview?encoding=iso-8859-1")
     assert again.status_code == 202
@@ -180,7 +157,7 @@ def test_preview_again_with_another_encoding(api):
     ],
 )
 def test_files_that_cannot_be_imported_are_refused_with_the_reason(api, name, status, message):
-    response = upload(api, (DATA / name).read_bytes(), name)
+    response = api_upload(api, (DATA / name).read_bytes(), name)
     assert response.status_code == status
     body = response.get_json()
     assert body["code"] == status and body["status"] == "Bad Request"
@@ -190,7 +167,7 @@ def test_files_that_cannot_be_imported_are_refused_with_the_reason(api, name, st
 
 def test_a_file_over_the_limit_is_refused_naming_the_limit(api, app, monkeypatch):
     monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 2048)
-    response = upload(api, csv_bytes("customerId", *(["c1"] * 2000)))
+    response = api_upload(api, csv_bytes("customerId", *(["c1"] * 2000)))
     assert response.status_code == 413
     assert "limit of 2 KB" in response.get_json()["message"]
 
@@ -219,7 +196,7 @@ def test_no_file_is_400(api):
 def test_a_second_import_of_the_segment_is_refused_while_one_runs(api, app):
     with app.app_context():
         running = _running_import()
-    response = upload(api, csv_bytes("customerId", "c1"))
+    response = api_upload(api, csv_bytes("customerId", "c1"))
     assert response.status_code == 409
     body = response.get_json()
     assert f"Import {running} (busy.csv) is running for segment gold" in body["message"]
@@ -248,7 +225,7 @@ def test_reading_imports_needs_the_manage_scope(make_api):
 def test_history_lists_imports_newest_first_with_paging(api):
     ids = []
     for n in range(3):
-        response = upload(api, csv_bytes("customerId", f"c{n + 1}"), f"list-{n}.csv")
+        response = api_upload(api, csv_bytes("customerId", f"c{n + 1}"), f"list-{n}.csv")
         ids.append(finished(api, response.headers["Location"])["id"])
     page = api.get(f"{IMPORTS}?pageSize=2", headers={"X-Total-Count": "true"})
     assert page.headers["X-Total-Count"] == "3"
@@ -260,7 +237,7 @@ def test_history_lists_imports_newest_first_with_paging(api):
 
 
 def test_applying_an_applied_import_is_a_conflict(api):
-    response = upload(api, csv_bytes("customerId", "c1"), dryRun="false")
+    response = api_upload(api, csv_bytes("customerId", "c1"), dryRun="false")
     doc = finished(api, response.headers["Location"])
     refused = api.post(f"{IMPORTS}/{doc['id']}/apply")
     assert refused.status_code == 409
@@ -269,10 +246,10 @@ def test_applying_an_applied_import_is_a_conflict(api):
 
 def test_revert_is_refused_while_a_later_import_is_applied(api):
     first = finished(
-        api, upload(api, csv_bytes("customerId", "c1"), dryRun="false").headers["Location"]
+        api, api_upload(api, csv_bytes("customerId", "c1"), dryRun="false").headers["Location"]
     )
     second = finished(
-        api, upload(api, csv_bytes("customerId", "c2"), dryRun="false").headers["Location"]
+        api, api_upload(api, csv_bytes("customerId", "c2"), dryRun="false").headers["Location"]
     )
     refused = api.post(f"{IMPORTS}/{first['id']}/revert")
     assert refused.status_code == 409
@@ -306,7 +283,7 @@ def upload_to(api, segment_id: str):
 def _running_import() -> str:
     """An import of gold that a (pretend) runner is working on."""
     imp = create_import(
-        current_tenant(),
+        tenant_named(),
         "gold",
         io.BytesIO(csv_bytes("customerId", "c1")),
         "busy.csv",

@@ -22,14 +22,13 @@ from segments_app.jobs.embedded import EmbeddedRunner
 from segments_app.jobs.heartbeat import Heartbeat
 from segments_app.models.types import utcnow
 from segments_app.services import imports
-from tests.api.test_imports import IMPORTS, finished, upload
-from tests.unit.test_import_support import (  # noqa: F401  (directory's fixtures)
+from tests.factories import tenant_named
+from tests.imports_support import (
+    IMPORTS,
     REDIS_URL,
+    api_upload,
     csv_bytes,
-    current_tenant,
-    directory,
-    idle_runner,
-    import_dir,
+    finished,
     membership,
     redis_up,
     reloaded,
@@ -43,7 +42,7 @@ def _crashed_apply(segment_id: str, silent_for: float) -> int:
     """An apply of `segment_id` whose process died `silent_for` seconds after its last
     heartbeat (as a kill -9 in the middle of the apply leaves it); returns its pk."""
     imp = imports.create_import(
-        current_tenant(),
+        tenant_named(),
         segment_id,
         io.BytesIO(csv_bytes("customerId", "c3")),
         "crashed.csv",
@@ -63,7 +62,7 @@ def test_a_crashed_apply_lets_the_next_upload_in_without_a_restart(api, app):
     crashed = _crashed_apply("gold", app.config["IMPORT_STALE_SECONDS"] + 1)
     live = _crashed_apply("silver", 5)  # silent for less than IMPORT_STALE_SECONDS: alive
 
-    created = upload(api, csv_bytes("customerId", "c4"), dryRun="false")
+    created = api_upload(api, csv_bytes("customerId", "c4"), dryRun="false")
     assert created.status_code == 202, created.get_json()
     stopped = reloaded(crashed)
     assert stopped.status == "failed"

@@ -20,9 +20,16 @@ from segments_app import create_app
 from segments_app.extensions import db
 from segments_app.models import Customer, Tenant
 from segments_app.services.imports import create_import, run_import
-from tests.api.helpers_assignments import directory
-from tests.conftest import OTHER_TENANT, SCOPE_READ_OWN, TENANT, Api
-from tests.factories import add_category, add_customer, add_legal_entity, add_product
+from tests.apis import Api, customer_api
+from tests.factories import (
+    OTHER_TENANT,
+    TENANT,
+    add_category,
+    add_customer,
+    add_legal_entity,
+    add_product,
+    directory,
+)
 
 KNOWN = "known"
 MISSING = "missing"
@@ -117,7 +124,7 @@ def stranger(request, app, client, make_client, make_api, other_tenant) -> Api:
         return make_api(tenant=OTHER_TENANT)
     with directory(app):
         _shopper(OTHER_TENANT, "gus", "gus@globex.example")
-    return _sign_in(client, make_client, OTHER_TENANT, "gus@globex.example")
+    return customer_api(client, make_client, "gus@globex.example", PASSWORD, OTHER_TENANT)
 
 
 def _shopper(tenant: str, customer_id: str, email: str | None = None) -> None:
@@ -128,18 +135,6 @@ def _shopper(tenant: str, customer_id: str, email: str | None = None) -> None:
     if customer is None:
         customer = add_customer(tenant, customer_id, email)
     customer.password_hash = PASSWORD_HASH
-
-
-def _sign_in(client, make_client, tenant: str, email: str) -> Api:
-    """A storefront token of the customer of `tenant` with `email` (password grant)."""
-    creds = make_client(tenant, scopes=(SCOPE_READ_OWN,), grants=("password",))
-    response = client.post(
-        "/oauth/token",
-        data={"grant_type": "password", "username": email, "password": PASSWORD},
-        headers={"Authorization": creds.basic},
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return Api(client, response.get_json()["access_token"], tenant)
 
 
 def _snapshot(victim: Api) -> list:
@@ -207,8 +202,8 @@ def test_a_customer_token_reads_its_own_tenant_only(
     assert globex.post("/segments", json=segment).status_code == 201
     assert globex.put(f"/segments/{KNOWN}/customers/{KNOWN}").status_code == 201
     assert globex.put(f"/segments/{KNOWN}/items/PRODUCT/globex-p").status_code == 201
-    acme_known = _sign_in(client, make_client, TENANT, "known@example.com")
-    globex_known = _sign_in(client, make_client, OTHER_TENANT, "known@globex.example")
+    acme_known = customer_api(client, make_client, "known@example.com", PASSWORD, TENANT)
+    globex_known = customer_api(client, make_client, "known@globex.example", PASSWORD, OTHER_TENANT)
 
     for path in ("/segments", f"/segments/{KNOWN}", "/segments/items", f"/segments/{KNOWN}/items"):
         assert acme_known.get(path).get_json(), path

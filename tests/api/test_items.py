@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.helpers_assignments import customer_api, directory, ids, statuses
-from tests.conftest import SCOPE_MANAGE, SCOPE_READ
-from tests.factories import add_category, add_customer, add_product
+from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ
+from tests.apis import customer_api, ids, statuses
+from tests.factories import add_category, add_customer, add_product, directory
 
 MIXINS = {"segmentAttributes": {"membershipStatus": "PREMIUM"}}
 SCHEMA = {"segmentAttributes": "https://example.com/segmentAttributes.json"}

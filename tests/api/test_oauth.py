@@ -8,10 +8,10 @@ import sqlalchemy as sa
 
 from segments_app.extensions import db
 from segments_app.models import AccessToken
+from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
 from segments_app.models.types import utcnow
-from tests.api.helpers_assignments import directory
-from tests.conftest import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN, Api
-from tests.factories import add_customer
+from tests.apis import Api
+from tests.factories import add_customer, directory
 
 
 def _token(client, creds, **data):

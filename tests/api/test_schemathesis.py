@@ -29,7 +29,8 @@ from werkzeug.serving import make_server
 
 from segments_app import create_app
 from segments_app.openapi import HTTP_METHODS
-from tests.conftest import TENANT, Api
+from tests.apis import Api
+from tests.factories import TENANT
 
 pytestmark = pytest.mark.live
 

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.api.helpers_assignments import customer_api, directory, statements
-from tests.conftest import SCOPE_MANAGE, SCOPE_READ
-from tests.factories import add_category, add_customer, add_product
+from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ
+from tests.apis import customer_api
+from tests.factories import add_category, add_customer, add_product, directory
+from tests.sql import statements
 
 TREES = "/segments/items/category-trees"
 PAST = {"from": "2019-01-01T00:00:00.000Z", "to": "2020-01-01T00:00:00.000Z"}

@@ -5,7 +5,7 @@ https://developer.emporix.io/api-references/companies-and-customers/customer-seg
 
 from __future__ import annotations
 
-from tests.api.helpers_assignments import customer_api
+from tests.apis import customer_api
 
 GOLDEN = "628cd20c6e8b2432b6346ca6"
 MIXIN_SCHEMA = "https://res.cloudinary.com/saas-ag/raw/upload/schemata/segmentAttributes_v1.json"

@@ -20,10 +20,16 @@ from werkzeug.security import generate_password_hash
 
 from segments_app.extensions import db
 from segments_app.models import Tenant
+from segments_app.models.tenants import SCOPE_READ_OWN
 from segments_app.services.accounts import create_user
-from tests.api.helpers_assignments import directory
-from tests.conftest import SCOPE_READ_OWN, TENANT
-from tests.factories import add_category, add_customer, add_legal_entity, add_product
+from tests.factories import (
+    TENANT,
+    add_category,
+    add_customer,
+    add_legal_entity,
+    add_product,
+    directory,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 

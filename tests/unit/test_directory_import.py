@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from tests.conftest import SCOPE_READ_OWN, TENANT
+from segments_app.models.tenants import SCOPE_READ_OWN
+from tests.factories import TENANT
 
 MIXED = [
     {"kind": "category", "id": "boots", "parentId": "shoes", "name": {"en": "Boots"}},

@@ -23,18 +23,8 @@ from segments_app.models.types import utcnow
 from segments_app.services import imports
 from segments_app.services.assignments.customers import CustomerAssignments
 from segments_app.services.imports import engine
-from tests.unit.test_import_support import (  # noqa: F401  (directory's fixtures)
-    csv_bytes,
-    current_tenant,
-    directory,
-    idle_runner,
-    import_dir,
-    members,
-    membership,
-    reloaded,
-    run_file,
-    wait_for_jobs,
-)
+from tests.factories import tenant_named
+from tests.imports_support import csv_bytes, members, membership, reloaded, run_file, wait_for_jobs
 
 pytestmark = pytest.mark.usefixtures("directory")
 
@@ -44,7 +34,7 @@ B2B_FILE = csv_bytes("customerId,legalEntityId", "c1,le1", "c4,le2", "c3,", "c2,
 def assign(*keys: tuple[str, str | None], segment_id: str = "gold", mixins=None) -> None:
     """Members made by hand (through the assignment service, as the API makes them)."""
     segment = db.session.scalar(select(Segment).where(Segment.id == segment_id))
-    batch = CustomerAssignments(current_tenant(), segment, keys)
+    batch = CustomerAssignments(tenant_named(), segment, keys)
     for key in keys:
         body = {"mixins": mixins} if mixins else {}
         batch.upsert(key, body)
@@ -73,7 +63,7 @@ def test_preview_counts_what_apply_then_does():
         1,
     )
     assert members() == {("c3", None), ("c1", None)}
-    applied = imports.start_apply(current_tenant(), "gold", preview.id)
+    applied = imports.start_apply(tenant_named(), "gold", preview.id)
     db.session.commit()
     wait_for_jobs()
     applied = reloaded(applied.pk)
@@ -86,7 +76,7 @@ def test_apply_validates_again_against_the_membership_as_it_is_then():
     preview = run_file(B2B_FILE)
     assert preview.counts["membersToAdd"] == 4
     assign(("c2", None))
-    applied = imports.start_apply(current_tenant(), "gold", preview.id)
+    applied = imports.start_apply(tenant_named(), "gold", preview.id)
     db.session.commit()
     wait_for_jobs()
     applied = reloaded(applied.pk)
@@ -166,7 +156,7 @@ def test_revert_restores_the_exact_membership_from_before():
     before = membership()
     imp = run_file(csv_bytes("customerId", "c3", "c2", "müller-01"), "replace", False)
     assert members() == {("c3", None), ("c2", None), ("müller-01", None)}
-    reverted = imports.revert_import(current_tenant(), "gold", imp.id)
+    reverted = imports.revert_import(tenant_named(), "gold", imp.id)
     db.session.commit()
     assert reverted.status == "reverted"
     assert reverted.counts["revert"] == {
@@ -176,21 +166,21 @@ def test_revert_restores_the_exact_membership_from_before():
     }
     assert membership() == before
     with pytest.raises(Conflict, match="was reverted already"):
-        imports.revert_import(current_tenant(), "gold", imp.id)
+        imports.revert_import(tenant_named(), "gold", imp.id)
 
 
 def test_revert_is_refused_while_a_later_import_is_applied():
     first = run_file(csv_bytes("customerId", "c1"), dry_run=False)
     second = run_file(csv_bytes("customerId", "c2"), dry_run=False)
     with pytest.raises(Conflict) as refused:
-        imports.revert_import(current_tenant(), "gold", first.id)
+        imports.revert_import(tenant_named(), "gold", first.id)
     assert (
         f"Import {second.id}" in refused.value.message
         and "revert it first" in refused.value.message
     )
     db.session.rollback()
-    imports.revert_import(current_tenant(), "gold", second.id)
-    imports.revert_import(current_tenant(), "gold", first.id)
+    imports.revert_import(tenant_named(), "gold", second.id)
+    imports.revert_import(tenant_named(), "gold", first.id)
     db.session.commit()
     assert members() == set()
 
@@ -198,7 +188,7 @@ def test_revert_is_refused_while_a_later_import_is_applied():
 def test_an_import_in_another_segment_does_not_block_revert():
     first = run_file(csv_bytes("customerId", "c1"), dry_run=False)
     run_file(csv_bytes("customerId", "c2"), dry_run=False, segment_id="silver")
-    imports.revert_import(current_tenant(), "gold", first.id)
+    imports.revert_import(tenant_named(), "gold", first.id)
     db.session.commit()
     assert members() == set() and members("silver") == {("c2", None)}
 
@@ -206,22 +196,22 @@ def test_an_import_in_another_segment_does_not_block_revert():
 def test_a_preview_cannot_be_reverted():
     preview = run_file(csv_bytes("customerId", "c1"))
     with pytest.raises(Conflict, match="never applied"):
-        imports.revert_import(current_tenant(), "gold", preview.id)
+        imports.revert_import(tenant_named(), "gold", preview.id)
 
 
 def test_one_import_per_segment_at_a_time():
-    queued = imports.create_import(current_tenant(), "gold", one_row(), "first.csv", enqueue=False)
+    queued = imports.create_import(tenant_named(), "gold", one_row(), "first.csv", enqueue=False)
     db.session.commit()
     with pytest.raises(Conflict) as refused:
-        imports.create_import(current_tenant(), "gold", one_row(), "second.csv", enqueue=False)
+        imports.create_import(tenant_named(), "gold", one_row(), "second.csv", enqueue=False)
     assert f"Import {queued.id} (first.csv) is queued for segment gold" in refused.value.message
     db.session.rollback()
-    imports.create_import(current_tenant(), "silver", one_row(), "other.csv", enqueue=False)
+    imports.create_import(tenant_named(), "silver", one_row(), "other.csv", enqueue=False)
     db.session.commit()
 
 
 def test_the_database_itself_refuses_a_second_active_import():
-    first = imports.create_import(current_tenant(), "gold", one_row(), "a.csv", enqueue=False)
+    first = imports.create_import(tenant_named(), "gold", one_row(), "a.csv", enqueue=False)
     db.session.commit()
     twin = MemberImport(
         **{
@@ -240,8 +230,8 @@ def test_the_database_itself_refuses_a_second_active_import():
 def test_a_stale_running_import_is_marked_failed_and_its_segment_untouched(app):
     assign(("c1", None))
     before = membership()
-    stale = imports.create_import(current_tenant(), "gold", one_row(), "a.csv", enqueue=False)
-    fresh = imports.create_import(current_tenant(), "silver", one_row(), "b.csv", enqueue=False)
+    stale = imports.create_import(tenant_named(), "gold", one_row(), "a.csv", enqueue=False)
+    fresh = imports.create_import(tenant_named(), "silver", one_row(), "b.csv", enqueue=False)
     stale_pk, fresh_pk = stale.pk, fresh.pk
     stale.status = fresh.status = "running"
     stale.heartbeat_at = utcnow() - timedelta(seconds=app.config["IMPORT_STALE_SECONDS"] + 5)
@@ -261,7 +251,7 @@ def test_a_failed_import_can_be_applied_again(monkeypatch):
     monkeypatch.setattr(engine, "checkpoint", _fail_once())
     imp = run_file(csv_bytes("customerId", "c1"), dry_run=False)
     assert imp.status == "failed"
-    again = imports.start_apply(current_tenant(), "gold", imp.id)
+    again = imports.start_apply(tenant_named(), "gold", imp.id)
     db.session.commit()
     wait_for_jobs()
     assert reloaded(again.pk).status == "applied"

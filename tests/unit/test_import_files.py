@@ -16,15 +16,7 @@ from segments_app.services.imports.columns import map_columns, sniff_delimiter
 from segments_app.services.imports.engine import COUNT_KEYS
 from segments_app.services.imports.files import human_bytes, normalize_encoding
 from segments_app.services.imports.parsing import prepare, record_batches
-from tests.unit.test_import_support import (  # noqa: F401  (directory's fixtures)
-    DATA,
-    csv_bytes,
-    directory,
-    idle_runner,
-    import_dir,
-    members,
-    run_file,
-)
+from tests.imports_support import DATA, csv_bytes, members, run_file
 
 pytestmark = pytest.mark.usefixtures("directory")
 

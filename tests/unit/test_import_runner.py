@@ -16,15 +16,11 @@ from segments_app.models import MemberImport, Segment
 from segments_app.models.types import utcnow
 from segments_app.services import imports
 from segments_app.services.imports.engine import run_import
-from tests.conftest import TENANT
-from tests.unit.test_import_support import (  # noqa: F401  (directory's fixtures)
+from tests.factories import TENANT, tenant_named
+from tests.imports_support import (
     DATA,
     REDIS_URL,
     csv_bytes,
-    current_tenant,
-    directory,
-    idle_runner,
-    import_dir,
     members,
     redis_up,
     reloaded,
@@ -36,7 +32,7 @@ pytestmark = pytest.mark.usefixtures("directory")
 
 def test_an_import_runs_in_the_background_once_its_creation_commits():
     imp = imports.create_import(
-        current_tenant(), "gold", io.BytesIO(csv_bytes("customerId", "c1")), "a.csv"
+        tenant_named(), "gold", io.BytesIO(csv_bytes("customerId", "c1")), "a.csv"
     )
     pk = imp.pk
     assert imp.status == "queued"
@@ -47,7 +43,7 @@ def test_an_import_runs_in_the_background_once_its_creation_commits():
 
 def test_nothing_runs_when_the_creation_rolls_back():
     imp = imports.create_import(
-        current_tenant(), "gold", io.BytesIO(csv_bytes("customerId", "c1")), "a.csv"
+        tenant_named(), "gold", io.BytesIO(csv_bytes("customerId", "c1")), "a.csv"
     )
     pk = imp.pk
     db.session.rollback()
@@ -58,7 +54,7 @@ def test_nothing_runs_when_the_creation_rolls_back():
 
 def test_the_embedded_runner_recovers_interrupted_imports_when_it_starts(app):
     stale = imports.create_import(
-        current_tenant(),
+        tenant_named(),
         "silver",
         io.BytesIO(csv_bytes("customerId", "c1")),
         "a.csv",
@@ -70,7 +66,7 @@ def test_the_embedded_runner_recovers_interrupted_imports_when_it_starts(app):
     db.session.commit()
     jobs.shutdown(app)  # the next job starts a runner anew
     fresh = imports.create_import(
-        current_tenant(), "gold", io.BytesIO(csv_bytes("customerId", "c1")), "b.csv", dry_run=False
+        tenant_named(), "gold", io.BytesIO(csv_bytes("customerId", "c1")), "b.csv", dry_run=False
     )
     fresh_pk = fresh.pk
     db.session.commit()
@@ -87,7 +83,7 @@ def test_with_redis_the_import_waits_for_a_worker(app, monkeypatch):
     queue = jobs.rq.queue(app)
     try:
         imp = imports.create_import(
-            current_tenant(),
+            tenant_named(),
             "gold",
             io.BytesIO(csv_bytes("customerId", "c1")),
             "a.csv",
@@ -107,7 +103,7 @@ def test_with_redis_the_import_waits_for_a_worker(app, monkeypatch):
 def test_with_redis_recovery_leaves_queued_imports_to_the_queue(app, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
     waiting = imports.create_import(
-        current_tenant(),
+        tenant_named(),
         "gold",
         io.BytesIO(csv_bytes("customerId", "c1")),
         "a.csv",
@@ -125,7 +121,7 @@ def test_with_redis_recovery_leaves_queued_imports_to_the_queue(app, monkeypatch
 
 def test_a_job_for_an_import_that_is_not_queued_does_nothing():
     imp = imports.create_import(
-        current_tenant(),
+        tenant_named(),
         "gold",
         io.BytesIO(csv_bytes("customerId", "c1")),
         "a.csv",

@@ -19,7 +19,8 @@ from segments_app.query.jsonout import (
 )
 
 
-def _text(column) -> str:
+def _selected(column) -> str:
+    """The value the database computes for `column` (a SQL expression)."""
     return db.session.execute(select(column)).scalar_one()
 
 
@@ -34,7 +35,7 @@ def _number(value):
 @pytest.mark.usefixtures("ctx")
 @pytest.mark.parametrize("value", ["plain", 'quote " and \\ and \n', "emoji \U0001f389"])
 def test_an_object_opens_with_its_first_member_when_it_is_always_there(value):
-    text = _text(
+    text = _selected(
         json_object(
             member("id", _string(value), STRING),
             member("gone", _string(None), STRING, omit=NULL),
@@ -55,7 +56,7 @@ def test_an_object_opens_with_its_first_member_when_it_is_always_there(value):
     ],
 )
 def test_a_leading_member_that_may_be_left_out_never_leaves_a_stray_comma(first, second, expected):
-    text = _text(
+    text = _selected(
         json_object(
             nested(
                 "span",

@@ -5,17 +5,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
 
 from segments_app.extensions import db
-from segments_app.models import Tenant
 from segments_app.services.accounts import create_user
-from tests.logins import CSRF, log_in
-
-PASSWORD = "correct horse battery"
-#: page numbers a URL may carry: one past any last page, and ones that are no page number
-HUGE = "99999999999999999999"
-GARBAGE = ("abc", "²", "-1", "0", "1e3", "1.5")
+from tests.factories import tenant_named
+from tests.logins import CSRF, PASSWORD, log_in
+from tests.sql import statements
 
 
 class Browser:
@@ -72,8 +67,7 @@ def make_browser(app, tenant):
     def make(role: str = "editor", email: str | None = None, tenant_name: str = "acme") -> Browser:
         email = email or f"{role}@{tenant_name}.example"
         with app.app_context():
-            t = db.session.scalar(select(Tenant).where(Tenant.name == tenant_name))
-            create_user(t, email, role, PASSWORD)
+            create_user(tenant_named(tenant_name), email, role, PASSWORD)
             db.session.commit()
         return _login(app, email, tenant_name)
 
@@ -101,17 +95,7 @@ def count_queries(app):
 
     @contextmanager
     def counting():
-        statements: list[str] = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            yield lambda: len(statements)
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
+        with statements(app) as sent:
+            yield lambda: len(sent)
 
     return counting

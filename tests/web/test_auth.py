@@ -9,8 +9,7 @@ import pytest
 import requests
 
 from segments_app.services.accounts import WRONG_LOGIN
-from tests.logins import CSRF, log_in
-from tests.web.conftest import PASSWORD
+from tests.logins import CSRF, PASSWORD, log_in
 
 ANNA = "anna@acme.example"
 TOO_MANY = re.compile(r"Too many attempts\. Try again in (\d+) seconds\.")
@@ -122,6 +121,7 @@ def test_guessing_from_many_addresses_locks_the_login_itself(app, make_browser, 
 
 
 @pytest.mark.live
+@pytest.mark.real_password_cost
 def test_parallel_wrong_passwords_are_checked_at_most_the_allowed_number_of_times(
     app, make_browser, live_server
 ):

@@ -11,8 +11,8 @@ import pytest
 
 from segments_app.services import segment_search, substring
 from segments_app.services.catalog import searching as catalog_search
-from tests.api.helpers_assignments import customer_api, directory
-from tests.factories import add_category, add_customer, add_legal_entity, add_product
+from tests.apis import customer_api
+from tests.factories import add_category, add_customer, add_legal_entity, add_product, directory
 
 NODE = re.compile(r'role="treeitem" id="node-\d+"[^>]*?data-category="([^"]+)"', re.S)
 SEGMENT_COUNT = re.compile(r'data-category="([^"]+)">.*?(?:in (\d+) segments?</span>|</li>)', re.S)

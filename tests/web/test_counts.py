@@ -13,15 +13,8 @@ from segments_app.models import CustomerAssignment, ItemAssignment, Segment
 from segments_app.services import counters
 from segments_app.services.demo import load_demo
 from segments_app.services.imports import revert_import
-from tests.factories import add_category, add_product
-from tests.unit.test_import_support import (  # noqa: F401  (the directory's fixtures)
-    csv_bytes,
-    current_tenant,
-    directory,
-    idle_runner,
-    import_dir,
-    run_file,
-)
+from tests.factories import add_category, add_product, tenant_named
+from tests.imports_support import csv_bytes, run_file
 
 pytestmark = pytest.mark.usefixtures("directory")
 
@@ -59,7 +52,7 @@ def stored(segment_id: str = "gold") -> tuple[int, int]:
     """(members, items) tenant acme's segment stores."""
     db.session.rollback()
     pk = db.session.scalar(
-        select(Segment.pk).where(Segment.tenant_id == current_tenant().id, Segment.id == segment_id)
+        select(Segment.pk).where(Segment.tenant_id == tenant_named().id, Segment.id == segment_id)
     )
     return stored_counts()[pk]
 
@@ -147,7 +140,7 @@ def test_import_apply_and_revert_in_every_mode():
     assert removed.status == "applied"
     assert exact((1, 0))
     for imp, expected in ((removed, (2, 0)), (replaced, (3, 0)), (added, (0, 0))):
-        revert_import(current_tenant(), "gold", imp.id)
+        revert_import(tenant_named(), "gold", imp.id)
         db.session.commit()
         assert exact(expected)
 
@@ -192,7 +185,7 @@ def test_the_demo_data_and_a_recount(app):
         db.session.commit()
         assert stored_counts() == actual_counts()
         assert any(members for members, _ in stored_counts().values())
-        tenant_id = current_tenant().id
+        tenant_id = tenant_named().id
         db.session.execute(
             Segment.__table__.update()
             .where(Segment.tenant_id == tenant_id)

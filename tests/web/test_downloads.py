@@ -14,22 +14,9 @@ import requests
 from segments_app.extensions import db
 from segments_app.models import CustomerAssignment
 from segments_app.services.segments import create_segment
-from tests.conftest import TENANT
-from tests.factories import add_assignment, add_customer, add_legal_entity
-from tests.logins import log_in
-from tests.unit.test_import_support import (  # noqa: F401  (fixtures)
-    csv_bytes,
-    idle_runner,
-    import_dir,
-)
-from tests.web.conftest import PASSWORD
-from tests.web.test_segments import _tenant
-from tests.web.test_uploads import (  # noqa: F401  (fixtures)
-    gold,
-    members,
-    uploaded,
-    wait_for_jobs,
-)
+from tests.factories import TENANT, add_assignment, add_customer, add_legal_entity, tenant_named
+from tests.imports_support import csv_bytes, members_of, uploaded, wait_for_jobs
+from tests.logins import PASSWORD, log_in
 
 HAN = "段"
 EXPORT = f"/segments/{quote(HAN)}/members.csv"
@@ -53,7 +40,7 @@ def han(app, tenant):
     """Segment '段' with customers whose e-mail and names look like formulas."""
     with app.app_context():
         segment = create_segment(
-            _tenant(), {"id": HAN, "name": {"en": "Han"}, "siteCode": "main"}, ""
+            tenant_named(), {"id": HAN, "name": {"en": "Han"}, "siteCode": "main"}, ""
         )
         entity = add_legal_entity("acme", "-le1", "@Acme GmbH")
         customers = [
@@ -129,7 +116,7 @@ def _check_rejected(headers, text: str) -> None:
     assert rows[2][:5] == ["c1", "le2", "jane@example.com", "'@SUM(A1)", "3"]
 
 
-@pytest.mark.usefixtures("gold")
+@pytest.mark.usefixtures("seeded_directory")
 def test_the_rejected_rows_of_a_file_named_outside_latin1(editor):
     url = uploaded(editor, REJECTED, UPLOAD_NAME)
     response = editor.get(f"{url}/rejected.csv")
@@ -137,7 +124,7 @@ def test_the_rejected_rows_of_a_file_named_outside_latin1(editor):
     _check_rejected(response.headers, response.get_data(as_text=True))
 
 
-@pytest.mark.usefixtures("gold")
+@pytest.mark.usefixtures("seeded_directory")
 def test_the_rejected_rows_of_a_file_named_outside_latin1_over_http(live_server, editor):
     url = uploaded(editor, REJECTED, UPLOAD_NAME)
     session = _logged_in(live_server, editor.email)
@@ -146,7 +133,7 @@ def test_the_rejected_rows_of_a_file_named_outside_latin1_over_http(live_server,
     _check_rejected(response.headers, response.content.decode())
 
 
-@pytest.mark.usefixtures("gold")
+@pytest.mark.usefixtures("seeded_directory")
 def test_a_neutralised_email_uploaded_again_finds_its_customer(app, editor):
     """The rejected rows are meant to be fixed and uploaded again: an e-mail the file quotes
     for spreadsheets is read back as it was."""
@@ -160,4 +147,4 @@ def test_a_neutralised_email_uploaded_again_finds_its_customer(app, editor):
     url = uploaded(editor, fixed.encode(), mode="add")
     editor.post(f"{url}/apply")
     wait_for_jobs(app)
-    assert members(app) == {("c9", None)}
+    assert members_of(app) == {("c9", None)}

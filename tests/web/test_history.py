@@ -17,12 +17,11 @@ from segments_app.models.types import utcnow
 from segments_app.services import activity
 from segments_app.services.history import Change
 from segments_app.services.imports import create_import
-from tests.unit import test_import_support as support
-from tests.unit.test_import_support import csv_bytes, idle_runner, import_dir  # noqa: F401
-from tests.web.conftest import GARBAGE, HUGE
-from tests.web.test_uploads import _text, gold, members, uploaded, wait_for_jobs  # noqa: F401
+from tests.factories import tenant_named
+from tests.imports_support import csv_bytes, members_of, uploaded, wait_for_jobs
+from tests.pages import GARBAGE, HUGE, page_text
 
-pytestmark = pytest.mark.usefixtures("gold")
+pytestmark = pytest.mark.usefixtures("seeded_directory")
 
 HISTORY = "/segments/gold/history"
 
@@ -39,7 +38,7 @@ def made_imports(app: Flask, n: int, status: str = "previewed") -> list[str]:
     """`n` imports of gold in `status`, without running them; newest last."""
     ids = []
     with app.app_context():
-        tenant = support.current_tenant()
+        tenant = tenant_named()
         for number in range(n):
             imp = create_import(
                 tenant,
@@ -78,7 +77,7 @@ def test_history_lists_imports_with_who_mode_file_and_result(app, editor, viewer
     uploaded(editor, csv_bytes("customerId", "c3"), "summer.csv", mode="replace")
     page = viewer.get(HISTORY)
     assert page.status_code == 200
-    html = _text(page)
+    html = page_text(page)
     assert 'aria-current="page">History</a>' in html
     rows = re.findall(r'<tr id="import-row-([0-9a-f]{24})">(.*?)</tr>', html)
     assert len(rows) == 2
@@ -94,7 +93,7 @@ def test_history_lists_imports_with_who_mode_file_and_result(app, editor, viewer
 
 def test_history_lists_the_changes_with_who_and_what(app, editor):
     applied(app, editor, "c1", "c2")
-    html = _text(editor.get(HISTORY))
+    html = page_text(editor.get(HISTORY))
     changes = re.search(r'<div id="history-changes">(.*?)</table>', html).group(1)
     assert "Added 2 members" in changes and "Applied an import" in changes
     assert "editor@acme.example" in changes
@@ -109,14 +108,14 @@ def test_a_log_line_says_what_happened_in_words():
 
 
 def test_empty_history_says_what_to_do_next(editor, viewer):
-    html = _text(editor.get(HISTORY))
+    html = page_text(editor.get(HISTORY))
     assert "No imports yet" in html and 'href="/segments/gold/upload"' in html
-    assert "No changes recorded yet" in _text(viewer.get("/segments/silver/history"))
+    assert "No changes recorded yet" in page_text(viewer.get("/segments/silver/history"))
 
 
 def test_imports_are_paged_and_a_page_swaps_alone(app, editor):
     ids = made_imports(app, 12)
-    html = _text(editor.get(HISTORY))
+    html = page_text(editor.get(HISTORY))
     assert len(re.findall(r'<tr id="import-row-', html)) == 10
     assert "Page 1 of 2 · 12 imports" in html
     assert 'href="/segments/gold/history?imports_page=2"' in html
@@ -124,27 +123,27 @@ def test_imports_are_paged_and_a_page_swaps_alone(app, editor):
     fragment = editor.get(f"{HISTORY}?list=imports&imports_page=2", htmx=True)
     assert fragment.status_code == 200
     assert "HX-Request" in fragment.headers["Vary"]
-    text = _text(fragment)
+    text = page_text(fragment)
     assert text.startswith('<div id="history-imports">') and "<html" not in text
     assert re.findall(r'<tr id="import-row-([0-9a-f]{24})">', text) == [ids[1], ids[0]]
     for beyond in ("9", "99999999999999999999"):
         past_the_end = editor.get(f"{HISTORY}?imports_page={beyond}")
         assert past_the_end.status_code == 200
-        assert "Page 2 of 2 · 12 imports" in _text(past_the_end)
-        rows = re.findall(r'<tr id="import-row-([0-9a-f]{24})">', _text(past_the_end))
+        assert "Page 2 of 2 · 12 imports" in page_text(past_the_end)
+        rows = re.findall(r'<tr id="import-row-([0-9a-f]{24})">', page_text(past_the_end))
         assert rows == [ids[1], ids[0]]
-    assert "Page 1 of 2 · 12 imports" in _text(editor.get(f"{HISTORY}?imports_page=-3"))
+    assert "Page 1 of 2 · 12 imports" in page_text(editor.get(f"{HISTORY}?imports_page=-3"))
 
 
 def test_changes_are_paged(app, editor):
     logged(app, *[(f"user{n}@acme.example", "segment.updated", 1) for n in range(30)])
-    html = _text(editor.get(HISTORY))
+    html = page_text(editor.get(HISTORY))
     assert html.count("Edited the segment") == 25
     assert "Page 1 of 2" in html
-    page_two = _text(editor.get(f"{HISTORY}?list=changes&changes_page=2", htmx=True))
+    page_two = page_text(editor.get(f"{HISTORY}?list=changes&changes_page=2", htmx=True))
     assert page_two.startswith('<div id="history-changes">')
     huge = editor.get(f"{HISTORY}?list=changes&changes_page=99999999999999999999", htmx=True)
-    assert huge.status_code == 200 and _text(huge) == page_two
+    assert huge.status_code == 200 and page_text(huge) == page_two
     assert page_two.count("Edited the segment") == 5
 
 
@@ -166,16 +165,16 @@ def test_the_page_reads_a_fixed_number_of_queries(app, editor, count_queries):
 
 def test_revert_restores_the_membership(app, editor):
     import_id = applied(app, editor, "c1", "c2")
-    assert members(app) == {("c1", None), ("c2", None)}
-    html = _text(editor.get(HISTORY))
+    assert members_of(app) == {("c1", None), ("c2", None)}
+    html = page_text(editor.get(HISTORY))
     assert f'hx-post="/segments/gold/history/{import_id}/revert"' in html
     assert "hx-confirm=" in html
     response = editor.post(f"{HISTORY}/{import_id}/revert", htmx=True)
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == HISTORY
-    assert members(app) == set()
+    assert members_of(app) == set()
     assert status_of(app, import_id) == "reverted"
-    html = _text(editor.get(HISTORY))
+    html = page_text(editor.get(HISTORY))
     assert "Reverted" in html and "reverted by editor@acme.example" in html
     assert "Reverted an import" in html and "Removed 2 members" in html
 
@@ -184,13 +183,13 @@ def test_revert_without_javascript_asks_first(app, editor):
     import_id = applied(app, editor, "c1")
     confirm = editor.get(f"{HISTORY}/{import_id}/revert")
     assert confirm.status_code == 200
-    html = _text(confirm)
+    html = page_text(confirm)
     assert "Revert the import of" in html and 'name="csrf_token"' in html
     assert f'action="/segments/gold/history/{import_id}/revert"' in html
-    assert members(app) == {("c1", None)}
+    assert members_of(app) == {("c1", None)}
     done = editor.post(f"{HISTORY}/{import_id}/revert")
     assert done.status_code == 303 and done.headers["Location"] == HISTORY
-    assert members(app) == set()
+    assert members_of(app) == set()
 
 
 def test_revert_is_refused_while_a_later_import_is_applied(app, editor):
@@ -198,17 +197,17 @@ def test_revert_is_refused_while_a_later_import_is_applied(app, editor):
     later = applied(app, editor, "c2", name="later.csv")
     refused = editor.post(f"{HISTORY}/{first}/revert", htmx=True)
     assert refused.status_code == 422
-    html = _text(refused)
+    html = page_text(refused)
     assert html.startswith('<div class="alert alert-error" role="alert"')
     assert f"Import {later} (later.csv" in html and "revert it first" in html
     page = editor.post(f"{HISTORY}/{first}/revert")
     assert page.status_code == 422
-    assert "revert it first" in _text(page) and "<html" in _text(page)
-    assert members(app) == {("c1", None), ("c2", None)}
+    assert "revert it first" in page_text(page) and "<html" in page_text(page)
+    assert members_of(app) == {("c1", None), ("c2", None)}
     assert status_of(app, first) == "applied"
     assert editor.post(f"{HISTORY}/{later}/revert").status_code == 303
     assert editor.post(f"{HISTORY}/{first}/revert").status_code == 303
-    assert members(app) == set()
+    assert members_of(app) == set()
 
 
 def test_revert_needs_an_editor_and_the_csrf_token(app, editor, viewer):
@@ -216,16 +215,16 @@ def test_revert_needs_an_editor_and_the_csrf_token(app, editor, viewer):
     assert viewer.post(f"{HISTORY}/{import_id}/revert").status_code == 403
     assert viewer.get(f"{HISTORY}/{import_id}/revert").status_code == 403
     assert editor.post(f"{HISTORY}/{import_id}/revert", csrf=False).status_code == 400
-    assert members(app) == {("c1", None)}
+    assert members_of(app) == {("c1", None)}
 
 
 def test_an_import_not_applied_cannot_be_reverted(app, editor):
     (import_id,) = made_imports(app, 1)
-    html = _text(editor.get(f"{HISTORY}/{import_id}/revert"))
+    html = page_text(editor.get(f"{HISTORY}/{import_id}/revert"))
     assert "only an applied import can be reverted" in html
     refused = editor.post(f"{HISTORY}/{import_id}/revert", htmx=True)
     assert refused.status_code == 422
-    assert "never applied" in _text(refused)
+    assert "never applied" in page_text(refused)
 
 
 def test_unknown_import_is_404(editor):
@@ -236,7 +235,7 @@ def test_a_refusal_is_not_a_toast_only(app, editor):
     """htmx swaps the reason into the tab's message area, which announces it."""
     first = applied(app, editor, "c1")
     applied(app, editor, "c2")
-    html = _text(editor.get(HISTORY))
+    html = page_text(editor.get(HISTORY))
     assert '<div id="history-alerts" class="history-alerts" aria-live="polite">' in html
     refused = editor.post(f"{HISTORY}/{first}/revert", htmx=True)
     assert "notify" not in json.loads(refused.headers.get("HX-Trigger", "{}"))
@@ -245,10 +244,10 @@ def test_a_refusal_is_not_a_toast_only(app, editor):
 def test_history_pages_past_the_end_show_the_last(app, editor):
     ids = made_imports(app, 12)
     logged(app, *[(f"user{n}@acme.example", "segment.updated", 1) for n in range(30)])
-    html = _text(editor.get(f"/segments/gold/history?imports_page={HUGE}&changes_page={HUGE}"))
+    html = page_text(editor.get(f"/segments/gold/history?imports_page={HUGE}&changes_page={HUGE}"))
     assert "Page 2 of 2 · 12 imports" in html
     assert re.findall(r'<tr id="import-row-([0-9a-f]{24})">', html) == [ids[1], ids[0]]
     assert html.count("Edited the segment") == 5
     for raw in GARBAGE:
         first = editor.get(f"/segments/gold/history?imports_page={raw}&changes_page={raw}")
-        assert first.status_code == 200 and "Page 1 of 2 · 12 imports" in _text(first), raw
+        assert first.status_code == 200 and "Page 1 of 2 · 12 imports" in page_text(first), raw

@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from segments_app.extensions import db
 from segments_app.models import Activity
-from tests.api.helpers_assignments import directory
-from tests.factories import add_category, add_product
+from tests.factories import add_category, add_product, directory
 
 ITEMS = "/segments/gold/items"
 NODE = re.compile(r'role="treeitem" id="node-\d+"[^>]*?data-category="([^"]+)"', re.S)

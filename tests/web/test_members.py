@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from html import unescape
 from types import SimpleNamespace
@@ -14,28 +13,14 @@ import pytest
 from sqlalchemy import func, select
 
 from segments_app.extensions import db
-from segments_app.models import Customer, CustomerAssignment, LegalEntity, Segment, Tenant
+from segments_app.models import Customer, CustomerAssignment, LegalEntity, Segment
 from segments_app.services import segment_search, substring
 from segments_app.services.members import how_added
 from segments_app.services.segments import create_segment
-from tests.factories import add_assignment, add_customer, add_legal_entity
-from tests.web.conftest import GARBAGE, HUGE
+from tests.factories import add_assignment, add_customer, add_legal_entity, tenant_named
+from tests.pages import GARBAGE, HUGE, hx_events, page_text
 
 URL = "/segments/gold"
-
-
-def _text(response) -> str:
-    """The body with the whitespace between tags dropped and other runs of it made one space."""
-    html = re.sub(r">\s+<", "><", response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", html).strip()
-
-
-def _events(response) -> dict:
-    return json.loads(response.headers.get("HX-Trigger", "{}"))
-
-
-def _tenant() -> Tenant:
-    return db.session.scalar(select(Tenant).where(Tenant.name == "acme"))
 
 
 def _segment() -> Segment:
@@ -46,7 +31,9 @@ def _segment() -> Segment:
 def gold(app, tenant) -> str:
     """Segment 'gold' of tenant 'acme', without members."""
     with app.app_context():
-        create_segment(_tenant(), {"id": "gold", "name": {"en": "Gold"}, "siteCode": "main"}, "")
+        create_segment(
+            tenant_named(), {"id": "gold", "name": {"en": "Gold"}, "siteCode": "main"}, ""
+        )
         db.session.commit()
     return "gold"
 
@@ -119,14 +106,14 @@ def test_members_tab_page_and_fragment(editor, member):
     member("c2", "Bob", "Stone", "bob@example.com")
     page = editor.get(URL)
     assert page.status_code == 200
-    html = _text(page)
+    html = page_text(page)
     assert "<html" in html and '<a href="/segments/gold" aria-current="page">Members</a>' in html
     assert "2 members" in html
     assert "Anna Berg" in html and "anna@example.com" in html and "Acme-Le GmbH" in html
     assert "B2C" in html and "Manual" in html
     assert 'id="member-candidates"' in html  # the editor can add
     fragment = editor.get(URL, htmx=True)
-    body = _text(fragment)
+    body = page_text(fragment)
     assert "<html" not in body and body.startswith('<div id="member-list"')
     assert 'hx-trigger="members-changed from:body"' in body
     assert "HX-Request" in fragment.headers["Vary"]
@@ -138,8 +125,8 @@ def test_unknown_segment_is_404(editor, tenant):
 
 
 def test_empty_state_says_what_to_do(editor, viewer, gold):
-    assert "Find customers below and add them" in _text(editor.get(URL))
-    html = _text(viewer.get(URL))
+    assert "Find customers below and add them" in page_text(editor.get(URL))
+    html = page_text(viewer.get(URL))
     assert "An editor of your team adds members" in html
 
 
@@ -147,15 +134,15 @@ def test_search_by_name_email_or_id(editor, member):
     member("c1", "Anna", "Berg", "anna@example.com")
     member("c2", "Bob", "Stone", "bob@shop.example")
     member("x-99", "Carl", "Ray", "carl@example.com")
-    assert _row_customers(_text(editor.get(f"{URL}?q=anna+berg", htmx=True))) == ["c1"]
-    assert _row_customers(_text(editor.get(f"{URL}?q=SHOP", htmx=True))) == ["c2"]
-    assert _row_customers(_text(editor.get(f"{URL}?q=x-9", htmx=True))) == ["x-99"]
-    none = _text(editor.get(f"{URL}?q=zed", htmx=True))
+    assert _row_customers(page_text(editor.get(f"{URL}?q=anna+berg", htmx=True))) == ["c1"]
+    assert _row_customers(page_text(editor.get(f"{URL}?q=SHOP", htmx=True))) == ["c2"]
+    assert _row_customers(page_text(editor.get(f"{URL}?q=x-9", htmx=True))) == ["x-99"]
+    none = page_text(editor.get(f"{URL}?q=zed", htmx=True))
     assert "No member matches “zed”" in none
 
 
 def test_search_input_updates_the_list_and_the_url(editor, gold):
-    html = _text(editor.get(URL))
+    html = page_text(editor.get(URL))
     search = re.search(r'<input id="member-q"[^>]*>', html).group(0)
     assert 'hx-trigger="input changed delay:300ms, search"' in search
     assert 'hx-target="#member-list"' in search and 'hx-push-url="true"' in search
@@ -164,17 +151,17 @@ def test_search_input_updates_the_list_and_the_url(editor, gold):
 def test_paging(editor, member):
     for n in range(55):
         member(f"c{n:02d}", join=True)
-    first = _text(editor.get(URL, htmx=True))
+    first = page_text(editor.get(URL, htmx=True))
     assert len(_row_customers(first)) == 50
     assert "page 1 of 2" in first
     assert 'href="/segments/gold?page=2"' in first and "Previous" not in first
-    second = _text(editor.get(f"{URL}?page=2", htmx=True))
+    second = page_text(editor.get(f"{URL}?page=2", htmx=True))
     assert len(_row_customers(second)) == 5 and "Next" not in second
     assert 'href="/segments/gold"' in second
     beyond = editor.get(f"{URL}?page=99999999999999999999")
     assert beyond.status_code == 200
-    assert _row_customers(_text(beyond)) == _row_customers(second)
-    assert "page 1 of 2" in _text(editor.get(f"{URL}?page=x", htmx=True))
+    assert _row_customers(page_text(beyond)) == _row_customers(second)
+    assert "page 1 of 2" in page_text(editor.get(f"{URL}?page=x", htmx=True))
 
 
 def _next_batch(html: str) -> str | None:
@@ -186,16 +173,16 @@ def _next_batch(html: str) -> str | None:
 def test_search_results_come_in_batches(editor, member):
     for n in range(55):
         member(f"c{n:02d}", join=True)
-    first = _text(editor.get(f"{URL}?q=example", htmx=True))
+    first = page_text(editor.get(f"{URL}?q=example", htmx=True))
     assert len(_row_customers(first)) == 50 and "Next" not in first and "page" not in first
     more = _next_batch(first)
     assert "More matches" in first and 'hx-trigger="revealed"' in first
-    rest = _text(editor.get(more, htmx=True))
+    rest = page_text(editor.get(more, htmx=True))
     assert "<html" not in rest and 'id="member-list"' not in rest
     assert _row_customers(rest) == [f"c{n}" for n in range(50, 55)]
     assert _next_batch(rest) is None
     # without script the next batch is a page, which leads back to the first matches
-    page = _text(editor.get(more))
+    page = page_text(editor.get(more))
     assert _row_customers(page) == [f"c{n}" for n in range(50, 55)]
     assert 'href="/segments/gold?q=example"' in page
 
@@ -207,18 +194,18 @@ def test_a_search_without_an_index_reads_the_members_a_stretch_at_a_time(
     monkeypatch.setattr(substring, "BUDGET_SECONDS", 0)
     for n in range(55):
         member(f"c{n:02d}", join=True)
-    html = _text(editor.get(f"{URL}?q=c5", htmx=True))  # too short for a trigram index
+    html = page_text(editor.get(f"{URL}?q=c5", htmx=True))  # too short for a trigram index
     assert _row_customers(html) == [] and "Searching… 10 of 55 members looked at" in html
     found, batches = [], 1
     while (url := _next_batch(html)) is not None:
-        html = _text(editor.get(url, htmx=True))
+        html = page_text(editor.get(url, htmx=True))
         found += _row_customers(html)
         batches += 1
     assert found == ["c50", "c51", "c52", "c53", "c54"]
     assert batches == 6
-    html = _text(editor.get(f"{URL}?q=zz", htmx=True))
+    html = page_text(editor.get(f"{URL}?q=zz", htmx=True))
     while (url := _next_batch(html)) is not None:
-        html = _text(editor.get(url, htmx=True))
+        html = page_text(editor.get(url, htmx=True))
     assert "No member matches “zz”" in html
 
 
@@ -252,15 +239,15 @@ def test_candidates_from_the_directory(editor, member):
     member("c3", "Bob", "Stone", "bob@example.com", join=False)
     response = editor.get(f"{URL}/members/candidates?find=ann", htmx=True)
     assert response.status_code == 200
-    html = _text(response)
+    html = page_text(response)
     assert html.startswith('<div id="member-candidates"')
     assert "Anna Berg" in html and "Annika Roth" in html and "Bob" not in html
     assert '<option value="le-1">Le-1 GmbH (le-1): member already</option>' in html
     assert '<option value="le-2">Le-2 GmbH (le-2)</option>' in html
     assert '<option value="">B2C, no legal entity</option>' in html
-    by_id = _text(editor.get(f"{URL}/members/candidates?find=c3", htmx=True))
+    by_id = page_text(editor.get(f"{URL}/members/candidates?find=c3", htmx=True))
     assert "Bob Stone" in by_id
-    none = _text(editor.get(f"{URL}/members/candidates?find=zed", htmx=True))
+    none = page_text(editor.get(f"{URL}/members/candidates?find=zed", htmx=True))
     assert "No customer matches “zed”" in none
 
 
@@ -269,17 +256,17 @@ def test_a_candidate_search_without_an_index_goes_on_while_it_is_shown(editor, m
     monkeypatch.setattr(substring, "BUDGET_SECONDS", 0)
     for n in range(10):
         member(f"pick{n}", join=False)
-    html = _text(editor.get(f"{URL}/members/candidates?find=k9", htmx=True))
+    html = page_text(editor.get(f"{URL}/members/candidates?find=k9", htmx=True))
     assert html.startswith('<div id="member-candidates"') and "Searching… 3 customers" in html
     found = []
     while (url := _next_batch(html)) is not None:
-        html = _text(editor.get(url, htmx=True))
+        html = page_text(editor.get(url, htmx=True))
         assert not html.strip() or html.lstrip().startswith("<li")
         found += re.findall(r'name="customer_id" value="([^"]+)"', html)
     assert found == ["pick9"]
-    html = _text(editor.get(f"{URL}/members/candidates?find=zz", htmx=True))
+    html = page_text(editor.get(f"{URL}/members/candidates?find=zz", htmx=True))
     while (url := _next_batch(html)) is not None:
-        html = _text(editor.get(url, htmx=True))
+        html = page_text(editor.get(url, htmx=True))
     assert "No customer matches “zz”" in html
 
 
@@ -288,14 +275,14 @@ def test_candidates_without_javascript_are_part_of_the_page(editor, member):
     response = editor.get(f"{URL}/members/candidates?find=annika")
     assert response.status_code == 302
     assert response.headers["Location"] == "/segments/gold?find=annika"
-    html = _text(editor.get(response.headers["Location"]))
+    html = page_text(editor.get(response.headers["Location"]))
     assert "<html" in html and "Annika Roth" in html
     assert 'name="find" value="annika"' in html
 
 
 def test_a_b2c_member_shows_as_member(editor, member):
     member("c1", "Anna", "Berg")
-    html = _text(editor.get(f"{URL}/members/candidates?find=anna", htmx=True))
+    html = page_text(editor.get(f"{URL}/members/candidates?find=anna", htmx=True))
     assert '<span class="badge badge-ok">Member</span>' in html
     assert "Add Anna Berg" not in html
 
@@ -308,17 +295,17 @@ def test_add_member_with_htmx(editor, app, member):
         htmx=True,
     )
     assert response.status_code == 200
-    events = _events(response)
+    events = hx_events(response)
     assert events["members-changed"] is True
     assert events["notify"]["message"] == "Added c2 (le-1)."
-    html = _text(response)
+    html = page_text(response)
     assert "Le-1 GmbH (le-1): member already" in html
     assert '<li class="candidate" tabindex="-1" data-autofocus>' in html  # focus stays here
     assert _assignments(app) == [("c2", "le-1")]
     b2c = editor.post(f"{URL}/members", data={"customer_id": "c2", "find": "annika"}, htmx=True)
-    assert _events(b2c)["notify"]["message"] == "Added c2."
+    assert hx_events(b2c)["notify"]["message"] == "Added c2."
     assert set(_assignments(app)) == {("c2", None), ("c2", "le-1")}
-    assert "2 members" in _text(editor.get(URL))
+    assert "2 members" in page_text(editor.get(URL))
 
 
 def test_add_member_without_javascript(editor, app, member):
@@ -327,14 +314,14 @@ def test_add_member_without_javascript(editor, app, member):
     assert response.status_code == 303
     assert response.headers["Location"] == "/segments/gold?find=annika"
     assert _assignments(app) == [("c2", None)]
-    assert "Added c2." in _text(editor.get(response.headers["Location"]))
+    assert "Added c2." in page_text(editor.get(response.headers["Location"]))
 
 
 def test_adding_a_member_again_changes_nothing(editor, app, member):
     member("c1", mixins={"source": "crm"})
     response = editor.post(f"{URL}/members", data={"customer_id": "c1"}, htmx=True)
     assert response.status_code == 200
-    assert _events(response)["notify"] == {"message": "c1 is a member already.", "level": "info"}
+    assert hx_events(response)["notify"] == {"message": "c1 is a member already.", "level": "info"}
     with app.app_context():
         assignment = db.session.scalar(select(CustomerAssignment))
         assert assignment.mixins == {"source": "crm"} and assignment.version == 1
@@ -343,7 +330,7 @@ def test_adding_a_member_again_changes_nothing(editor, app, member):
 def test_adding_someone_not_in_the_directory_is_refused(editor, app, gold):
     response = editor.post(f"{URL}/members", data={"customer_id": "ghost"}, htmx=True)
     assert response.status_code == 400
-    assert "not in this tenant's directory" in _text(response)
+    assert "not in this tenant's directory" in page_text(response)
     wrong_entity = editor.post(f"{URL}/members", data={"customer_id": ""}, htmx=True)
     assert wrong_entity.status_code == 400
     assert _assignments(app) == []
@@ -360,9 +347,9 @@ def test_remove_member_swaps_the_row_out(editor, app, member):
     )
     assert response.status_code == 200
     assert response.get_data(as_text=True) == ""
-    assert _events(response)["notify"]["message"] == "Removed c1 (le-1)."
+    assert hx_events(response)["notify"]["message"] == "Removed c1 (le-1)."
     assert _assignments(app) == [("c2", None)]
-    html = _text(editor.get(URL))
+    html = page_text(editor.get(URL))
     assert re.search(r'hx-post="/segments/gold/members/remove" hx-target="closest tr"', html)
 
 
@@ -388,7 +375,7 @@ def test_removing_a_non_member_is_404(editor, member):
 def test_viewer_reads_but_may_not_change_members(viewer, app, member):
     member("c1", "Anna", "Berg")
     member("c2", "Annika", "Roth", join=False)
-    html = _text(viewer.get(URL))
+    html = page_text(viewer.get(URL))
     assert "Anna Berg" in html
     assert "Remove" not in html and "Add a member" not in html and "Edit segment" not in html
     assert viewer.get(f"{URL}/members.csv").status_code == 200
@@ -456,13 +443,13 @@ def test_the_frame_counts_reload_after_a_member_leaves(editor, member):
     fragment then tells the new number."""
     member("c1")
     member("c2")
-    page = _text(editor.get(URL))
+    page = page_text(editor.get(URL))
     assert 'id="segment-facts"' in page and "counts-changed from:body" in page
     assert "2 members" in page
     removed = editor.post(f"{URL}/members/remove", data={"customer_id": "c1"}, htmx=True)
     assert removed.status_code == 200
-    assert _events(removed)["counts-changed"] is True
-    facts = _text(editor.get(f"{URL}/facts", htmx=True))
+    assert hx_events(removed)["counts-changed"] is True
+    facts = page_text(editor.get(f"{URL}/facts", htmx=True))
     assert "1 member ·" in facts and "0 items" in facts
 
 
@@ -471,11 +458,11 @@ def test_members_page_past_the_end_shows_the_last(editor, member):
         member(f"c{n:02d}")
     last = editor.get(f"/segments/gold?page={HUGE}", htmx=True)
     assert last.status_code == 200
-    assert "page 2 of 2" in _text(last)
-    assert _row_customers(_text(last)) == [f"c{n}" for n in range(50, 55)]
+    assert "page 2 of 2" in page_text(last)
+    assert _row_customers(page_text(last)) == [f"c{n}" for n in range(50, 55)]
     for raw in GARBAGE:
         first = editor.get(f"/segments/gold?page={raw}", htmx=True)
-        assert first.status_code == 200 and "page 1 of 2" in _text(first), raw
+        assert first.status_code == 200 and "page 1 of 2" in page_text(first), raw
     # numbers that a search's batches carry are bounded too
     batch = editor.get(f"/segments/gold?q=c0&after={HUGE}&read={HUGE}&shown={HUGE}")
     assert batch.status_code == 200

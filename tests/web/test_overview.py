@@ -15,17 +15,17 @@ from segments_app.models import MemberImport, Segment, Tenant
 from segments_app.services.imports import create_import
 from segments_app.services.imports.queries import tenant_recent_imports
 from segments_app.services.tenants import create_tenant
-from tests.unit import test_import_support as support
-from tests.unit.test_import_support import csv_bytes, idle_runner, import_dir  # noqa: F401
-from tests.web.test_uploads import _text, gold, uploaded  # noqa: F401
+from tests.factories import tenant_named
+from tests.imports_support import csv_bytes, uploaded
+from tests.pages import page_text
 
-pytestmark = pytest.mark.usefixtures("gold")
+pytestmark = pytest.mark.usefixtures("seeded_directory")
 
 
 def made_import(app: Flask, name: str, status: str, segment_id: str = "gold", **values) -> str:
     with app.app_context():
         imp = create_import(
-            support.current_tenant(),
+            tenant_named(),
             segment_id,
             io.BytesIO(csv_bytes("customerId", "c1")),
             name,
@@ -49,7 +49,7 @@ def test_the_overview_shows_recent_imports_with_segment_status_and_counts(app, e
     import_id = url.rsplit("/", 1)[1]
     page = editor.get("/")
     assert page.status_code == 200
-    html = _text(page)
+    html = page_text(page)
     assert "Largest segments" in html and "Membership changes, last 30 days" in html
     section = _section(html)
     assert "Running and recent imports" in section
@@ -67,7 +67,7 @@ def test_running_imports_come_first_with_their_progress_and_the_list_polls(app, 
         app, "busy.csv", "running", segment_id="silver", phase="parsing", rows_done=500
     )
     made_import(app, "new.csv", "previewed", counts={"membersToAdd": 1})
-    section = _section(_text(editor.get("/")))
+    section = _section(page_text(editor.get("/")))
     assert re.findall(r'<tr id="overview-import-([0-9a-f]{24})">', section)[0] == running
     assert 'hx-get="/overview/imports" hx-trigger="every 2s"' in section
     assert "1 running now" in section
@@ -78,18 +78,18 @@ def test_running_imports_come_first_with_their_progress_and_the_list_polls(app, 
 
     fragment = editor.get("/overview/imports", htmx=True)
     assert fragment.status_code == 200
-    assert _text(fragment).startswith('<section id="overview-imports"')
+    assert page_text(fragment).startswith('<section id="overview-imports"')
     assert editor.get("/overview/imports").status_code == 302
 
     with app.app_context():
         imp = db.session.scalar(select(MemberImport).where(MemberImport.id == running))
         imp.status, imp.phase = "previewed", None
         db.session.commit()
-    assert "hx-trigger" not in _text(editor.get("/overview/imports", htmx=True))
+    assert "hx-trigger" not in page_text(editor.get("/overview/imports", htmx=True))
 
 
 def test_no_imports_says_where_to_upload(editor, viewer):
-    section = _section(_text(viewer.get("/")))
+    section = _section(page_text(viewer.get("/")))
     assert "No imports yet" in section and "Upload members" in section
     assert 'href="/segments"' in section
 
@@ -107,7 +107,7 @@ def test_the_list_is_one_query_and_the_tenants_own(app, editor, count_queries):
     for n in range(12):
         made_import(app, f"b{n}.csv", "previewed", segment_id="silver")
     with count_queries() as many:
-        section = _text(editor.get("/overview/imports", htmx=True))
+        section = page_text(editor.get("/overview/imports", htmx=True))
     assert many() == few()
     assert len(re.findall(r'<tr id="overview-import-', section)) == 8
     with app.app_context():

@@ -7,8 +7,8 @@ import pytest
 
 from segments_app.extensions import db
 from segments_app.services.segments import create_segment
-from tests.web.conftest import CSRF, PASSWORD
-from tests.web.test_segments import _tenant
+from tests.factories import tenant_named
+from tests.logins import CSRF, PASSWORD
 
 REFUSED = [
     "/segments%0d%0aSet-Cookie:%20x=1",
@@ -26,7 +26,9 @@ REFUSED = [
 @pytest.fixture
 def gold(app, tenant):
     with app.app_context():
-        create_segment(_tenant(), {"id": "gold", "name": {"en": "Gold"}, "siteCode": "main"}, "")
+        create_segment(
+            tenant_named(), {"id": "gold", "name": {"en": "Gold"}, "siteCode": "main"}, ""
+        )
         db.session.commit()
 
 

@@ -3,7 +3,6 @@ and edit form (languages, validity, mixins, errors beside fields, a lost race)."
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -12,26 +11,12 @@ from sqlalchemy import func, select
 
 from segments_app.extensions import db
 from segments_app.limits import JSON_MAX_DEPTH, NAME_MAX_LENGTH
-from segments_app.models import CustomerAssignment, ItemAssignment, Segment, Tenant
+from segments_app.models import CustomerAssignment, ItemAssignment, Segment
 from segments_app.services.segments import create_segment, get_segment, upsert_segment
-from tests.factories import add_assignment, add_customer, add_product
-from tests.web.conftest import GARBAGE, HUGE
+from tests.factories import add_assignment, add_customer, add_product, tenant_named
+from tests.pages import GARBAGE, HUGE, hx_events, page_text
 
 NEW = "/new-segment"
-
-
-def _text(response) -> str:
-    """The body with the whitespace between tags dropped and other runs of it made one space."""
-    html = re.sub(r">\s+<", "><", response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", html).strip()
-
-
-def _events(response) -> dict:
-    return json.loads(response.headers.get("HX-Trigger", "{}"))
-
-
-def _tenant() -> Tenant:
-    return db.session.scalar(select(Tenant).where(Tenant.name == "acme"))
 
 
 @pytest.fixture
@@ -48,7 +33,7 @@ def seed(app, tenant):
                 "status": "ACTIVE",
                 **doc,
             }
-            segment = create_segment(_tenant(), body, "")
+            segment = create_segment(tenant_named(), body, "")
             for n in range(members):
                 customer = add_customer("acme", f"{segment_id}-c{n}")
                 add_assignment(CustomerAssignment(segment_pk=segment.pk, customer_pk=customer.pk))
@@ -84,18 +69,18 @@ def test_list_page_and_fragment(editor, seed):
     seed("gold", {"en": "Gold", "de": "Gold DE"}, members=3, items=2)
     page = editor.get("/segments")
     assert page.status_code == 200
-    html = _text(page)
+    html = page_text(page)
     assert "<html" in html and 'id="segment-filters"' in html
     assert "Gold" in html and "New segment" in html and "1 segment<" in html
     fragment = editor.get("/segments", htmx=True)
     assert fragment.status_code == 200
-    assert "<html" not in _text(fragment) and "segment-row-" in _text(fragment)
+    assert "<html" not in page_text(fragment) and "segment-row-" in page_text(fragment)
     assert "HX-Request" in fragment.headers["Vary"]
 
 
 def test_rows_show_member_and_item_counts(editor, seed):
     seed("gold", members=3, items=2)
-    html = _text(editor.get("/segments", htmx=True))
+    html = page_text(editor.get("/segments", htmx=True))
     assert re.search(r'<td class="num">3</td>\s*<td class="num">2</td>', html)
 
 
@@ -103,17 +88,17 @@ def test_search_matches_name_in_any_language_id_and_site(editor, seed):
     seed("gold", {"en": "Gold", "de": "Goldkunden"})
     seed("silver", {"en": "Silver"}, siteCode="outlet")
     seed("bronze-2024", {"en": "Bronze"})
-    assert _row_ids(_text(editor.get("/segments?q=KUNDEN", htmx=True))) == ["gold"]
-    assert _row_ids(_text(editor.get("/segments?q=2024", htmx=True))) == ["bronze-2024"]
-    assert _row_ids(_text(editor.get("/segments?q=outl", htmx=True))) == ["silver"]
-    none = _text(editor.get("/segments?q=platinum", htmx=True))
+    assert _row_ids(page_text(editor.get("/segments?q=KUNDEN", htmx=True))) == ["gold"]
+    assert _row_ids(page_text(editor.get("/segments?q=2024", htmx=True))) == ["bronze-2024"]
+    assert _row_ids(page_text(editor.get("/segments?q=outl", htmx=True))) == ["silver"]
+    none = page_text(editor.get("/segments?q=platinum", htmx=True))
     assert "No segment matches" in none and "Clear search and filters" in none
 
 
 def test_search_treats_like_wildcards_as_text(editor, seed):
     seed("gold", {"en": "Gold"})
     seed("pct", {"en": "100% off"})
-    assert _row_ids(_text(editor.get("/segments?q=%25", htmx=True))) == ["pct"]
+    assert _row_ids(page_text(editor.get("/segments?q=%25", htmx=True))) == ["pct"]
 
 
 def test_filters_status_site_and_valid_now(editor, seed):
@@ -129,16 +114,16 @@ def test_filters_status_site_and_valid_now(editor, seed):
         "e-future",
         validity={"from": (now + timedelta(days=1)).isoformat().replace("+00:00", "Z")},
     )
-    assert _row_ids(_text(editor.get("/segments?status=INACTIVE", htmx=True))) == ["b-inactive"]
-    assert _row_ids(_text(editor.get("/segments?site=outlet", htmx=True))) == ["c-outlet"]
-    valid = _row_ids(_text(editor.get("/segments?valid=1&sort=id", htmx=True)))
+    assert _row_ids(page_text(editor.get("/segments?status=INACTIVE", htmx=True))) == ["b-inactive"]
+    assert _row_ids(page_text(editor.get("/segments?site=outlet", htmx=True))) == ["c-outlet"]
+    valid = _row_ids(page_text(editor.get("/segments?valid=1&sort=id", htmx=True)))
     assert valid == ["a-active", "b-inactive", "c-outlet"]
-    page = _text(editor.get("/segments?site=outlet"))
+    page = page_text(editor.get("/segments?site=outlet"))
     assert '<option value="outlet" selected>' in page
     assert '<option value="main" >' in page or '<option value="main">' in page
     assert re.search(r'<option value="ACTIVE"\s*>Active</option>', page)
     assert re.search(r'<option value="INACTIVE"\s*>Inactive</option>', page)
-    html = _text(editor.get("/segments?sort=id", htmx=True))
+    html = page_text(editor.get("/segments?sort=id", htmx=True))
     assert "Expired" in html and "Starts in" in html
 
 
@@ -146,24 +131,24 @@ def test_sort_by_columns_and_reverse(editor, seed):
     seed("b", {"en": "alpha"}, siteCode="z-site")
     seed("a", {"en": "Beta"}, siteCode="a-site")
     seed("c", {"de": "Gamma"}, siteCode="m-site")
-    assert _row_ids(_text(editor.get("/segments", htmx=True))) == ["b", "a", "c"]
-    assert _row_ids(_text(editor.get("/segments?sort=name:desc", htmx=True)))[:2] == ["c", "a"]
-    assert _row_ids(_text(editor.get("/segments?sort=id", htmx=True))) == ["a", "b", "c"]
-    assert _row_ids(_text(editor.get("/segments?sort=site:desc", htmx=True))) == ["b", "c", "a"]
-    assert _row_ids(_text(editor.get("/segments?sort=nonsense", htmx=True))) == ["b", "a", "c"]
+    assert _row_ids(page_text(editor.get("/segments", htmx=True))) == ["b", "a", "c"]
+    assert _row_ids(page_text(editor.get("/segments?sort=name:desc", htmx=True)))[:2] == ["c", "a"]
+    assert _row_ids(page_text(editor.get("/segments?sort=id", htmx=True))) == ["a", "b", "c"]
+    assert _row_ids(page_text(editor.get("/segments?sort=site:desc", htmx=True))) == ["b", "c", "a"]
+    assert _row_ids(page_text(editor.get("/segments?sort=nonsense", htmx=True))) == ["b", "a", "c"]
 
 
 def test_a_name_shows_in_the_default_language_else_in_another(editor, seed):
     seed("both", {"de": "Stammkunden", "en": "Regulars"})
     seed("only-de", {"de": "Nur Deutsch"})
-    html = _text(editor.get("/segments", htmx=True))
+    html = page_text(editor.get("/segments", htmx=True))
     assert ">Regulars</a>" in html and "Stammkunden" not in html
     assert ">Nur Deutsch</a>" in html
 
 
 def test_sort_links_keep_the_filters_and_flip_the_order(editor, seed):
     seed("gold", siteCode="outlet")
-    html = _text(editor.get("/segments?q=go&site=outlet&sort=id", htmx=True))
+    html = page_text(editor.get("/segments?q=go&site=outlet&sort=id", htmx=True))
     assert 'aria-sort="ascending"' in html
     assert 'href="/segments?q=go&amp;site=outlet&amp;sort=id:desc"' in html
     assert 'href="/segments?q=go&amp;site=outlet&amp;sort=modified"' in html
@@ -173,7 +158,7 @@ def test_sort_links_keep_the_filters_and_flip_the_order(editor, seed):
 
 def test_search_inputs_update_the_list_and_the_url(editor, seed):
     seed("gold")
-    html = _text(editor.get("/segments"))
+    html = page_text(editor.get("/segments"))
     search = re.search(r'<input id="f-q"[^>]*>', html, re.S).group(0)
     assert 'hx-trigger="input changed delay:300ms, search"' in search
     assert 'hx-target="#segment-list"' in search and 'hx-push-url="true"' in search
@@ -182,12 +167,12 @@ def test_search_inputs_update_the_list_and_the_url(editor, seed):
 def test_paging_in_the_url(editor, app, seed):
     for n in range(27):
         seed(f"s{n:02d}")
-    first = _text(editor.get("/segments?sort=id", htmx=True))
+    first = page_text(editor.get("/segments?sort=id", htmx=True))
     assert len(_row_ids(first)) == 25
     assert "Page 1 of 2" in first and 'href="/segments?sort=id&amp;page=2"' in first
-    second = _text(editor.get("/segments?sort=id&page=2", htmx=True))
+    second = page_text(editor.get("/segments?sort=id&page=2", htmx=True))
     assert _row_ids(second) == ["s25", "s26"]
-    beyond = _text(editor.get("/segments?sort=id&page=9", htmx=True))
+    beyond = page_text(editor.get("/segments?sort=id&page=9", htmx=True))
     assert _row_ids(beyond) == ["s25", "s26"]
 
 
@@ -207,9 +192,9 @@ def test_list_costs_the_same_queries_for_3_and_30_segments(editor, seed, count_q
 
 
 def test_empty_state_says_what_to_do(editor, viewer, tenant):
-    html = _text(editor.get("/segments"))
+    html = page_text(editor.get("/segments"))
     assert "No segments yet" in html and "Create your first segment" in html
-    assert "Create your first segment" not in _text(viewer.get("/segments"))
+    assert "Create your first segment" not in page_text(viewer.get("/segments"))
 
 
 # roles and CSRF
@@ -217,7 +202,7 @@ def test_empty_state_says_what_to_do(editor, viewer, tenant):
 
 def test_viewer_sees_no_write_buttons_and_is_refused(viewer, app, seed):
     seed("gold")
-    html = _text(viewer.get("/segments"))
+    html = page_text(viewer.get("/segments"))
     assert "Gold" in html
     for word in ("New segment", "Deactivate", "/delete", "/edit"):
         assert word not in html
@@ -261,20 +246,20 @@ def test_deactivate_in_place_swaps_the_row(editor, app, seed):
         htmx=True,
     )
     assert response.status_code == 200
-    html = _text(response)
+    html = page_text(response)
     assert html.lstrip().startswith('<tr id="segment-row-')
     assert "Inactive" in html
     assert re.search(r'aria-label="Activate Gold" data-autofocus>Activate</button>', html)
     assert '<input type="hidden" name="status" value="ACTIVE">' in html
     assert f'name="version" value="{version + 1}"' in html
     assert 'value="/segments?q=go"' in html
-    assert _events(response)["notify"]["message"] == "“Gold” is now inactive."
+    assert hx_events(response)["notify"]["message"] == "“Gold” is now inactive."
     assert _stored(app, "gold").status == "INACTIVE"
     again = editor.post(
         "/segments/gold/status", data={"status": "ACTIVE", "version": version + 1}, htmx=True
     )
-    assert ">Deactivate</button>" in _text(again)
-    assert '<input type="hidden" name="status" value="INACTIVE">' in _text(again)
+    assert ">Deactivate</button>" in page_text(again)
+    assert '<input type="hidden" name="status" value="INACTIVE">' in page_text(again)
     assert _stored(app, "gold").status == "ACTIVE"
 
 
@@ -297,7 +282,7 @@ def test_status_change_that_lost_a_race_says_so(editor, app, seed):
     seed("gold")
     with app.app_context():
         upsert_segment(
-            _tenant(),
+            tenant_named(),
             "gold",
             {"name": {"en": "Gold VIP"}, "siteCode": "main", "status": "ACTIVE"},
             "",
@@ -307,10 +292,10 @@ def test_status_change_that_lost_a_race_says_so(editor, app, seed):
         "/segments/gold/status", data={"status": "INACTIVE", "version": 1}, htmx=True
     )
     assert response.status_code == 200
-    html = _text(response)
+    html = page_text(response)
     assert "Gold VIP" in html and 'name="version" value="2"' in html
     assert ">Deactivate</button>" in html
-    notice = _events(response)["notify"]
+    notice = hx_events(response)["notify"]
     assert notice["level"] == "error" and "changed “Gold VIP” meanwhile" in notice["message"]
     assert _stored(app, "gold").status == "ACTIVE"
 
@@ -323,18 +308,18 @@ def test_delete_confirmation_says_what_goes_with_it(editor, seed):
     seed("empty")
     dialog = editor.get("/segments/gold/delete?back=/segments%3Fq%3Dg", htmx=True)
     assert dialog.status_code == 200
-    html = _text(dialog)
+    html = page_text(dialog)
     assert "<html" not in html and "<dialog" in html
     assert "This deletes 3 members and 1 item too." in html
     assert 'name="back" value="/segments?q=g"' in html
     assert "data-modal" in html and "data-dialog-close" in html
-    assert "It has no members and no items." in _text(editor.get("/segments/empty/delete"))
+    assert "It has no members and no items." in page_text(editor.get("/segments/empty/delete"))
 
 
 def test_delete_confirmation_works_as_a_page(editor, seed):
     seed("gold", members=1)
     page = editor.get("/segments/gold/delete")
-    html = _text(page)
+    html = page_text(page)
     assert "<html" in html and "This deletes 1 member too." in html
     assert "data-modal" not in html
     assert '<a class="btn" href="/segments" autofocus>Cancel</a>' in html
@@ -349,7 +334,7 @@ def test_delete_with_members_and_items(editor, app, seed):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CustomerAssignment)) == 0
         assert db.session.scalar(select(func.count()).select_from(ItemAssignment)) == 0
-    assert "Deleted “Gold”." in _text(editor.get("/segments"))
+    assert "Deleted “Gold”." in page_text(editor.get("/segments"))
 
 
 def test_delete_of_unknown_segment_is_404(editor, tenant):
@@ -371,13 +356,13 @@ def test_new_segment_form_page_and_fragment(editor, seed):
     seed("other", siteCode="outlet")
     page = editor.get(NEW)
     assert page.status_code == 200
-    html = _text(page)
+    html = page_text(page)
     assert 'name="name.en"' in html and 'name="description.en"' in html
     assert '<option value="de"' in html  # can add German
     assert '<datalist id="site-codes"><option value="main"></option><option value="outlet">' in html
     assert 'type="datetime-local"' in html and "UTC" in html
     assert 'name="id"' in html
-    assert "<html" not in _text(editor.get(NEW, htmx=True))
+    assert "<html" not in page_text(editor.get(NEW, htmx=True))
 
 
 def test_create_with_two_languages_validity_and_mixins(editor, app):
@@ -396,7 +381,7 @@ def test_create_with_two_languages_validity_and_mixins(editor, app):
         }
     )
     response = editor.post(NEW, data=data)
-    assert response.status_code == 303, _text(response)
+    assert response.status_code == 303, page_text(response)
     assert response.headers["Location"] == "/segments/gold-2030"
     segment = _stored(app, "gold-2030")
     assert segment.name == {"en": "Gold", "de": "Gold DE"}
@@ -431,7 +416,7 @@ def test_create_errors_stand_beside_their_fields(editor, app):
         ),
     )
     assert response.status_code == 422
-    html = _text(response)
+    html = page_text(response)
     assert re.search(r'id="f-name-en"[^>]*aria-invalid="true"', html, re.S)
     assert '<ul class="field-errors" id="f-name-en-errors"><li>name.en must not be empty.' in html
     assert 'id="f-siteCode-errors"><li>siteCode must not be empty.' in html
@@ -444,7 +429,7 @@ def test_validity_order_error_is_beside_valid_from(editor):
         NEW, data=_form(**{"validity.from": "2030-02-01T00:00", "validity.to": "2030-01-01T00:00"})
     )
     assert response.status_code == 422
-    assert 'id="f-validity-from-errors"><li>validity.from (2030-02-01T00:00:00.000Z)' in _text(
+    assert 'id="f-validity-from-errors"><li>validity.from (2030-02-01T00:00:00.000Z)' in page_text(
         response
     )
 
@@ -453,32 +438,32 @@ def test_form_shape_errors(editor, seed):
     seed("taken")
     bad_date = editor.post(NEW, data=_form(**{"validity.to": "next tuesday"}))
     assert bad_date.status_code == 422
-    assert 'id="f-validity-to-errors"><li>Enter a date and time' in _text(bad_date)
+    assert 'id="f-validity-to-errors"><li>Enter a date and time' in page_text(bad_date)
     bad_json = editor.post(
         NEW, data=_form(**{"mixin-key": ["a", "a", ""], "mixin-value": ["{oops", "1", "x"]})
     )
-    html = _text(bad_json)
+    html = page_text(bad_json)
     assert bad_json.status_code == 422
     assert 'id="mixin-0-errors"><li>This reads as JSON but is not valid JSON' in html
     assert 'id="mixin-1-errors"><li>The key' not in html  # the first "a" failed, so no twice
     assert 'id="mixin-2-errors"><li>Give this value a key' in html
     taken = editor.post(NEW, data=_form(id="taken"))
     assert taken.status_code == 422
-    assert 'id="f-id-errors"><li>A segment with this id exists already.' in _text(taken)
+    assert 'id="f-id-errors"><li>A segment with this id exists already.' in page_text(taken)
     reserved = editor.post(NEW, data=_form(id="bulk"))
-    assert "reserved" in _text(reserved)
+    assert "reserved" in page_text(reserved)
 
 
 def test_duplicate_mixin_keys_are_refused(editor):
     response = editor.post(NEW, data=_form(**{"mixin-key": ["a", "a"], "mixin-value": ["1", "2"]}))
     assert response.status_code == 422
-    assert 'id="mixin-1-errors"><li>The key &#39;a&#39; is used twice.' in _text(response)
+    assert 'id="mixin-1-errors"><li>The key &#39;a&#39; is used twice.' in page_text(response)
 
 
 def test_errors_come_back_as_the_form_fragment_for_htmx(editor):
     response = editor.post(NEW, data=_form(**{"name.en": ""}), htmx=True)
     assert response.status_code == 422
-    html = _text(response)
+    html = page_text(response)
     assert "<html" not in html and html.lstrip().startswith('<div id="segment-form"')
 
 
@@ -487,7 +472,7 @@ def test_add_and_drop_a_language_without_saving(editor, app):
         NEW, data=_form(action="add-language", add_language="de", **{"name.en": "Kept"})
     )
     assert added.status_code == 200
-    html = _text(added)
+    html = page_text(added)
     assert 'name="name.de"' in html and 'value="Kept"' in html
     assert re.search(r'id="f-name-de"[^>]*data-autofocus', html, re.S)
     assert "Add a language" not in html  # no language left to add
@@ -498,7 +483,7 @@ def test_add_and_drop_a_language_without_saving(editor, app):
         ),
         htmx=True,
     )
-    html = _text(dropped)
+    html = page_text(dropped)
     assert dropped.status_code == 200 and "<html" not in html
     assert 'name="name.en"' not in html and 'value="Nur Deutsch"' in html
     with app.app_context():
@@ -506,12 +491,12 @@ def test_add_and_drop_a_language_without_saving(editor, app):
 
 
 def test_add_and_remove_mixin_rows_without_saving(editor):
-    added = _text(
+    added = page_text(
         editor.post(NEW, data=_form(action="add-mixin", **{"mixin-key": "a", "mixin-value": "1"}))
     )
     assert added.count('name="mixin-key"') == 2
     assert re.search(r'id="mixin-key-1"[^>]*data-autofocus', added, re.S)
-    removed = _text(
+    removed = page_text(
         editor.post(
             NEW,
             data=_form(
@@ -523,7 +508,7 @@ def test_add_and_remove_mixin_rows_without_saving(editor):
 
 
 def test_row_buttons_post_the_form_with_htmx_and_save_is_the_default_button(editor):
-    html = _text(editor.get(NEW))
+    html = page_text(editor.get(NEW))
     form = html[html.index('<form class="card"') :]
     first_button = re.search(r"<button[^>]*>", form).group(0)
     assert 'value="save"' in first_button
@@ -548,13 +533,13 @@ def test_edit_form_shows_the_stored_values(editor, seed):
     )
     page = editor.get("/segments/gold/edit")
     assert page.status_code == 200
-    html = _text(page)
+    html = page_text(page)
     assert 'name="version" value="1"' in html
     assert 'value="Gold DE"' in html and ">Beste</textarea>" in html
     assert 'value="2030-01-02T08:30:15"' in html and 'step="1"' in html
     assert 'value="3"' in html and 'value="&#34;12&#34;"' in html and 'value="text"' in html
     assert 'name="id"' not in html
-    assert "<html" not in _text(editor.get("/segments/gold/edit", htmx=True))
+    assert "<html" not in page_text(editor.get("/segments/gold/edit", htmx=True))
 
 
 def test_edit_saves_and_keeps_what_the_form_does_not_show(editor, app, seed):
@@ -563,7 +548,7 @@ def test_edit_saves_and_keeps_what_the_form_does_not_show(editor, app, seed):
         mixins={"tier": 3, "code": "12"},
         metadata={"mixins": {"schema": "https://example.com/s.json"}},
     )
-    html = _text(editor.get("/segments/gold/edit"))
+    html = page_text(editor.get("/segments/gold/edit"))
     assert 'value="&#34;12&#34;"' in html
     response = editor.post(
         "/segments/gold/edit",
@@ -595,7 +580,7 @@ def test_edit_that_lost_a_race_shows_the_newer_values_and_keeps_mine(editor, app
     seed("gold", {"en": "Gold"})
     with app.app_context():
         upsert_segment(
-            _tenant(),
+            tenant_named(),
             "gold",
             {"name": {"en": "Gold (theirs)"}, "siteCode": "outlet", "status": "ACTIVE"},
             "",
@@ -610,7 +595,7 @@ def test_edit_that_lost_a_race_shows_the_newer_values_and_keeps_mine(editor, app
     }
     response = editor.post("/segments/gold/edit", data=mine)
     assert response.status_code == 422
-    html = _text(response)
+    html = page_text(response)
     assert "Someone else saved this segment meanwhile" in html
     assert '<th scope="row">Name (en)</th><td>Gold (mine)</td><td>Gold (theirs)</td>' in html
     assert '<th scope="row">Site</th><td>main</td><td>outlet</td>' in html
@@ -633,9 +618,9 @@ def test_edit_without_a_version_is_not_saved(editor, app, seed):
         data={"language": ["en"], "name.en": "X", "siteCode": "main", "status": "ACTIVE"},
     )
     assert response.status_code == 422
-    assert "lost track of the version" in _text(response)
+    assert "lost track of the version" in page_text(response)
     with app.app_context():
-        assert get_segment(_tenant(), "gold").name == {"en": "Gold"}
+        assert get_segment(tenant_named(), "gold").name == {"en": "Gold"}
 
 
 def test_segment_list_page_past_the_end_shows_the_last(editor, seed):
@@ -644,16 +629,16 @@ def test_segment_list_page_past_the_end_shows_the_last(editor, seed):
     for huge in (HUGE, "9" * 5000):
         last = editor.get(f"/segments?sort=id&page={huge}")
         assert last.status_code == 200
-        assert "Page 2 of 2" in _text(last)
+        assert "Page 2 of 2" in page_text(last)
     for raw in GARBAGE:
         first = editor.get(f"/segments?sort=id&page={raw}")
-        assert first.status_code == 200 and "Page 1 of 2" in _text(first), raw
+        assert first.status_code == 200 and "Page 1 of 2" in page_text(first), raw
 
 
 def test_a_name_over_its_limit_is_refused_beside_it(editor):
     response = editor.post(NEW, data=_form(**{"name.en": "x" * (NAME_MAX_LENGTH + 1)}))
     assert response.status_code == 422
-    html = _text(response)
+    html = page_text(response)
     assert re.search(r'id="f-name-en"[^>]*aria-invalid="true"', html, re.S)
     assert 'id="f-name-en-errors"><li>name.en must be at most 255 characters long' in html
 
@@ -666,12 +651,12 @@ def test_mixin_values_over_their_limits_are_refused_beside_their_row(editor):
         NEW, data=_form(**{"mixin-key": ["a", "b"], "mixin-value": [deep, very_deep]})
     )
     assert response.status_code == 422
-    html = _text(response)
+    html = page_text(response)
     assert f'id="mixin-0-errors"><li>This nests more than {JSON_MAX_DEPTH} levels deep.' in html
     assert 'id="mixin-1-errors"><li>This nests more than' in html
     response = editor.post(NEW, data=_form(**{"mixin-key": ["tags"], "mixin-value": [many]}))
     assert response.status_code == 422
-    assert 'id="mixin-0-errors"><li>mixins.tags has 1,001 elements' in _text(response)
+    assert 'id="mixin-0-errors"><li>mixins.tags has 1,001 elements' in page_text(response)
 
 
 def test_form_row_numbers_that_are_not_numbers_change_nothing(editor):
@@ -680,6 +665,6 @@ def test_form_row_numbers_that_are_not_numbers_change_nothing(editor):
             NEW, data=_form(action=f"drop-mixin:{raw}", **{"mixin-key": "a", "mixin-value": "1"})
         )
         assert response.status_code == 200, raw
-        assert _text(response).count('name="mixin-key"') == 1
+        assert page_text(response).count('name="mixin-key"') == 1
     response = editor.post(NEW, data=_form(version="²"))
     assert response.status_code == 303

@@ -10,10 +10,10 @@ import requests
 from sqlalchemy import select
 
 from segments_app.extensions import db
-from segments_app.models import Tenant, User
+from segments_app.models import User
 from segments_app.services.accounts import create_user
-from tests.logins import CSRF, log_in
-from tests.web.conftest import PASSWORD
+from tests.factories import tenant_named
+from tests.logins import CSRF, PASSWORD, log_in
 
 NEW_PASSWORD = "a brand new long password"
 
@@ -29,10 +29,6 @@ def _replay(app, cookie: str):
     return client.get("/settings")
 
 
-def _tenant_named(name: str) -> Tenant:
-    return db.session.scalar(select(Tenant).where(Tenant.name == name))
-
-
 def test_a_kept_cookie_of_a_deleted_user_opens_nothing_even_for_a_user_with_its_id(
     app, make_browser, other_tenant
 ):
@@ -46,7 +42,7 @@ def test_a_kept_cookie_of_a_deleted_user_opens_nothing_even_for_a_user_with_its_
 
     # the worst case: a new admin of another tenant is given the deleted user's id
     with app.app_context():
-        acme = _tenant_named("acme")
+        acme = tenant_named("acme")
         db.session.add(
             User(
                 id=old_id,
@@ -64,7 +60,7 @@ def test_a_kept_cookie_of_a_deleted_user_opens_nothing_even_for_a_user_with_its_
 
 def test_ids_of_deleted_users_are_not_given_out_again(app, tenant):
     with app.app_context():
-        acme = _tenant_named("acme")
+        acme = tenant_named("acme")
         first = create_user(acme, "first@acme.example", "editor", PASSWORD)
         db.session.flush()
         gone = create_user(acme, "gone@acme.example", "editor", PASSWORD)
@@ -196,6 +192,7 @@ def test_an_email_of_another_tenant_can_have_an_account_here_too(app, make_brows
 
 
 @pytest.mark.live
+@pytest.mark.real_password_cost
 def test_the_same_new_user_added_twice_at_once_is_added_once(app, make_browser, live_server):
     make_browser("admin", email="admin@acme.example")
     admins = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import re
 
 import pytest
@@ -13,14 +12,11 @@ from segments_app.extensions import db
 from segments_app.models import ApiClient, Tenant, User
 from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
 from segments_app.services.accounts import create_user
-from tests.logins import log_in
-from tests.web.conftest import PASSWORD
+from tests.factories import tenant_named
+from tests.logins import PASSWORD, log_in
+from tests.pages import hx_events
 
 PAGES = ("/settings", "/settings/clients", "/settings/languages")
-
-
-def _text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def _can_log_in(app, email: str, password: str, team: str = "acme") -> bool:
@@ -42,15 +38,12 @@ def _add_user(app, email: str, role: str = "editor", tenant: str = "acme") -> in
         return user.id
 
 
-def _tenant(app) -> Tenant:
+def _tenant_now(app) -> Tenant:
+    """Tenant acme as the database has it now, detached."""
     with app.app_context():
-        tenant = db.session.scalar(select(Tenant).where(Tenant.name == "acme"))
+        tenant = tenant_named()
         db.session.expunge_all()
         return tenant
-
-
-def _events(response) -> dict:
-    return json.loads(response.headers.get("HX-Trigger", "{}"))
 
 
 def _token(client, client_id: str, secret: str):
@@ -66,8 +59,8 @@ def _create_client(admin, **data) -> tuple[str, str, str]:
     """Create an API client through the page; (client id, secret, the page's text)."""
     form = {"name": "CRM sync", "scopes": [SCOPE_MANAGE, SCOPE_READ]} | data
     response = admin.post("/settings/clients", data=form)
-    assert response.status_code == 201, _text(response)
-    body = _text(response)
+    assert response.status_code == 201, response.text
+    body = response.text
     client_id = re.search(r'id="new-client-id">([^<]+)<', body).group(1)
     secret = re.search(r'id="new-client-secret">([^<]+)<', body).group(1)
     return client_id, secret, body
@@ -80,7 +73,7 @@ def test_admin_sees_every_settings_page_and_the_nav_entry(admin):
     for url in PAGES:
         response = admin.get(url)
         assert response.status_code == 200, url
-        body = _text(response)
+        body = response.text
         assert '<a href="/settings" aria-current="page">Settings</a>' in body
         assert "<html" in body
 
@@ -94,15 +87,15 @@ def test_htmx_gets_the_fragments(admin):
     for url, start in expected.items():
         response = admin.get(url, htmx=True)
         assert response.status_code == 200
-        assert _text(response).lstrip().startswith(start), url
-        assert "<html" not in _text(response)
+        assert response.text.lstrip().startswith(start), url
+        assert "<html" not in response.text
         assert "HX-Request" in response.headers["Vary"]
 
 
 def test_users_page_lists_the_tenants_users_only(app, admin, other_tenant):
     _add_user(app, "nina@acme.example", "viewer")
     _add_user(app, "olaf@globex.example", "admin", tenant=other_tenant)
-    body = _text(admin.get("/settings"))
+    body = admin.get("/settings").text
     assert "nina@acme.example" in body
     assert "admin@acme.example" in body
     assert "olaf@globex.example" not in body
@@ -116,7 +109,7 @@ def test_editors_and_viewers_get_403_and_no_nav_entry(app, make_browser, role):
     for url in (*PAGES, f"/settings/users/{other}/delete", "/settings/clients/abc/revoke"):
         response = browser.get(url)
         assert response.status_code == 403, url
-        assert 'href="/settings"' not in _text(response)
+        assert 'href="/settings"' not in response.text
     writes = {
         "/settings/users": {"email": "x@acme.example", "role": "admin", "password": ""},
         f"/settings/users/{other}/role": {"role": "admin"},
@@ -130,7 +123,7 @@ def test_editors_and_viewers_get_403_and_no_nav_entry(app, make_browser, role):
         assert browser.post(url, data=data, htmx=True).status_code == 403, url
     assert _user(app, "x@acme.example") is None
     assert _user(app, "nina@acme.example").role == "editor"
-    assert _tenant(app).languages == ["en", "de"]
+    assert _tenant_now(app).languages == ["en", "de"]
 
 
 def test_writes_without_csrf_token_are_refused(app, admin):
@@ -147,7 +140,7 @@ def test_writes_without_csrf_token_are_refused(app, admin):
         assert admin.post(url, data=data, csrf=False, htmx=True).status_code == 400, url
     assert _user(app, "x@acme.example") is None
     assert _user(app, "nina@acme.example").role == "editor"
-    assert _tenant(app).languages == ["en", "de"]
+    assert _tenant_now(app).languages == ["en", "de"]
     with app.app_context():
         assert db.session.scalar(select(ApiClient)) is None
 
@@ -162,7 +155,7 @@ def test_create_user_with_a_typed_password(app, admin):
     )
     assert response.status_code == 303
     assert response.headers["Location"] == "/settings"
-    page = _text(admin.get("/settings"))
+    page = admin.get("/settings").text
     assert "Added nina@acme.example as viewer." in page
     assert "a long secret phrase" not in page
     assert _user(app, "nina@acme.example").role == "viewer"
@@ -176,8 +169,8 @@ def test_create_user_with_htmx_and_a_typed_password_resets_the_form(app, admin):
         htmx=True,
     )
     assert response.status_code == 200
-    assert _text(response).lstrip().startswith('<section class="card" id="user-add"')
-    events = _events(response)
+    assert response.text.lstrip().startswith('<section class="card" id="user-add"')
+    events = hx_events(response)
     assert events["notify"]["message"] == "Added nina@acme.example as editor."
     assert events["users-changed"] is True
 
@@ -191,14 +184,14 @@ def test_a_generated_password_is_shown_once_and_works(app, admin, htmx):
     )
     assert response.status_code == 201
     assert response.headers["Cache-Control"] == "no-store"
-    body = _text(response)
+    body = response.text
     password = re.search(r'id="new-password">([^<]+)<', body).group(1)
     assert len(password) >= 10
     assert "shown only this once" in body
     assert ("<html" in body) is not htmx
     if htmx:
-        assert _events(response)["users-changed"] is True
-    assert password not in _text(admin.get("/settings"))
+        assert hx_events(response)["users-changed"] is True
+    assert password not in admin.get("/settings").text
     assert _can_log_in(app, "nina@acme.example", password)
 
 
@@ -209,7 +202,7 @@ def test_create_user_errors_are_shown_beside_the_fields(app, admin):
         htmx=True,
     )
     assert response.status_code == 422
-    body = _text(response)
+    body = response.text
     assert body.lstrip().startswith('<section class="card" id="user-add"')
     assert 'id="f-email-errors"' in body
     assert "Enter an email address" in body
@@ -221,15 +214,15 @@ def test_create_user_errors_are_shown_beside_the_fields(app, admin):
         data={"email": "nina@acme.example", "role": "editor", "password": "short"},
     )
     assert short.status_code == 422
-    assert 'id="f-password-errors"' in _text(short)
-    assert "Use at least 10 characters." in _text(short)
-    assert "<html" in _text(short)
+    assert 'id="f-password-errors"' in short.text
+    assert "Use at least 10 characters." in short.text
+    assert "<html" in short.text
 
     taken = admin.post(
         "/settings/users", data={"email": "admin@acme.example", "role": "editor", "password": ""}
     )
     assert taken.status_code == 422
-    assert "admin@acme.example already has an account here." in _text(taken)
+    assert "admin@acme.example already has an account here." in taken.text
     assert _user(app, "nina@acme.example") is None
 
 
@@ -237,10 +230,10 @@ def test_change_a_role_in_place(app, admin):
     nina = _add_user(app, "nina@acme.example", "viewer")
     response = admin.post(f"/settings/users/{nina}/role", data={"role": "editor"}, htmx=True)
     assert response.status_code == 200
-    row = _text(response)
+    row = response.text
     assert row.lstrip().startswith(f'<tr id="user-row-{nina}"')
     assert '<option value="editor" selected>' in row
-    assert _events(response)["notify"]["message"] == "nina@acme.example is now editor."
+    assert hx_events(response)["notify"]["message"] == "nina@acme.example is now editor."
     assert _user(app, "nina@acme.example").role == "editor"
 
     without_js = admin.post(f"/settings/users/{nina}/role", data={"role": "admin"})
@@ -252,7 +245,7 @@ def test_an_unknown_role_is_refused_beside_the_select(app, admin):
     nina = _add_user(app, "nina@acme.example", "viewer")
     response = admin.post(f"/settings/users/{nina}/role", data={"role": "owner"}, htmx=True)
     assert response.status_code == 422
-    assert f'id="role-{nina}-errors"' in _text(response)
+    assert f'id="role-{nina}-errors"' in response.text
     assert _user(app, "nina@acme.example").role == "viewer"
 
 
@@ -261,7 +254,7 @@ def test_the_last_admin_cannot_be_demoted(app, admin, htmx):
     me = _user(app, "admin@acme.example")
     response = admin.post(f"/settings/users/{me.id}/role", data={"role": "editor"}, htmx=htmx)
     assert response.status_code == 422
-    body = _text(response)
+    body = response.text
     assert "A tenant keeps at least one admin" in body
     assert '<option value="admin" selected>' in body
     assert ("<html" in body) is not htmx
@@ -282,10 +275,10 @@ def test_remove_a_user_after_confirming(app, admin):
     nina = _add_user(app, "nina@acme.example")
     confirm = admin.get(f"/settings/users/{nina}/delete")
     assert confirm.status_code == 200
-    assert "Remove nina@acme.example?" in _text(confirm)
+    assert "Remove nina@acme.example?" in confirm.text
     response = admin.post(f"/settings/users/{nina}/delete")
     assert response.status_code == 303
-    assert "Removed nina@acme.example." in _text(admin.get("/settings"))
+    assert "Removed nina@acme.example." in admin.get("/settings").text
     assert _user(app, "nina@acme.example") is None
     assert not _can_log_in(app, "nina@acme.example", PASSWORD)
 
@@ -294,18 +287,18 @@ def test_remove_a_user_with_htmx_drops_the_row(app, admin):
     olaf = _add_user(app, "olaf@acme.example", "admin")
     response = admin.post(f"/settings/users/{olaf}/delete", htmx=True)
     assert response.status_code == 200
-    assert _text(response) == ""
-    assert _events(response)["notify"]["message"] == "Removed olaf@acme.example."
+    assert response.text == ""
+    assert hx_events(response)["notify"]["message"] == "Removed olaf@acme.example."
     assert _user(app, "olaf@acme.example") is None
 
 
 def test_an_admin_cannot_remove_themself(app, admin):
     me = _user(app, "admin@acme.example")
-    assert f"/settings/users/{me.id}/delete" not in _text(admin.get("/settings"))
+    assert f"/settings/users/{me.id}/delete" not in admin.get("/settings").text
     assert admin.get(f"/settings/users/{me.id}/delete").status_code == 409
     response = admin.post(f"/settings/users/{me.id}/delete", htmx=True)
     assert response.status_code == 409
-    assert "You cannot remove yourself" in _text(response)
+    assert "You cannot remove yourself" in response.text
     assert _user(app, "admin@acme.example") is not None
 
 
@@ -337,11 +330,11 @@ def test_create_a_client_shows_the_secret_once_and_it_works(app, admin, client):
     assert "http://localhost/oauth/token" in body
 
     token = _token(client, client_id, secret)
-    assert token.status_code == 200, _text(token)
+    assert token.status_code == 200, token.text
     bearer = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
     assert client.get("/customer-segment/acme/segments", headers=bearer).status_code == 200
 
-    listing = _text(admin.get("/settings/clients"))
+    listing = admin.get("/settings/clients").text
     assert "CRM sync" in listing
     assert client_id in listing
     assert secret not in listing
@@ -354,8 +347,8 @@ def test_create_a_client_with_htmx_reloads_the_list(admin):
     )
     assert response.status_code == 201
     assert response.headers["Cache-Control"] == "no-store"
-    assert _text(response).lstrip().startswith('<section class="card" id="client-add"')
-    assert _events(response)["clients-changed"] is True
+    assert response.text.lstrip().startswith('<section class="card" id="client-add"')
+    assert hx_events(response)["clients-changed"] is True
 
 
 def test_a_password_grant_client_gets_the_customer_command(admin):
@@ -378,7 +371,7 @@ def test_a_password_grant_client_gets_the_customer_command(admin):
 def test_client_errors_are_shown_beside_the_fields(app, admin, data, field, message):
     response = admin.post("/settings/clients", data=data, htmx=True)
     assert response.status_code == 422
-    body = _text(response)
+    body = response.text
     assert body.lstrip().startswith('<section class="card" id="client-add"')
     errors = re.search(rf'<ul class="field-errors" id="f-{field}-errors">(.*?)</ul>', body, re.S)
     assert errors and message in errors.group(1)
@@ -394,17 +387,17 @@ def test_revoke_stops_the_clients_tokens_at_once(app, admin, client):
 
     confirm = admin.get(f"/settings/clients/{client_id}/revoke")
     assert confirm.status_code == 200
-    assert "Revoke CRM sync?" in _text(confirm)
-    assert "1 live token stop working at once" in _text(confirm)
+    assert "Revoke CRM sync?" in confirm.text
+    assert "1 live token stop working at once" in confirm.text
 
     response = admin.post(f"/settings/clients/{client_id}/revoke", htmx=True)
     assert response.status_code == 200
-    assert "Revoked" in _text(response)
-    assert _events(response)["notify"]["message"].startswith("Revoked CRM sync")
+    assert "Revoked" in response.text
+    assert hx_events(response)["notify"]["message"].startswith("Revoked CRM sync")
 
     assert client.get("/customer-segment/acme/segments", headers=bearer).status_code == 401
     assert _token(client, client_id, secret).status_code in (400, 401)
-    listing = _text(admin.get("/settings/clients"))
+    listing = admin.get("/settings/clients").text
     assert "badge-danger" in listing
     assert f"/settings/clients/{client_id}/revoke" not in listing
 
@@ -420,7 +413,7 @@ def test_clients_of_another_tenant_are_not_found(admin, make_client, other_tenan
     theirs = make_client(other_tenant)
     assert admin.get(f"/settings/clients/{theirs.client_id}/revoke").status_code == 404
     assert admin.post(f"/settings/clients/{theirs.client_id}/revoke").status_code == 404
-    assert theirs.client_id not in _text(admin.get("/settings/clients"))
+    assert theirs.client_id not in admin.get("/settings/clients").text
 
 
 def test_clients_page_runs_no_query_per_row(admin, client, count_queries):
@@ -437,14 +430,14 @@ def test_clients_page_runs_no_query_per_row(admin, client, count_queries):
 
 
 def test_the_clients_page_says_what_to_do_when_empty(admin):
-    assert "No API clients yet" in _text(admin.get("/settings/clients"))
+    assert "No API clients yet" in admin.get("/settings/clients").text
 
 
 # languages
 
 
 def test_languages_page_shows_the_languages_and_the_default(admin):
-    body = _text(admin.get("/settings/languages"))
+    body = admin.get("/settings/languages").text
     assert "<code>en</code>" in body
     assert "<code>de</code>" in body
     assert re.search(r'name="default" value="en" checked', body)
@@ -455,20 +448,20 @@ def test_add_and_remove_languages_and_pick_a_new_default(app, admin):
         "/settings/languages", data={"remove": "de", "add": "fr, it-CH", "default": "+"}
     )
     assert response.status_code == 303
-    tenant = _tenant(app)
+    tenant = _tenant_now(app)
     assert tenant.languages == ["en", "fr", "it-CH"]
     assert tenant.default_language == "fr"
-    assert "Saved: en, fr, it-CH; default fr." in _text(admin.get("/settings/languages"))
+    assert "Saved: en, fr, it-CH; default fr." in admin.get("/settings/languages").text
 
 
 def test_save_languages_with_htmx(app, admin):
     response = admin.post("/settings/languages", data={"default": "de"}, htmx=True)
     assert response.status_code == 200
-    body = _text(response)
+    body = response.text
     assert body.lstrip().startswith('<section class="card" id="languages"')
     assert re.search(r'name="default" value="de" checked', body)
-    assert _events(response)["notify"]["message"] == "Saved: en, de; default de."
-    assert _tenant(app).default_language == "de"
+    assert hx_events(response)["notify"]["message"] == "Saved: en, de; default de."
+    assert _tenant_now(app).default_language == "de"
 
 
 @pytest.mark.parametrize(
@@ -482,7 +475,7 @@ def test_save_languages_with_htmx(app, admin):
 def test_language_errors_are_shown_beside_the_fields(app, admin, data, field, message):
     response = admin.post("/settings/languages", data=data, htmx=True)
     assert response.status_code == 422
-    body = _text(response)
+    body = response.text
     errors = re.search(rf'<ul class="field-errors" id="f-{field}-errors">(.*?)</ul>', body, re.S)
     assert errors and message in errors.group(1)
     assert 'aria-invalid="true"' in body
@@ -490,6 +483,6 @@ def test_language_errors_are_shown_beside_the_fields(app, admin, data, field, me
         assert re.search(rf'name="remove" value="{code}" checked', body)
     if "add" in data:
         assert f'value="{data["add"]}"' in body
-    tenant = _tenant(app)
+    tenant = _tenant_now(app)
     assert tenant.languages == ["en", "de"]
     assert tenant.default_language == "en"

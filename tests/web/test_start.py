@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from segments_app.cli import run as commands
-from tests.web.conftest import CSRF
+from tests.logins import CSRF
 
 
 def test_start_loads_demo_once_and_prints_a_dashboard_login_that_works(app, monkeypatch):

@@ -6,61 +6,34 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from segments_app import jobs
 from segments_app.extensions import db
 from segments_app.models import MemberImport
 from segments_app.models.types import utcnow
 from segments_app.services.imports import create_import
 from segments_app.services.imports.files import ENCODING_NAMES
 from segments_app.web.uploads import ENCODING_CHOICES
-from tests.unit import test_import_support as support
-from tests.unit.test_import_support import (  # noqa: F401  (fixtures)
+from tests.factories import tenant_named
+from tests.imports_support import (
     DATA,
-    IMPORT_DIRECTORY,
+    UPLOAD_TAB,
     csv_bytes,
-    idle_runner,
-    import_dir,
+    members_of,
+    upload,
+    uploaded,
+    wait_for_jobs,
 )
+from tests.pages import page_text
 
-pytestmark = pytest.mark.usefixtures("gold")
+pytestmark = pytest.mark.usefixtures("seeded_directory")
 
-TAB = "/segments/gold/upload"
 #: c1 and c2 are in the directory; nobody is not; c1 comes twice
 BAD_ROWS = csv_bytes("customerId,note", "c1,first", "nobody,who", "c2,second", "c1,again")
-
-
-@pytest.fixture
-def gold(app, tenant, import_dir, idle_runner) -> Iterator[None]:  # noqa: F811  (fixtures)
-    """Tenant acme with the import tests' directory and segments 'gold' and 'silver'. Unlike
-    tests.unit.test_import_support.directory it keeps no app context open, so that every
-    request of the test has an app context (and `g`, and a session) of its own."""
-    with app.app_context():
-        support.seed_import_directory()
-    yield
-
-
-def wait_for_jobs(app: Flask) -> None:
-    """Let the background runner finish the imports handed to it."""
-    assert jobs.wait_idle(app, timeout=60), "background imports still running"
-
-
-def members(app: Flask, segment_id: str = "gold") -> set[tuple[str, str | None]]:
-    with app.app_context():
-        found = support.members(segment_id)
-        db.session.remove()
-        return found
-
-
-def _text(response) -> str:
-    html = re.sub(r">\s+<", "><", response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", html).strip()
 
 
 def _count(html: str, key: str) -> str:
@@ -68,21 +41,6 @@ def _count(html: str, key: str) -> str:
     match = re.search(rf'class="count-{key}[^"]*"><dt>[^<]*</dt><dd>([^<]*)</dd>', html)
     assert match, f"no count {key}"
     return match.group(1)
-
-
-def upload(browser, data: bytes, name: str = "members.csv", htmx: bool = False, **form):
-    fields = {"mode": "add", "encoding": "", **form}
-    if data is not None:
-        fields["file"] = (io.BytesIO(data), name)
-    return browser.post(TAB, data=fields, content_type="multipart/form-data", htmx=htmx)
-
-
-def uploaded(browser, data: bytes, name: str = "members.csv", **form) -> str:
-    """Upload and wait for the preview; returns the import's page URL."""
-    response = upload(browser, data, name, **form)
-    assert response.status_code == 303, _text(response)
-    wait_for_jobs(browser.client.application)
-    return response.headers["Location"]
 
 
 def imports_made(app: Flask) -> int:
@@ -94,7 +52,7 @@ def running_import(app: Flask, segment_id: str = "gold") -> str:
     """An import of `segment_id` that a (pretend) runner is working on; returns its id."""
     with app.app_context():
         imp = create_import(
-            support.current_tenant(),
+            tenant_named(),
             segment_id,
             io.BytesIO(csv_bytes("customerId", "c1")),
             "busy.csv",
@@ -117,9 +75,9 @@ def change_import(app: Flask, import_id: str, **values) -> None:
 
 
 def test_the_tab_shows_the_form_with_labelled_fields(editor):
-    page = editor.get(TAB)
+    page = editor.get(UPLOAD_TAB)
     assert page.status_code == 200
-    html = _text(page)
+    html = page_text(page)
     assert 'aria-current="page">Upload members</a>' in html
     assert 'enctype="multipart/form-data"' in html and 'name="csrf_token"' in html
     assert '<label for="upload-file">' in html
@@ -135,9 +93,9 @@ def test_every_encoding_offered_is_one_the_import_reads():
 
 
 def test_a_viewer_reads_the_tab_but_cannot_upload(app, viewer):
-    page = viewer.get(TAB)
+    page = viewer.get(UPLOAD_TAB)
     assert page.status_code == 200
-    html = _text(page)
+    html = page_text(page)
     assert "Your role cannot upload members" in html
     assert 'type="file"' not in html
     refused = upload(viewer, csv_bytes("customerId", "c1"))
@@ -147,7 +105,7 @@ def test_a_viewer_reads_the_tab_but_cannot_upload(app, viewer):
 
 def test_an_upload_without_the_csrf_token_is_refused(app, editor):
     response = editor.post(
-        TAB,
+        UPLOAD_TAB,
         data={"file": (io.BytesIO(csv_bytes("customerId", "c1")), "m.csv"), "mode": "add"},
         content_type="multipart/form-data",
         csrf=False,
@@ -168,7 +126,7 @@ def test_an_upload_without_the_csrf_token_is_refused(app, editor):
 def test_a_refused_file_is_reported_beside_the_file_field(app, editor, name, message):
     response = upload(editor, (DATA / name).read_bytes(), name, htmx=True)
     assert response.status_code == 422
-    html = _text(response)
+    html = page_text(response)
     assert html.startswith('<form id="upload-form"')
     errors = re.search(r'<ul class="field-errors" id="upload-file-errors">(.*?)</ul>', html)
     assert errors and message in errors.group(1)
@@ -181,7 +139,7 @@ def test_a_damaged_file_is_reported_beside_the_file_field(app, editor):
     damaged = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + bytes(200)
     response = upload(editor, damaged, "members.csv.gz", htmx=True)
     assert response.status_code == 422
-    errors = re.search(r'id="upload-file-errors">(.*?)</ul>', _text(response))
+    errors = re.search(r'id="upload-file-errors">(.*?)</ul>', page_text(response))
     assert errors and "The gzip file is damaged and cannot be read" in errors.group(1)
     assert imports_made(app) == 0
 
@@ -190,22 +148,22 @@ def test_a_file_over_the_limit_is_refused_naming_the_limit(editor, app, monkeypa
     monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 2048)
     response = upload(editor, csv_bytes("customerId", *(["c1"] * 2000)))
     assert response.status_code == 422
-    assert "larger than the limit of 2 KB" in _text(response)
-    assert "<html" in _text(response)
+    assert "larger than the limit of 2 KB" in page_text(response)
+    assert "<html" in page_text(response)
     assert imports_made(app) == 0
 
 
 def test_no_file_is_asked_for(app, editor):
     response = upload(editor, None)
     assert response.status_code == 422
-    assert "Choose the CSV file to upload." in _text(response)
+    assert "Choose the CSV file to upload." in page_text(response)
     assert imports_made(app) == 0
 
 
 def test_a_mode_or_encoding_not_offered_is_refused(app, editor):
     response = upload(editor, csv_bytes("customerId", "c1"), mode="merge", encoding="klingon")
     assert response.status_code == 422
-    html = _text(response)
+    html = page_text(response)
     assert "Choose add, remove or replace." in html
     assert "Choose an encoding from the list." in html
     assert imports_made(app) == 0
@@ -215,7 +173,7 @@ def test_a_second_import_is_refused_while_one_runs(app, editor):
     busy = running_import(app)
     response = upload(editor, csv_bytes("customerId", "c2"), htmx=True)
     assert response.status_code == 422
-    html = _text(response)
+    html = page_text(response)
     assert f"Import {busy} (busy.csv) is running for segment gold" in html
     assert "Wait for it to finish." in html
     assert f'href="/segments/gold/upload/{busy}"' in html
@@ -228,7 +186,7 @@ def test_the_tab_lets_a_new_upload_in_once_the_running_import_went_silent(app, e
     busy = running_import(app)
     stale = app.config["IMPORT_STALE_SECONDS"] + 1
     change_import(app, busy, heartbeat_at=utcnow() - timedelta(seconds=stale))
-    html = _text(editor.get(TAB))
+    html = page_text(editor.get(UPLOAD_TAB))
     assert "Interrupted: the process running it stopped." in html
     with app.app_context():
         imp = db.session.scalar(select(MemberImport).where(MemberImport.id == busy))
@@ -244,7 +202,7 @@ def test_a_preview_shows_the_counts_the_columns_and_the_problems(app, editor):
     assert re.fullmatch(r"/segments/gold/upload/[0-9a-f]{24}", url)
     page = editor.get(url)
     assert page.status_code == 200
-    html = _text(page)
+    html = page_text(page)
     assert "Preview ready" in html and "bad rows.csv" in html
     assert "Applying adds <strong>2</strong> members." in html
     assert _count(html, "rowsRead") == "4"
@@ -261,18 +219,18 @@ def test_a_preview_shows_the_counts_the_columns_and_the_problems(app, editor):
     assert '<td class="num">3</td><td class="mono">customerId</td>' in problems
     assert "Customer nobody is not in the directory." in problems
     assert "Download the 2 rejected rows (CSV)" in html
-    assert members(app) == set()
+    assert members_of(app) == set()
 
 
 def test_a_viewer_reads_an_import_without_its_actions(app, editor, viewer):
     url = uploaded(editor, BAD_ROWS)
-    html = _text(viewer.get(url))
+    html = page_text(viewer.get(url))
     assert "Preview ready" in html and "Customer nobody is not in the directory." in html
     assert ">Apply</button>" not in html and "Discard" not in html
     assert viewer.get(f"{url}/rejected.csv").status_code == 200
     assert viewer.post(f"{url}/apply").status_code == 403
     assert viewer.post(f"{url}/discard").status_code == 403
-    assert members(app) == set()
+    assert members_of(app) == set()
 
 
 def test_apply_changes_the_membership(app, editor):
@@ -280,16 +238,16 @@ def test_apply_changes_the_membership(app, editor):
     import_id = url.rsplit("/", 1)[1]
     applying = editor.post(f"{url}/apply", htmx=True)
     assert applying.status_code == 200
-    fragment = _text(applying)
+    fragment = page_text(applying)
     assert fragment.startswith(f'<section id="import-{import_id}"')
     assert f'hx-get="{url}?watch=apply" hx-trigger="every 1s"' in fragment
     wait_for_jobs(app)
-    assert members(app) == {("c1", None), ("c2", None)}
+    assert members_of(app) == {("c1", None), ("c2", None)}
     # the widget that watched the apply loads the page anew, for the header's member count
     polled = editor.get(f"{url}?watch=apply", htmx=True)
     assert polled.status_code == 204 and polled.headers["HX-Redirect"] == url
-    assert "2 members" in _text(editor.get(url))
-    html = _text(editor.get(url))
+    assert "2 members" in page_text(editor.get(url))
+    html = page_text(editor.get(url))
     assert "Applied" in html and "the segment's members have changed" in html
     assert _count(html, "membersToAdd") == "2"
     assert "Members added" in html
@@ -303,7 +261,7 @@ def test_apply_without_javascript_goes_back_to_the_import_page(app, editor):
     assert response.status_code == 303
     assert response.headers["Location"] == url
     wait_for_jobs(app)
-    assert members(app) == {("c3", None)}
+    assert members_of(app) == {("c3", None)}
 
 
 def test_applying_twice_is_refused_with_the_reason(app, editor):
@@ -312,7 +270,7 @@ def test_applying_twice_is_refused_with_the_reason(app, editor):
     wait_for_jobs(app)
     again = editor.post(f"{url}/apply", htmx=True)
     assert again.status_code == 200
-    html = _text(again)
+    html = page_text(again)
     assert 'role="alert"' in html and "cannot be applied again" in html
     assert "error" in again.headers["HX-Trigger"]
 
@@ -334,20 +292,20 @@ def test_the_rejected_rows_download_with_their_row_and_reason(editor):
 
 def test_the_rejected_rows_are_refused_while_the_import_runs(app, editor):
     busy = running_import(app)
-    assert editor.get(f"{TAB}/{busy}/rejected.csv").status_code == 409
+    assert editor.get(f"{UPLOAD_TAB}/{busy}/rejected.csv").status_code == 409
 
 
 def test_an_uncertain_encoding_is_said_and_can_be_changed(app, editor):
     url = uploaded(editor, (DATA / "windows1252.csv").read_bytes(), "w.csv")
-    html = _text(editor.get(url))
+    html = page_text(editor.get(url))
     assert "could not be told for sure" in html
     assert '<details class="import-encoding" open>' in html
     assert '<label for="import-' in html
     again = editor.post(f"{url}/preview", data={"encoding": "iso-8859-1"}, htmx=True)
     assert again.status_code == 200
-    assert 'hx-trigger="every 1s"' in _text(again)
+    assert 'hx-trigger="every 1s"' in page_text(again)
     wait_for_jobs(app)
-    html = _text(editor.get(url))
+    html = page_text(editor.get(url))
     assert "Encoding:</span> iso-8859-1 (chosen)" in html
     assert "could not be told for sure" not in html
 
@@ -355,13 +313,13 @@ def test_an_uncertain_encoding_is_said_and_can_be_changed(app, editor):
 def test_discarding_a_preview_offers_the_form_again(app, editor):
     url = uploaded(editor, BAD_ROWS)
     import_id = url.rsplit("/", 1)[1]
-    tab = _text(editor.get(TAB))
+    tab = page_text(editor.get(UPLOAD_TAB))
     assert f'<section id="import-{import_id}"' in tab and 'type="file"' not in tab
     discarded = editor.post(f"{url}/discard")
-    assert discarded.status_code == 303 and discarded.headers["Location"] == TAB
-    tab = _text(editor.get(TAB))
+    assert discarded.status_code == 303 and discarded.headers["Location"] == UPLOAD_TAB
+    tab = page_text(editor.get(UPLOAD_TAB))
     assert 'type="file"' in tab and f"import-{import_id}" not in tab
-    assert members(app) == set()
+    assert members_of(app) == set()
 
 
 # while it runs
@@ -371,12 +329,12 @@ def test_the_progress_fragment_polls_while_running_and_stops_when_done(app, edit
     busy = running_import(app)
     change_import(app, busy, rows_done=1200, rows_estimated=4800, rows_per_second=600.0)
     change_import(app, busy, seconds_left=6.0)
-    url = f"{TAB}/{busy}"
+    url = f"{UPLOAD_TAB}/{busy}"
     with count_queries() as queries:
         polled = editor.get(url, htmx=True)
     assert polled.status_code == 200
     assert queries() <= 4
-    html = _text(polled)
+    html = page_text(polled)
     assert html.startswith(f'<section id="import-{busy}"')
     assert 'hx-trigger="every 1s"' in html and 'hx-swap="outerHTML"' in html
     assert 'aria-live="polite"' in html
@@ -385,12 +343,12 @@ def test_the_progress_fragment_polls_while_running_and_stops_when_done(app, edit
     assert "1,200" in html and "600" in html and "about 6 s" in html
     assert "<html" not in html
 
-    page = _text(editor.get(url))
+    page = page_text(editor.get(url))
     assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
     assert f'<a href="{url}">Refresh</a>' in page
 
     change_import(app, busy, phase="validating")
-    assert "Checking the rows against the directory" in _text(editor.get(url, htmx=True))
+    assert "Checking the rows against the directory" in page_text(editor.get(url, htmx=True))
 
     change_import(
         app,
@@ -400,32 +358,32 @@ def test_the_progress_fragment_polls_while_running_and_stops_when_done(app, edit
         problems=[],
         counts={"rowsRead": 1, "validRows": 1},
     )
-    done = _text(editor.get(url, htmx=True))
+    done = page_text(editor.get(url, htmx=True))
     assert "hx-trigger" not in done
     assert "Preview ready" in done
 
 
 def test_coming_back_to_the_tab_shows_the_running_import(app, editor):
     busy = running_import(app)
-    tab = editor.get(TAB)
+    tab = editor.get(UPLOAD_TAB)
     assert tab.status_code == 200
-    html = _text(tab)
+    html = page_text(tab)
     assert f'<section id="import-{busy}"' in html
-    assert f'hx-get="{TAB}/{busy}" hx-trigger="every 1s"' in html
+    assert f'hx-get="{UPLOAD_TAB}/{busy}" hx-trigger="every 1s"' in html
     assert 'type="file"' not in html
-    assert 'type="file"' not in _text(editor.get(f"{TAB}?new=1"))
+    assert 'type="file"' not in page_text(editor.get(f"{UPLOAD_TAB}?new=1"))
 
 
 def test_coming_back_to_the_tab_shows_the_open_preview_with_a_way_to_start_anew(app, editor):
     url = uploaded(editor, BAD_ROWS)
     import_id = url.rsplit("/", 1)[1]
-    html = _text(editor.get(TAB))
+    html = page_text(editor.get(UPLOAD_TAB))
     assert f'<section id="import-{import_id}"' in html
     assert "Discard and upload another" in html
-    assert 'type="file"' in _text(editor.get(f"{TAB}?new=1"))
+    assert 'type="file"' in page_text(editor.get(f"{UPLOAD_TAB}?new=1"))
     editor.post(f"{url}/apply")
     wait_for_jobs(app)
-    assert 'type="file"' in _text(editor.get(TAB))
+    assert 'type="file"' in page_text(editor.get(UPLOAD_TAB))
 
 
 def test_htmx_upload_navigates_to_the_import(app, editor):
@@ -437,7 +395,7 @@ def test_htmx_upload_navigates_to_the_import(app, editor):
 
 def test_a_failed_run_shows_its_reason(editor):
     url = uploaded(editor, (DATA / "header_only.csv").read_bytes(), "header_only.csv")
-    html = _text(editor.get(url))
+    html = page_text(editor.get(url))
     assert "Failed" in html and "nothing was changed" in html
     assert "The file has a header but no member rows." in html
 
@@ -445,12 +403,12 @@ def test_a_failed_run_shows_its_reason(editor):
 def test_another_tenants_import_is_not_found(app, editor, make_browser, other_tenant):
     busy = running_import(app)
     stranger = make_browser("editor", tenant_name=other_tenant)
-    assert stranger.get(f"{TAB}/{busy}").status_code == 404
-    assert stranger.post(f"{TAB}/{busy}/apply").status_code == 404
+    assert stranger.get(f"{UPLOAD_TAB}/{busy}").status_code == 404
+    assert stranger.post(f"{UPLOAD_TAB}/{busy}/apply").status_code == 404
 
 
 def test_the_tab_reads_a_fixed_number_of_queries(editor, count_queries):
     uploaded(editor, BAD_ROWS)
     with count_queries() as queries:
-        assert editor.get(TAB).status_code == 200
+        assert editor.get(UPLOAD_TAB).status_code == 200
     assert queries() <= 8

@@ -1,17 +1,19 @@
-"""Fixtures and helpers the member-import tests share (this module holds no tests).
+"""Fixtures and helpers the member-import tests share: the directory the files in
+tests/data/imports are written against, running an import here and now, uploading a file through
+the API or the dashboard and waiting for its run, and reading a segment's members.
 
-Other test modules import what they use from here; pytest then finds the fixtures there too.
-"""
+tests/conftest.py registers this module as a plugin, so its fixtures serve every test."""
 
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from segments_app import jobs
@@ -22,11 +24,10 @@ from segments_app.models import (
     LegalEntity,
     MemberImport,
     Segment,
-    Tenant,
 )
 from segments_app.services import imports
-from tests.conftest import TENANT
-from tests.factories import add_customer, add_legal_entity
+from tests.factories import TENANT, add_customer, add_legal_entity, tenant_named
+from tests.pages import page_text
 
 #: the Redis of the machine, for the tests of imports on RQ workers (skipped without it)
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -39,7 +40,10 @@ def redis_up() -> bool:
         return False
 
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "imports"
+DATA = Path(__file__).resolve().parent / "data" / "imports"
+#: a segment's imports in the API, and its upload tab on the dashboard
+IMPORTS = "/segments/gold/imports"
+UPLOAD_TAB = "/segments/gold/upload"
 
 #: the directory the corpus in tests/data/imports is written against (see its manifest.yml)
 IMPORT_DIRECTORY = {
@@ -71,7 +75,7 @@ def idle_runner(app) -> Iterator[None]:
 
 def seed_import_directory() -> None:
     """Segments 'gold' and 'silver' (empty) and IMPORT_DIRECTORY, committed; in an app context."""
-    tenant_id = current_tenant().id
+    tenant_id = tenant_named().id
     for segment_id in ("gold", "silver"):
         db.session.add(
             Segment(tenant_id=tenant_id, id=segment_id, name={"en": segment_id}, site_code="main")
@@ -93,10 +97,12 @@ def directory(app, tenant, import_dir, idle_runner) -> Iterator[None]:
         db.session.remove()
 
 
-def current_tenant() -> Tenant:
-    found = db.session.scalar(select(Tenant).where(Tenant.name == TENANT))
-    assert found is not None
-    return found
+@pytest.fixture
+def seeded_directory(app, tenant, import_dir, idle_runner) -> None:
+    """The same as `directory` without keeping an app context open, so that every request of
+    the test has an app context (and `g`, and a session) of its own."""
+    with app.app_context():
+        seed_import_directory()
 
 
 def run_file(
@@ -112,7 +118,7 @@ def run_file(
     stream: Path | io.BytesIO = io.BytesIO(source) if isinstance(source, bytes) else source
     name = file_name or (source.name if isinstance(source, Path) else "members.csv")
     created = imports.create_import(
-        current_tenant(), segment_id, stream, name, mode, dry_run, encoding, enqueue=False
+        tenant_named(), segment_id, stream, name, mode, dry_run, encoding, enqueue=False
     )
     pk = created.pk
     db.session.commit()
@@ -120,9 +126,10 @@ def run_file(
     return reloaded(pk)
 
 
-def wait_for_jobs() -> None:
-    """Let the background runner finish what was handed to it."""
-    assert jobs.wait_idle(current_app._get_current_object(), timeout=60)
+def wait_for_jobs(app: Flask | None = None) -> None:
+    """Let the background runner (of `app`, or of the current app) finish what was handed to it."""
+    app = app or current_app._get_current_object()
+    assert jobs.wait_idle(app, timeout=60), "background imports still running"
 
 
 def reloaded(pk: int) -> MemberImport:
@@ -162,9 +169,56 @@ def members(segment_id: str = "gold") -> set[tuple[str, str | None]]:
     return {(row[0], row[1]) for row in membership(segment_id)}
 
 
+def members_of(app: Flask, segment_id: str = "gold") -> set[tuple[str, str | None]]:
+    """`members` from outside an app context."""
+    with app.app_context():
+        found = members(segment_id)
+        db.session.remove()
+        return found
+
+
 def _frozen(value):
     return None if value is None else repr(sorted(value.items()))
 
 
 def csv_bytes(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
+
+
+def api_upload(api, data: bytes, name: str = "members.csv", **params):
+    """POST the file to gold's imports as the multipart field `file`, with `params` as query
+    parameters."""
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return api.post(
+        f"{IMPORTS}?{query}" if query else IMPORTS,
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def finished(api, location: str, timeout: float = 30) -> dict:
+    """Poll the import until its run has ended (the runner is a thread of this process)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        wait_for_jobs()
+        doc = api.get(location.removeprefix(api.url(""))).get_json()
+        if doc["status"] not in ("queued", "running"):
+            return doc
+        assert time.monotonic() < deadline, doc
+        time.sleep(0.01)
+
+
+def upload(browser, data: bytes, name: str = "members.csv", htmx: bool = False, **form):
+    """Post the file to gold's upload tab as a dashboard user."""
+    fields = {"mode": "add", "encoding": "", **form}
+    if data is not None:
+        fields["file"] = (io.BytesIO(data), name)
+    return browser.post(UPLOAD_TAB, data=fields, content_type="multipart/form-data", htmx=htmx)
+
+
+def uploaded(browser, data: bytes, name: str = "members.csv", **form) -> str:
+    """Upload and wait for the preview; returns the import's page URL."""
+    response = upload(browser, data, name, **form)
+    assert response.status_code == 303, page_text(response)
+    wait_for_jobs(browser.client.application)
+    return response.headers["Location"]
