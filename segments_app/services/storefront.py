@@ -67,8 +67,7 @@ def _looked_up(outer, columns: tuple, *conditions, lateral: bool, carry: tuple =
     On PostgreSQL (`lateral`) the lookup is a LATERAL subquery behind OFFSET 0, which the
     planner cannot flatten: it then looks each row's categories up in an index. Flattened,
     it hashes the tenant's whole category table instead, because it cannot know that a walk
-    or a customer's assignments hold a few hundred rows (measured on a tree of 1,656 nodes
-    among 20,000 categories: 25 ms flattened, 12 ms looked up).
+    or a customer's assignments hold a few hundred rows.
     """
     if not lateral:
         return select(*carry, *columns).select_from(outer).where(*conditions)
