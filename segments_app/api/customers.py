@@ -111,13 +111,20 @@ def delete_customer_assignment(
     return "", 204
 
 
+def _bulk(segment_id: str) -> tuple[list, service.CustomerAssignments]:
+    """The elements of a bulk request and the batch of the assignments they name."""
+    segment = get_segment(g.tenant, segment_id)
+    elements = bulk_elements()
+    return elements, service.CustomerAssignments(
+        g.tenant, segment, service.candidate_keys(elements)
+    )
+
+
 @bp.put(CUSTOMERS + "/bulk")
 @requires(SCOPE_MANAGE)
 def upsert_customer_assignments_bulk(segment_id: str):
     """207: each {customerId, legalEntityId?, mixins?, metadata?} is upserted on its own."""
-    segment = get_segment(g.tenant, segment_id)
-    elements = bulk_elements()
-    batch = service.CustomerAssignments(g.tenant, segment, service.candidate_keys(elements))
+    elements, batch = _bulk(segment_id)
 
     def upsert(element):
         key = service.element_key(element)
@@ -131,9 +138,7 @@ def upsert_customer_assignments_bulk(segment_id: str):
 @requires(SCOPE_MANAGE)
 def delete_customer_assignments_bulk(segment_id: str):
     """207: each {customerId, legalEntityId?} is removed on its own (404 when absent)."""
-    segment = get_segment(g.tenant, segment_id)
-    elements = bulk_elements()
-    batch = service.CustomerAssignments(g.tenant, segment, service.candidate_keys(elements))
+    elements, batch = _bulk(segment_id)
 
     def remove(element):
         batch.delete(service.element_key(element))

@@ -132,14 +132,21 @@ def delete_item_assignment(segment_id: str, item_type: str, item_id: str):
     return "", 204
 
 
+def _bulk(segment_id: str, item_type: str, read) -> tuple[list, service.ItemAssignments]:
+    """The elements of a bulk request and the batch of the assignments that `read` finds in
+    them."""
+    kind = service.item_type(item_type)
+    segment = get_segment(g.tenant, segment_id)
+    elements = bulk_elements()
+    ids = service.candidate_ids(elements, read=read)
+    return elements, service.ItemAssignments(g.tenant, segment, kind, ids)
+
+
 @bp.put(ITEMS + "/<item_type>/bulk")
 @requires(SCOPE_MANAGE)
 def upsert_item_assignments_bulk(segment_id: str, item_type: str):
     """207: each {id, mixins?, metadata?} is upserted on its own."""
-    kind = service.item_type(item_type)
-    segment = get_segment(g.tenant, segment_id)
-    elements = bulk_elements()
-    batch = service.ItemAssignments(g.tenant, segment, kind, service.candidate_ids(elements))
+    elements, batch = _bulk(segment_id, item_type, service.element_id)
 
     def upsert(element):
         item_id = service.element_id(element)
@@ -153,11 +160,7 @@ def upsert_item_assignments_bulk(segment_id: str, item_type: str):
 @requires(SCOPE_MANAGE)
 def delete_item_assignments_bulk(segment_id: str, item_type: str):
     """207: each item id is removed on its own (404 when it is not assigned)."""
-    kind = service.item_type(item_type)
-    segment = get_segment(g.tenant, segment_id)
-    elements = bulk_elements()
-    ids = service.candidate_ids(elements, read=service.deleted_id)
-    batch = service.ItemAssignments(g.tenant, segment, kind, ids)
+    elements, batch = _bulk(segment_id, item_type, service.deleted_id)
 
     def remove(element):
         batch.delete(service.deleted_id(element))

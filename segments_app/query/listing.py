@@ -151,6 +151,15 @@ def tables_of(*clauses: Any) -> set[Table]:
     return found
 
 
+def join_used(stmt: Select, used: set[Table], *joins: tuple[Any, Any, bool]) -> Select:
+    """`stmt` joined to each (model, on clause, outer) of `joins` whose table is in `used`
+    (see tables_of): a key query joins only what its conditions and order read."""
+    for model, onclause, outer in joins:
+        if model.__table__ in used:
+            stmt = stmt.join(model, onclause, isouter=outer)
+    return stmt
+
+
 @dataclass(frozen=True)
 class KeyedPage:
     """The statements of a listing's page and its count (plain_page, or page_by_key for a

@@ -12,7 +12,7 @@ from ...errors import BadRequest, NotFound
 from ...extensions import db
 from ...models import Customer, CustomerAssignment, LegalEntity, Segment, Tenant
 from ...query.fields import Field, FieldSet, Kind
-from ...query.listing import tables_of
+from ...query.listing import join_used, tables_of
 from ...query.q import compile_q
 from .. import activity
 from .common import checked_body, finish_document, metadata_fields, present, remove, write
@@ -73,14 +73,13 @@ def customer_assignment_keys(
     """
     conditions = _conditions(segment, q, own)
     order = list(order) or [CustomerAssignment.pk]
-    stmt = select(CustomerAssignment.pk)
-    used = tables_of(*conditions, *order)
-    if Segment.__table__ in used:
-        stmt = stmt.join(Segment, Segment.pk == CustomerAssignment.segment_pk)
-    if Customer.__table__ in used:
-        stmt = stmt.join(Customer, Customer.pk == CustomerAssignment.customer_pk)
-    if LegalEntity.__table__ in used:
-        stmt = stmt.outerjoin(LegalEntity, LegalEntity.pk == CustomerAssignment.legal_entity_pk)
+    stmt = join_used(
+        select(CustomerAssignment.pk),
+        tables_of(*conditions, *order),
+        (Segment, Segment.pk == CustomerAssignment.segment_pk, False),
+        (Customer, Customer.pk == CustomerAssignment.customer_pk, False),
+        (LegalEntity, LegalEntity.pk == CustomerAssignment.legal_entity_pk, True),
+    )
     return stmt.where(*conditions).order_by(*order)
 
 

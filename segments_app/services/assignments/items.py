@@ -13,7 +13,7 @@ from ...models import Category, ItemAssignment, Product, Segment, Tenant
 from ...models.assignments import ITEM_TYPES
 from ...models.types import JSONDoc
 from ...query.fields import Field, FieldSet, Kind
-from ...query.listing import tables_of
+from ...query.listing import join_used, tables_of
 from ...query.q import compile_q
 from .. import activity
 from ..segments import effective, segments_query
@@ -110,14 +110,13 @@ def item_assignments_listing(
     segment_pk could turn into reading all of the segments' rows.
     """
     conditions = _conditions(tenant, q, **filters)
-    keys = select(ItemAssignment.pk)
-    used = tables_of(*conditions, *order)
-    if Segment.__table__ in used:
-        keys = keys.join(Segment, Segment.pk == ItemAssignment.segment_pk)
-    if Product.__table__ in used:
-        keys = keys.outerjoin(Product, Product.pk == ItemAssignment.product_pk)
-    if Category.__table__ in used:
-        keys = keys.outerjoin(Category, Category.pk == ItemAssignment.category_pk)
+    keys = join_used(
+        select(ItemAssignment.pk),
+        tables_of(*conditions, *order),
+        (Segment, Segment.pk == ItemAssignment.segment_pk, False),
+        (Product, Product.pk == ItemAssignment.product_pk, True),
+        (Category, Category.pk == ItemAssignment.category_pk, True),
+    )
     key_order = list(order) or [ItemAssignment.pk]
     if filters.get("own") is not None:
         # A customer's few segments: read their keys from the (segment_pk, pk) index and sort
