@@ -186,6 +186,19 @@ def run_bulk(
     return response
 
 
+def run_bulk_upserts(
+    elements: list, batch: Any, key_of: Callable[[Any], Any], schema: str
+) -> Response:
+    """run_bulk of `batch.upsert` on each element, under the key that `key_of` reads from it:
+    201 when that creates the assignment, 204 when it replaces one."""
+
+    def upsert(element: Any) -> tuple[int, str | None]:
+        created = batch.upsert(key_of(element), element, schema=schema)
+        return (201 if created else 204), None
+
+    return run_bulk(elements, upsert, with_id=False)
+
+
 def _message(exc: AppError) -> str:
     if exc.details:
         return exc.message + " " + " ".join(d["message"] for d in exc.details)

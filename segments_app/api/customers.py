@@ -21,6 +21,7 @@ from .common import (
     list_response,
     page,
     run_bulk,
+    run_bulk_upserts,
     search_body,
     wants_total,
 )
@@ -125,13 +126,7 @@ def _bulk(segment_id: str) -> tuple[list, service.CustomerAssignments]:
 def upsert_customer_assignments_bulk(segment_id: str):
     """207: each {customerId, legalEntityId?, mixins?, metadata?} is upserted on its own."""
     elements, batch = _bulk(segment_id)
-
-    def upsert(element):
-        key = service.element_key(element)
-        created = batch.upsert(key, element, schema="CustomerAssignmentUpsertBulk")
-        return (201 if created else 204), None
-
-    return run_bulk(elements, upsert, with_id=False)
+    return run_bulk_upserts(elements, batch, service.element_key, "CustomerAssignmentUpsertBulk")
 
 
 @bp.delete(CUSTOMERS + "/bulk")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import g, jsonify, request, url_for
 
 from ..auth.bearer import requires
@@ -22,6 +24,7 @@ from .common import (
     list_response,
     page,
     run_bulk,
+    run_bulk_upserts,
     search_body,
     wants_total,
 )
@@ -132,7 +135,9 @@ def delete_item_assignment(segment_id: str, item_type: str, item_id: str):
     return "", 204
 
 
-def _bulk(segment_id: str, item_type: str, read) -> tuple[list, service.ItemAssignments]:
+def _bulk(
+    segment_id: str, item_type: str, read: Callable[[object], str]
+) -> tuple[list, service.ItemAssignments]:
     """The elements of a bulk request and the batch of the assignments that `read` finds in
     them."""
     kind = service.item_type(item_type)
@@ -147,13 +152,7 @@ def _bulk(segment_id: str, item_type: str, read) -> tuple[list, service.ItemAssi
 def upsert_item_assignments_bulk(segment_id: str, item_type: str):
     """207: each {id, mixins?, metadata?} is upserted on its own."""
     elements, batch = _bulk(segment_id, item_type, service.element_id)
-
-    def upsert(element):
-        item_id = service.element_id(element)
-        created = batch.upsert(item_id, element, schema="ItemAssignmentUpsertBulk")
-        return (201 if created else 204), None
-
-    return run_bulk(elements, upsert, with_id=False)
+    return run_bulk_upserts(elements, batch, service.element_id, "ItemAssignmentUpsertBulk")
 
 
 @bp.delete(ITEMS + "/<item_type>/bulk")
