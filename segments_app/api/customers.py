@@ -11,6 +11,7 @@ from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
 from ..query.listing import order_by, page_by_key, project, read_page
 from ..services.assignments import customer_view, own_segment
 from ..services.assignments import customers as service
+from ..services.assignments.common import candidates
 from ..services.segments import get_segment
 from . import bp
 from .common import (
@@ -117,7 +118,7 @@ def _bulk(segment_id: str) -> tuple[list, service.CustomerAssignments]:
     segment = get_segment(g.tenant, segment_id)
     elements = bulk_elements()
     return elements, service.CustomerAssignments(
-        g.tenant, segment, service.candidate_keys(elements)
+        g.tenant, segment, candidates(elements, service.element_key)
     )
 
 

@@ -13,6 +13,7 @@ from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
 from ..query.listing import order_by, page_by_key, parse_bool, project, read_page
 from ..services.assignments import customer_view, own_segment
 from ..services.assignments import items as service
+from ..services.assignments.common import candidates
 from ..services.segments import get_segment
 from . import bp
 from .common import (
@@ -143,7 +144,7 @@ def _bulk(
     kind = service.item_type(item_type)
     segment = get_segment(g.tenant, segment_id)
     elements = bulk_elements()
-    ids = service.candidate_ids(elements, read=read)
+    ids = candidates(elements, read)
     return elements, service.ItemAssignments(g.tenant, segment, kind, ids)
 
 

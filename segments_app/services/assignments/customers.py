@@ -124,17 +124,6 @@ def element_key(element: object) -> Key:
     return customer_id, entity_id
 
 
-def candidate_keys(elements: Iterable[object]) -> list[Key]:
-    """The keys of the bulk elements that have one (the others fail on their own later)."""
-    keys = []
-    for element in elements:
-        try:
-            keys.append(element_key(element))
-        except BadRequest:
-            continue
-    return keys
-
-
 class CustomerAssignments:
     """Writes to one segment's customer assignments, with the reference data they name loaded
     up front, so a bulk request costs a few queries whatever its size."""

@@ -177,17 +177,6 @@ def deleted_id(element: object) -> str:
     return element
 
 
-def candidate_ids(elements: Iterable[object], read=element_id) -> list[str]:
-    """The ids of the bulk elements that have one (the others fail on their own later)."""
-    ids = []
-    for element in elements:
-        try:
-            ids.append(read(element))
-        except BadRequest:
-            continue
-    return ids
-
-
 class ItemAssignments:
     """Writes to one segment's assignments of one item type, with the products or categories
     they name loaded up front, so a bulk request costs a few queries whatever its size."""
