@@ -147,14 +147,22 @@ def json_text_response(text: str, shape: Callable[[dict], dict] | None = None) -
 
 
 def bulk_elements() -> list:
+    return json_array_body(
+        "The body of a bulk request must be a JSON array.",
+        "BULK_LIMIT",
+        "A bulk request takes at most {limit} elements; this one has {count}.",
+    )
+
+
+def json_array_body(not_array: str, limit_setting: str, too_many: str) -> list:
+    """The JSON body, an array of at most config[limit_setting] entries; else 400 with the
+    message `not_array`, or `too_many` filled in with the limit and the count."""
     body = json_body()
     if not isinstance(body, list):
-        raise BadRequest("The body of a bulk request must be a JSON array.")
-    limit = current_app.config["BULK_LIMIT"]
+        raise BadRequest(not_array)
+    limit = current_app.config[limit_setting]
     if len(body) > limit:
-        raise BadRequest(
-            f"A bulk request takes at most {limit} elements; this one has {len(body)}."
-        )
+        raise BadRequest(too_many.format(limit=limit, count=len(body)))
     return body
 
 
