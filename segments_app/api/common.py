@@ -147,14 +147,22 @@ def json_text_response(text: str, shape: Callable[[dict], dict] | None = None) -
 
 
 def bulk_elements() -> list:
+    return json_array_body(
+        "The body of a bulk request must be a JSON array.",
+        "BULK_LIMIT",
+        "A bulk request takes at most {limit} elements; this one has {count}.",
+    )
+
+
+def json_array_body(not_array: str, limit_setting: str, too_many: str) -> list:
+    """The JSON body, an array of at most config[limit_setting] entries; else 400 with the
+    message `not_array`, or `too_many` filled in with the limit and the count."""
     body = json_body()
     if not isinstance(body, list):
-        raise BadRequest("The body of a bulk request must be a JSON array.")
-    limit = current_app.config["BULK_LIMIT"]
+        raise BadRequest(not_array)
+    limit = current_app.config[limit_setting]
     if len(body) > limit:
-        raise BadRequest(
-            f"A bulk request takes at most {limit} elements; this one has {len(body)}."
-        )
+        raise BadRequest(too_many.format(limit=limit, count=len(body)))
     return body
 
 
@@ -184,6 +192,19 @@ def run_bulk(
     response = jsonify(results)
     response.status_code = 207
     return response
+
+
+def run_bulk_upserts(
+    elements: list, batch: Any, key_of: Callable[[Any], Any], schema: str
+) -> Response:
+    """run_bulk of `batch.upsert` on each element, under the key that `key_of` reads from it:
+    201 when that creates the assignment, 204 when it replaces one."""
+
+    def upsert(element: Any) -> tuple[int, str | None]:
+        created = batch.upsert(key_of(element), element, schema=schema)
+        return (201 if created else 204), None
+
+    return run_bulk(elements, upsert, with_id=False)
 
 
 def _message(exc: AppError) -> str:

@@ -11,6 +11,7 @@ from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
 from ..query.listing import order_by, page_by_key, project, read_page
 from ..services.assignments import customer_view, own_segment
 from ..services.assignments import customers as service
+from ..services.assignments.common import candidates
 from ..services.segments import get_segment
 from . import bp
 from .common import (
@@ -21,6 +22,7 @@ from .common import (
     list_response,
     page,
     run_bulk,
+    run_bulk_upserts,
     search_body,
     wants_total,
 )
@@ -111,29 +113,28 @@ def delete_customer_assignment(
     return "", 204
 
 
+def _bulk(segment_id: str) -> tuple[list, service.CustomerAssignments]:
+    """The elements of a bulk request and the batch of the assignments they name."""
+    segment = get_segment(g.tenant, segment_id)
+    elements = bulk_elements()
+    return elements, service.CustomerAssignments(
+        g.tenant, segment, candidates(elements, service.element_key)
+    )
+
+
 @bp.put(CUSTOMERS + "/bulk")
 @requires(SCOPE_MANAGE)
 def upsert_customer_assignments_bulk(segment_id: str):
     """207: each {customerId, legalEntityId?, mixins?, metadata?} is upserted on its own."""
-    segment = get_segment(g.tenant, segment_id)
-    elements = bulk_elements()
-    batch = service.CustomerAssignments(g.tenant, segment, service.candidate_keys(elements))
-
-    def upsert(element):
-        key = service.element_key(element)
-        created = batch.upsert(key, element, schema="CustomerAssignmentUpsertBulk")
-        return (201 if created else 204), None
-
-    return run_bulk(elements, upsert, with_id=False)
+    elements, batch = _bulk(segment_id)
+    return run_bulk_upserts(elements, batch, service.element_key, "CustomerAssignmentUpsertBulk")
 
 
 @bp.delete(CUSTOMERS + "/bulk")
 @requires(SCOPE_MANAGE)
 def delete_customer_assignments_bulk(segment_id: str):
     """207: each {customerId, legalEntityId?} is removed on its own (404 when absent)."""
-    segment = get_segment(g.tenant, segment_id)
-    elements = bulk_elements()
-    batch = service.CustomerAssignments(g.tenant, segment, service.candidate_keys(elements))
+    elements, batch = _bulk(segment_id)
 
     def remove(element):
         batch.delete(service.element_key(element))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, g, jsonify, request
 
 from ..auth.bearer import requires
-from ..errors import BadRequest
 from ..extensions import db
 from ..models.tenants import SCOPE_MANAGE, SCOPE_READ
 from ..query.i18n import LanguagePrefs
@@ -17,7 +16,7 @@ from . import bp
 from .common import (
     body_language,
     field_paths,
-    json_body,
+    json_array_body,
     languages,
     list_response,
     page,
@@ -38,13 +37,11 @@ def _render(
 
 
 def _records_body() -> list:
-    body = json_body()
-    if not isinstance(body, list):
-        raise BadRequest("The body must be a JSON array of records.")
-    limit = current_app.config["DIRECTORY_BULK_LIMIT"]
-    if len(body) > limit:
-        raise BadRequest(f"A request takes at most {limit} records; this one has {len(body)}.")
-    return body
+    return json_array_body(
+        "The body must be a JSON array of records.",
+        "DIRECTORY_BULK_LIMIT",
+        "A request takes at most {limit} records; this one has {count}.",
+    )
 
 
 @bp.get(f"/directory/{COLLECTION}")

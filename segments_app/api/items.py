@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import g, jsonify, request, url_for
 
 from ..auth.bearer import requires
@@ -11,6 +13,7 @@ from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
 from ..query.listing import order_by, page_by_key, parse_bool, project, read_page
 from ..services.assignments import customer_view, own_segment
 from ..services.assignments import items as service
+from ..services.assignments.common import candidates
 from ..services.segments import get_segment
 from . import bp
 from .common import (
@@ -22,6 +25,7 @@ from .common import (
     list_response,
     page,
     run_bulk,
+    run_bulk_upserts,
     search_body,
     wants_total,
 )
@@ -132,32 +136,31 @@ def delete_item_assignment(segment_id: str, item_type: str, item_id: str):
     return "", 204
 
 
+def _bulk(
+    segment_id: str, item_type: str, read: Callable[[object], str]
+) -> tuple[list, service.ItemAssignments]:
+    """The elements of a bulk request and the batch of the assignments that `read` finds in
+    them."""
+    kind = service.item_type(item_type)
+    segment = get_segment(g.tenant, segment_id)
+    elements = bulk_elements()
+    ids = candidates(elements, read)
+    return elements, service.ItemAssignments(g.tenant, segment, kind, ids)
+
+
 @bp.put(ITEMS + "/<item_type>/bulk")
 @requires(SCOPE_MANAGE)
 def upsert_item_assignments_bulk(segment_id: str, item_type: str):
     """207: each {id, mixins?, metadata?} is upserted on its own."""
-    kind = service.item_type(item_type)
-    segment = get_segment(g.tenant, segment_id)
-    elements = bulk_elements()
-    batch = service.ItemAssignments(g.tenant, segment, kind, service.candidate_ids(elements))
-
-    def upsert(element):
-        item_id = service.element_id(element)
-        created = batch.upsert(item_id, element, schema="ItemAssignmentUpsertBulk")
-        return (201 if created else 204), None
-
-    return run_bulk(elements, upsert, with_id=False)
+    elements, batch = _bulk(segment_id, item_type, service.element_id)
+    return run_bulk_upserts(elements, batch, service.element_id, "ItemAssignmentUpsertBulk")
 
 
 @bp.delete(ITEMS + "/<item_type>/bulk")
 @requires(SCOPE_MANAGE)
 def delete_item_assignments_bulk(segment_id: str, item_type: str):
     """207: each item id is removed on its own (404 when it is not assigned)."""
-    kind = service.item_type(item_type)
-    segment = get_segment(g.tenant, segment_id)
-    elements = bulk_elements()
-    ids = service.candidate_ids(elements, read=service.deleted_id)
-    batch = service.ItemAssignments(g.tenant, segment, kind, ids)
+    elements, batch = _bulk(segment_id, item_type, service.deleted_id)
 
     def remove(element):
         batch.delete(service.deleted_id(element))

@@ -142,6 +142,10 @@ def _copy_path(source: dict, target: dict, parts: list[str]) -> None:
         _copy_path(source[key], target.setdefault(key, {}), rest)
 
 
+#: a join of `joined`: (model, on clause, outer join or not)
+Join = tuple[Any, Any, bool]
+
+
 def tables_of(*clauses: Any) -> set[Table]:
     """The tables the columns of `clauses` (conditions, sort keys; None is skipped) read."""
     found: set[Table] = set()
@@ -149,6 +153,15 @@ def tables_of(*clauses: Any) -> set[Table]:
         if clause is not None:
             found.update(find_tables(clause, check_columns=True, include_joins=True))
     return found
+
+
+def joined(stmt: Select, joins: Sequence[Join], used: set[Table] | None = None) -> Select:
+    """`stmt` joined to each (model, on clause, outer) of `joins`, in order; with `used` (see
+    tables_of), only to those whose table it holds: a key query joins only what it reads."""
+    for model, onclause, outer in joins:
+        if used is None or model.__table__ in used:
+            stmt = stmt.join(model, onclause, isouter=outer)
+    return stmt
 
 
 @dataclass(frozen=True)

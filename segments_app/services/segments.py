@@ -115,6 +115,11 @@ def create_segment(tenant: Tenant, doc: object, content_lang: str | None = "") -
     _check_new_id(segment_id)
     if find_segment(tenant, segment_id) is not None:
         raise Conflict(MSG_EXISTS, resource_id=segment_id)
+    return _insert(tenant, segment_id, doc)
+
+
+def _insert(tenant: Tenant, segment_id: str, doc: dict) -> Segment:
+    """Add the new segment `segment_id` made from the checked `doc`, and record its creation."""
     now = utcnow()
     segment = Segment(
         tenant_id=tenant.id, id=segment_id, version=1, created_at=now, modified_at=now
@@ -142,15 +147,7 @@ def upsert_segment(
     segment = find_segment(tenant, segment_id)
     if segment is None:
         _check_new_id(segment_id)
-        now = utcnow()
-        segment = Segment(
-            tenant_id=tenant.id, id=segment_id, version=1, created_at=now, modified_at=now
-        )
-        apply(segment, doc)
-        db.session.add(segment)
-        db.session.flush()
-        activity.record(segment, "segment.created")
-        return segment, True
+        return _insert(tenant, segment_id, doc), True
     check_version(doc, segment.version)
     _save_changes(segment, doc)
     return segment, False

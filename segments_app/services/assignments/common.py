@@ -3,10 +3,10 @@ one way an assignment is written or removed (which keeps its segment's counts)."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from ...errors import ValidationFailed
+from ...errors import BadRequest, ValidationFailed
 from ...extensions import db
 from ...models import CustomerAssignment, ItemAssignment
 from ...models.types import isoformat, utcnow
@@ -16,6 +16,19 @@ from ..documents import check_version, drop_nulls
 from ..validation import validate
 
 Assignment = TypeVar("Assignment", CustomerAssignment, ItemAssignment)
+Key = TypeVar("Key")
+
+
+def candidates(elements: Iterable[object], read: Callable[[object], Key]) -> list[Key]:
+    """The keys that `read` finds in the bulk elements that have one (the others fail on their
+    own later)."""
+    keys = []
+    for element in elements:
+        try:
+            keys.append(read(element))
+        except BadRequest:
+            continue
+    return keys
 
 
 def metadata_fields(model: Any) -> list[Field]:

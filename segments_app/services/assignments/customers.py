@@ -12,7 +12,7 @@ from ...errors import BadRequest, NotFound
 from ...extensions import db
 from ...models import Customer, CustomerAssignment, LegalEntity, Segment, Tenant
 from ...query.fields import Field, FieldSet, Kind
-from ...query.listing import tables_of
+from ...query.listing import Join, joined, tables_of
 from ...query.q import compile_q
 from .. import activity
 from .common import checked_body, finish_document, metadata_fields, present, remove, write
@@ -33,6 +33,13 @@ CUSTOMER_KEYS = ("segmentId", "customer", "legalEntity", "assignmentType", "mixi
 #: what `fields=` always keeps: what tells one assignment from another
 CUSTOMER_IDENTITY = ("segmentId", "customer.id", "legalEntity.id")
 
+#: what a row of customer_assignments_query joins to its assignment
+_JOINS: tuple[Join, ...] = (
+    (Segment, Segment.pk == CustomerAssignment.segment_pk, False),
+    (Customer, Customer.pk == CustomerAssignment.customer_pk, False),
+    (LegalEntity, LegalEntity.pk == CustomerAssignment.legal_entity_pk, True),
+)
+
 #: (customerId, legalEntityId or None for B2C)
 Key = tuple[str, str | None]
 
@@ -52,14 +59,8 @@ def customer_assignments_query(segment: Segment, q: str | None = None, own=None)
 
     `own`, a condition on CustomerAssignment (see customer_view), keeps only those rows.
     """
-    stmt = (
-        select(CustomerAssignment, Customer, LegalEntity, Segment.id)
-        .join(Segment, Segment.pk == CustomerAssignment.segment_pk)
-        .join(Customer, Customer.pk == CustomerAssignment.customer_pk)
-        .outerjoin(LegalEntity, LegalEntity.pk == CustomerAssignment.legal_entity_pk)
-        .where(*_conditions(segment, q, own))
-    )
-    return stmt.order_by(CustomerAssignment.pk)
+    stmt = joined(select(CustomerAssignment, Customer, LegalEntity, Segment.id), _JOINS)
+    return stmt.where(*_conditions(segment, q, own)).order_by(CustomerAssignment.pk)
 
 
 def customer_assignment_keys(
@@ -73,14 +74,7 @@ def customer_assignment_keys(
     """
     conditions = _conditions(segment, q, own)
     order = list(order) or [CustomerAssignment.pk]
-    stmt = select(CustomerAssignment.pk)
-    used = tables_of(*conditions, *order)
-    if Segment.__table__ in used:
-        stmt = stmt.join(Segment, Segment.pk == CustomerAssignment.segment_pk)
-    if Customer.__table__ in used:
-        stmt = stmt.join(Customer, Customer.pk == CustomerAssignment.customer_pk)
-    if LegalEntity.__table__ in used:
-        stmt = stmt.outerjoin(LegalEntity, LegalEntity.pk == CustomerAssignment.legal_entity_pk)
+    stmt = joined(select(CustomerAssignment.pk), _JOINS, tables_of(*conditions, *order))
     return stmt.where(*conditions).order_by(*order)
 
 
@@ -128,17 +122,6 @@ def element_key(element: object) -> Key:
     if entity_id is not None and (not isinstance(entity_id, str) or not entity_id):
         raise BadRequest("legalEntityId must be a non-empty string when given.")
     return customer_id, entity_id
-
-
-def candidate_keys(elements: Iterable[object]) -> list[Key]:
-    """The keys of the bulk elements that have one (the others fail on their own later)."""
-    keys = []
-    for element in elements:
-        try:
-            keys.append(element_key(element))
-        except BadRequest:
-            continue
-    return keys
 
 
 class CustomerAssignments:

@@ -13,7 +13,7 @@ from ...models import Category, ItemAssignment, Product, Segment, Tenant
 from ...models.assignments import ITEM_TYPES
 from ...models.types import JSONDoc
 from ...query.fields import Field, FieldSet, Kind
-from ...query.listing import tables_of
+from ...query.listing import Join, joined, tables_of
 from ...query.q import compile_q
 from .. import activity
 from ..segments import effective, segments_query
@@ -23,6 +23,13 @@ from .common import checked_body, finish_document, metadata_fields, remove, writ
 ITEM_ID = func.coalesce(Product.id, Category.id)
 ITEM_CODE = func.coalesce(Product.code, Category.code)
 ITEM_NAME = func.coalesce(Product.name, Category.name, type_=JSONDoc)
+
+#: what a row of item_assignments_query joins to its assignment
+_JOINS: tuple[Join, ...] = (
+    (Segment, Segment.pk == ItemAssignment.segment_pk, False),
+    (Product, Product.pk == ItemAssignment.product_pk, True),
+    (Category, Category.pk == ItemAssignment.category_pk, True),
+)
 
 ITEM_FIELDS = FieldSet(
     Field("item.id", Kind.STRING, ITEM_ID),
@@ -110,14 +117,7 @@ def item_assignments_listing(
     segment_pk could turn into reading all of the segments' rows.
     """
     conditions = _conditions(tenant, q, **filters)
-    keys = select(ItemAssignment.pk)
-    used = tables_of(*conditions, *order)
-    if Segment.__table__ in used:
-        keys = keys.join(Segment, Segment.pk == ItemAssignment.segment_pk)
-    if Product.__table__ in used:
-        keys = keys.outerjoin(Product, Product.pk == ItemAssignment.product_pk)
-    if Category.__table__ in used:
-        keys = keys.outerjoin(Category, Category.pk == ItemAssignment.category_pk)
+    keys = joined(select(ItemAssignment.pk), _JOINS, tables_of(*conditions, *order))
     key_order = list(order) or [ItemAssignment.pk]
     if filters.get("own") is not None:
         # A customer's few segments: read their keys from the (segment_pk, pk) index and sort
@@ -130,10 +130,7 @@ def item_assignments_listing(
 
 def _rows(conditions: list[Any], order: Sequence[Any]) -> Select:
     return (
-        select(ItemAssignment, Product, Category, Segment.id)
-        .join(Segment, Segment.pk == ItemAssignment.segment_pk)
-        .outerjoin(Product, Product.pk == ItemAssignment.product_pk)
-        .outerjoin(Category, Category.pk == ItemAssignment.category_pk)
+        joined(select(ItemAssignment, Product, Category, Segment.id), _JOINS)
         .where(*conditions)
         .order_by(*(list(order) or [ItemAssignment.pk]))
     )
@@ -178,17 +175,6 @@ def deleted_id(element: object) -> str:
     if not isinstance(element, str) or not element:
         raise BadRequest("Each element must be an item id (a non-empty string).")
     return element
-
-
-def candidate_ids(elements: Iterable[object], read=element_id) -> list[str]:
-    """The ids of the bulk elements that have one (the others fail on their own later)."""
-    ids = []
-    for element in elements:
-        try:
-            ids.append(read(element))
-        except BadRequest:
-            continue
-    return ids
 
 
 class ItemAssignments:
