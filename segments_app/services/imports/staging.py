@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ...extensions import rowcount
 from .columns import CUSTOMER_ID, EMAIL, LEGAL_ENTITY_ID, Columns
 from .parsing import Batch, Problem
 
@@ -81,7 +82,7 @@ class Stage:
         return kind(session, columns, tenant_id)
 
     def _run(self, sql: str, params: dict | None = None) -> int:
-        return self.session.execute(text(sql), params or {}).rowcount
+        return rowcount(self.session.execute(text(sql), params or {}))
 
     def _scalar(self, sql: str, params: dict | None = None) -> int:
         return int(self.session.execute(text(sql), params or {}).scalar() or 0)
