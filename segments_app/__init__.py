@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import errors, models, security, transaction  # noqa: F401  (models registers every table)
@@ -70,12 +72,16 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
             "pool_recycle": 1800,
             "connect_args": {"options": options},
         }
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
+    provider = cast(DefaultJSONProvider, app.json)  # Flask's own provider: nothing replaces it
+    provider.sort_keys = False
+    provider.ensure_ascii = False
 
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+        # Flask documents wrapping wsgi_app so; its stubs declare it a method all the same
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
     db.init_app(app)
     with app.app_context():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, cast
 
 from flask import request
 from flask_login import LoginManager
@@ -12,10 +12,10 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
-from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import MetaData, Table, event
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
@@ -29,6 +29,9 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    if TYPE_CHECKING:
+        # every model maps a Table (DeclarativeBase allows any FromClause, a select's say)
+        __table__: ClassVar[Table]
 
 
 db = SQLAlchemy(model_class=Base)
@@ -39,6 +42,18 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
+
+#: a session a service may be handed: its own (an import's, a test's) or db.session, the
+#: request's scoped_session, which stands in for the session it holds
+DbSession: TypeAlias = Session | scoped_session[Any]
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows that an INSERT, UPDATE or DELETE run by Session.execute changed: its result is
+    a CursorResult, which Session.execute's signature only promises as a Result."""
+    return cast(CursorResult[Any], result).rowcount
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

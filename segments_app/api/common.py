@@ -6,9 +6,10 @@ import gc
 import json
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 from flask import Response, current_app, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import AppError, BadRequest
@@ -136,13 +137,18 @@ def json_texts_response(
     if shape is not None:
         return list_response([shape(json.loads(text)) for text in texts], total)
     body = "[" + ",".join(texts) + "]\n"
-    return _with_total(current_app.response_class(body, mimetype=current_app.json.mimetype), total)
+    return _with_total(current_app.response_class(body, mimetype=_json_mimetype()), total)
+
+
+def _json_mimetype() -> str:
+    # create_app keeps Flask's default provider, the one that has a mimetype
+    return cast(DefaultJSONProvider, current_app.json).mimetype
 
 
 def json_text_response(text: str, shape: Callable[[dict], dict] | None = None) -> Response:
     """One document written by the database as JSON text; `shape` as for json_texts_response."""
     if shape is None:
-        return current_app.response_class(text + "\n", mimetype=current_app.json.mimetype)
+        return current_app.response_class(text + "\n", mimetype=_json_mimetype())
     return jsonify(shape(json.loads(text)))
 
 

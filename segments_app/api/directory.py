@@ -79,7 +79,7 @@ def put_directory_records(collection: str) -> Response:
     results = service.upsert_records(g.tenant, kind.name, _records_body(), body_language())
     entries = []
     for result in results:
-        entry: dict[str, Any] = {"index": result.index}
+        entry: dict[str, Any] = {"index": result.position}
         if result.id is not None:
             entry["id"] = result.id
         entry["code"] = result.status

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
 from flask import g, request
 from sqlalchemy import bindparam, select
@@ -82,7 +83,7 @@ def requires(*scopes: str):
 
     def decorate(view):
         @wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             caller: Caller = g.caller
             if not caller.scopes.intersection(scopes):
                 raise Forbidden(

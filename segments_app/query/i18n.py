@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from ..errors import BadRequest, ValidationFailed
 
@@ -27,6 +28,10 @@ class LanguagePrefs:
         """The language a bare localized sort key uses."""
         return self.wanted[0] if self.wanted and self.wanted[0] != "*" else self.default
 
+    @overload
+    def pick(self, values: dict[str, str]) -> dict[str, str]: ...
+    @overload
+    def pick(self, values: None) -> None: ...
     def pick(self, values: dict[str, str] | None) -> dict[str, str] | None:
         """Full map, or a one-entry map with the best match (then the default, then any)."""
         if values is None or self.full_maps:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -211,7 +211,8 @@ def _absent_sql(item, compiler: SQLCompiler, dialect: _Dialect, **kw: Any) -> st
     if isinstance(item, Nested):
         # an object left out when empty: when every one of its members is left out
         parts = [_absent_sql(inner, compiler, dialect, **kw) for inner in item.members]
-        return "(" + " AND ".join(parts) + ")"
+        # no member is always there (else the object would be), so each part is SQL
+        return "(" + " AND ".join(cast(list[str], parts)) + ")"
     column = compiler.process(item.value, **kw)
     if item.omit == NULL:
         return f"({column} IS NULL)"

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, Select, Table, bindparam, func, select
+from sqlalchemy import Integer, Select, TableClause, bindparam, func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.sql.util import find_tables
 
 from ..errors import BadRequest
+from ..extensions import DbSession
 from ..limits import LIST_PARAM_MAX_ENTRIES, LIST_PARAM_MAX_LENGTH, PAGE_NUMBER_MAX
 from .fields import FieldSet, Kind, UnknownField
 from .jsonsql import json_sort_key
@@ -146,16 +146,16 @@ def _copy_path(source: dict, target: dict, parts: list[str]) -> None:
 Join = tuple[Any, Any, bool]
 
 
-def tables_of(*clauses: Any) -> set[Table]:
+def tables_of(*clauses: Any) -> set[TableClause]:
     """The tables the columns of `clauses` (conditions, sort keys; None is skipped) read."""
-    found: set[Table] = set()
+    found: set[TableClause] = set()
     for clause in clauses:
         if clause is not None:
             found.update(find_tables(clause, check_columns=True, include_joins=True))
     return found
 
 
-def joined(stmt: Select, joins: Sequence[Join], used: set[Table] | None = None) -> Select:
+def joined(stmt: Select, joins: Sequence[Join], used: set[TableClause] | None = None) -> Select:
     """`stmt` joined to each (model, on clause, outer) of `joins`, in order; with `used` (see
     tables_of), only to those whose table it holds: a key query joins only what it reads."""
     for model, onclause, outer in joins:
@@ -230,7 +230,7 @@ class Paged:
 
 
 #: what runs a listing's statements: a session (db.session), or a connection
-Runner = Session | scoped_session[Any] | Connection
+Runner = DbSession | Connection
 
 
 def read_page(

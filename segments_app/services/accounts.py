@@ -184,11 +184,12 @@ def get_user(tenant: Tenant, user_id: int) -> User:
 
 
 def _admins_left(tenant: Tenant, without: User) -> int:
-    return db.session.scalar(
+    admins = db.session.scalar(
         select(func.count()).where(
             User.tenant_id == tenant.id, User.role == "admin", User.id != without.id
         )
     )
+    return admins or 0
 
 
 def set_role(tenant: Tenant, user_id: int, role: str) -> User:

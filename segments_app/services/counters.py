@@ -15,14 +15,14 @@ Deleting a segment needs nothing: its counts go with it.
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
+from ..extensions import DbSession
 from ..models import CustomerAssignment, ItemAssignment, Segment
 
 _segment = Segment.__table__
 
 
-def adjust(session: Session, segment_pk: int, members: int = 0, items: int = 0) -> None:
+def adjust(session: DbSession, segment_pk: int, members: int = 0, items: int = 0) -> None:
     """Add `members` and `items` (negative: subtract) to one segment's counts."""
     if not members and not items:
         return
@@ -36,7 +36,7 @@ def adjust(session: Session, segment_pk: int, members: int = 0, items: int = 0) 
     )
 
 
-def discount(session: Session, column, value: int) -> None:
+def discount(session: DbSession, column, value: int) -> None:
     """Before deleting the assignments whose `column` (an assignment column such as
     CustomerAssignment.customer_pk) is `value`: subtract them from their segments' counts,
     in one statement."""
@@ -50,7 +50,7 @@ def discount(session: Session, column, value: int) -> None:
     )
 
 
-def recount(session: Session, tenant_id: int) -> None:
+def recount(session: DbSession, tenant_id: int) -> None:
     """Count every segment of the tenant again (after writing assignments in bulk)."""
     members = select(func.count()).where(CustomerAssignment.segment_pk == _segment.c.pk)
     items = select(func.count()).where(ItemAssignment.segment_pk == _segment.c.pk)

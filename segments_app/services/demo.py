@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import insert, select
 from werkzeug.security import generate_password_hash
@@ -125,7 +126,12 @@ def load_demo(seed: int = 7) -> DemoSummary:
     for email, role in DEMO_MARKETERS:
         create_user(tenant, email, role, DEMO_MARKETER_PASSWORD)
     now = utcnow()
-    stamp = {"tenant_id": tenant.id, "version": 1, "created_at": now, "modified_at": now}
+    stamp: dict[str, Any] = {
+        "tenant_id": tenant.id,
+        "version": 1,
+        "created_at": now,
+        "modified_at": now,
+    }
 
     entities = [
         {**stamp, "id": f"le-{i:03d}", "name": f"{rnd.choice(LAST)} {suffix} GmbH"}

@@ -10,10 +10,11 @@ connection lifts it for the run, see imports.runtime).
 from __future__ import annotations
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, scoped_session
+
+from ..extensions import DbSession
 
 
-def lift_statement_timeout(target: Session | scoped_session | Connection) -> None:
+def lift_statement_timeout(target: DbSession | Connection) -> None:
     """No statement timeout for the rest of the current transaction of `target`."""
     connection = target if isinstance(target, Connection) else target.connection()
     if connection.dialect.name == "postgresql":

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    BindParameter,
     Select,
     Text,
     and_,
@@ -89,7 +90,7 @@ def _tree_rows(lateral: bool) -> Select:
     since an unpublished category hides its subtree); the other rows are their ancestors,
     unpublished ones included, so the caller can tell which branches are hidden.
     """
-    tenant_id = bindparam("tenant_id")
+    tenant_id: BindParameter[int] = bindparam("tenant_id")
     # a category assigned to several of the segments comes once per segment here; the walks'
     # UNION keeps one
     assigned = (

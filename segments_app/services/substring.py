@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,7 +104,7 @@ def deadline() -> float:
 
 def scan(
     keys: Callable[[Any], Select],
-    found: Callable[[Any, Any, int], list],
+    found: Callable[[Any, Any, int], Sequence],
     after: Any,
     want: int,
     stretch: int,

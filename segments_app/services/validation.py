@@ -101,7 +101,7 @@ SEGMENT = {
         "metadata": METADATA,
     },
 }
-ASSIGNMENT = {
+ASSIGNMENT: dict[str, Any] = {
     "type": "object",
     "properties": {"mixins": MIXINS, "metadata": METADATA},
 }
@@ -340,5 +340,5 @@ def _article(kind: Any) -> str:
         "boolean": "true or false",
     }
     if isinstance(kind, list):
-        return " or ".join(names.get(k, k) for k in kind)
+        return " or ".join(names.get(k, str(k)) for k in kind)
     return names.get(kind, str(kind))

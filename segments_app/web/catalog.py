@@ -33,7 +33,8 @@ class TreeLinks:
     children: str
     products: str
     language: str
-    args: dict[str, str] = field(default_factory=dict)
+    # Any, as url_for types its values: mypy checks a str value against its _external too
+    args: dict[str, Any] = field(default_factory=dict)
     #: the segment whose items are shown; None for the whole catalog
     segment_pk: int | None = None
     #: the assign/unassign endpoints, when the user may change items

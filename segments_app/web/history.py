@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g, request, url_for
 
 from ..errors import Conflict
@@ -33,7 +35,7 @@ def segment_history(segment_id: str):
 
     def page_url(list_name: str | None = None, **changes: int) -> str:
         params = {"imports_page": imports_page, "changes_page": changes_page, **changes}
-        kept = {key: value for key, value in params.items() if value > 1}
+        kept: dict[str, Any] = {key: value for key, value in params.items() if value > 1}
         return url_for("web.segment_history", segment_id=segment.id, list=list_name, **kept)
 
     context: dict = {

@@ -59,7 +59,7 @@ class ListQuery:
     def url(self, **changes: Any) -> str:
         """The list's URL with `changes`, leaving out what is at its default."""
         query = replace(self, **changes)
-        params = {
+        params: dict[str, Any] = {
             "q": query.q,
             "status": query.status,
             "site": query.site,

@@ -191,9 +191,9 @@ class CustomerAssignments:
         customer_id, entity_id = key
         customer = self.customers.get(customer_id)
         entity = self.entities.get(entity_id) if entity_id else None
-        slot = (customer.pk if customer else None, entity.pk if entity else None)
         assignment = None
         if customer is not None and (entity_id is None or entity is not None):
+            slot = (customer.pk, entity.pk if entity else None)
             assignment = self.assignments.pop(slot, None)
         if assignment is None:
             raise NotFound(customer_id, _absent(self.segment, key))

@@ -4,6 +4,7 @@ one segment (or, without a segment, how many segments hold each item)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from ...errors import NotFound
@@ -82,7 +83,7 @@ class ProductsView:
     #: the category's own state in the segment
     state: str = "none"
     #: (the whole catalog) the segments the category is assigned to
-    segments: list = field(default_factory=list)
+    segments: Sequence = field(default_factory=list)
 
 
 def products_view(

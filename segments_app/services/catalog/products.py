@@ -3,8 +3,9 @@ which products it holds directly or through a category."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import Row, or_, select
 
@@ -97,10 +98,11 @@ def product_marks(
     parent_of = {node.id: node.parent_id for node in known.values()}
     below = covered_ids(known, parent_of, assigned)
     covered = {pk for pk, category_id in links if category_id in assigned | below}
-    return ProductMarks(direct, covered)
+    # product_pk may be NULL in the table, never in rows matched by in_(pks)
+    return ProductMarks(cast(set[int], direct), covered)
 
 
-def segments_of_category(category_pk: int) -> list[Row]:
+def segments_of_category(category_pk: int) -> Sequence[Row]:
     """Rows (id, name, status) of the segments a category is assigned to."""
     return db.session.execute(
         select(Segment.id, Segment.name, Segment.status)

@@ -3,7 +3,7 @@ where no index serves the search."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Row, Select, and_, or_, select
@@ -64,7 +64,7 @@ def _search_list(tenant: Tenant, model, columns, text: str, after: str, limit: i
             .order_by(model.id)
         )
 
-    def found(start: str, until: str | None, count: int) -> list:
+    def found(start: str, until: str | None, count: int) -> Sequence:
         stmt = select(*columns).where(
             model.tenant_id == tenant.id,
             model.id > start,

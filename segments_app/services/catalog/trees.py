@@ -9,7 +9,7 @@ what is shown (recursive CTEs over `category (tenant_id, parent_id, position)` a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
@@ -86,7 +86,7 @@ NODE_COLUMNS = (
 )
 
 
-def _level_rows(tenant: Tenant, where: ColumnElement[bool], offset: int, limit: int) -> list:
+def _level_rows(tenant: Tenant, where: ColumnElement[bool], offset: int, limit: int) -> Sequence:
     """Rows of the categories matching `where`, ranked within their parent; one more than
     `limit` per parent, so the caller can tell whether more follow."""
     rank = (
@@ -132,7 +132,7 @@ def with_counts(tenant: Tenant, rows: Iterable) -> list[Node]:
     ]
 
 
-def _levels(rows: list, nodes: list[Node], offset: int, limit: int, key) -> dict:
+def _levels(rows: Sequence, nodes: list[Node], offset: int, limit: int, key) -> dict:
     levels: dict[str | None, list[Node]] = {}
     for row, node in zip(rows, nodes, strict=True):
         levels.setdefault(key(row), []).append(node)

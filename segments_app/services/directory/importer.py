@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from ...extensions import db
 from ...models import Tenant
@@ -74,11 +74,13 @@ class Source:
 
     def __init__(self, raw: IO[bytes], size: int | None):
         if not hasattr(raw, "peek"):
-            raw = io.BufferedReader(raw)  # type: ignore[arg-type]
+            # a stream without peek is a raw one, which has the readinto IO[bytes] leaves out
+            raw = io.BufferedReader(raw)  # type: ignore[type-var]
         self.raw = raw
         self.size = size
         compressed = raw.peek(2)[:2] == GZIP_MAGIC  # type: ignore[attr-defined]
-        self.lines: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
+        # typeshed's GzipFile has every method of IO[bytes] but does not derive from it
+        self.lines = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if compressed else raw
 
     @property
     def position(self) -> int:

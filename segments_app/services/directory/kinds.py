@@ -30,7 +30,7 @@ class Links:
     """A record's ordered list of public ids kept in a link table (customer → legal entities)."""
 
     key: str
-    model: type
+    model: type[Any]
     owner: str
     target: str
     relationship: Any
@@ -44,7 +44,7 @@ class DirectoryKind:
     collection: str
     #: how messages name one record
     label: str
-    model: type
+    model: type[Any]
     schema: str
     fields: FieldSet
     #: top-level keys of the document, for `fields=`
@@ -56,7 +56,7 @@ class DirectoryKind:
     links: Links | None = None
 
 
-def _metadata_fields(model: type) -> tuple[Field, ...]:
+def _metadata_fields(model: type[Any]) -> tuple[Field, ...]:
     return (
         Field("metadata.version", Kind.NUMBER, model.version),
         Field("metadata.createdAt", Kind.DATE, model.created_at),

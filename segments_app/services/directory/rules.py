@@ -25,7 +25,7 @@ def unique_emails(tenant: Tenant, candidates: Sequence[Candidate]) -> None:
     it up in the same batch: swapping e-mails takes two requests.
     """
     keys = list({c.record.values["email_key"] for c in candidates} - {None})
-    holders: dict[str, str] = {}
+    holders: dict[str | None, str] = {}  # email_key is a nullable column
     for part in chunks(keys):
         holders.update(
             db.session.execute(

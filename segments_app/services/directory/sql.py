@@ -37,6 +37,7 @@ def dialect_insert(table: Table, columns: Sequence[str]) -> Any:
     """INSERT INTO `table` (`columns`) with a bound parameter per column, in the dialect's
     own flavour, so the caller can add ON CONFLICT ... DO UPDATE."""
     dialect = db.session.get_bind().dialect.name
+    stmt: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
         stmt = postgresql.insert(table)
     elif dialect == "sqlite":

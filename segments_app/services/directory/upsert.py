@@ -30,7 +30,8 @@ from .sql import chunks, dialect_insert, execute_many, one_of
 class RecordResult(NamedTuple):
     """What became of one record: 201 created, 204 updated (or unchanged), else an error."""
 
-    index: int
+    #: where the record stands in the batch (not `index`, which would hide tuple.index)
+    position: int
     id: str | None
     status: int
     #: whether the stored record changed (always True for 201)
@@ -70,7 +71,7 @@ def upsert_records(
     results: dict[int, RecordResult] = {}
     for indexes in _rounds(records):
         for result in _upsert_round(tenant, spec, records, indexes, content_lang):
-            results[result.index] = result
+            results[result.position] = result
     return [results[index] for index in range(len(records))]
 
 

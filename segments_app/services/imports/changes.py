@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from ...extensions import DbSession, rowcount
 from ...models.types import UTCDateTime
 
 #: a staged key matches an assignment: same customer, same legal entity (0 for B2C)
@@ -48,7 +49,8 @@ def add_members(session: Session, segment_pk: int, import_pk: int, now: datetime
         # in index order: SQLite appends to its b-trees instead of inserting all over them
         "ORDER BY k.customer_pk, k.le_key"
     ).bindparams(bindparam("now", type_=UTCDateTime))
-    return session.execute(stmt, {"segment": segment_pk, "now": now, "import": import_pk}).rowcount
+    result = session.execute(stmt, {"segment": segment_pk, "now": now, "import": import_pk})
+    return rowcount(result)
 
 
 def remove_members(session: Session, segment_pk: int, import_pk: int, listed: bool) -> int:
@@ -60,7 +62,7 @@ def remove_members(session: Session, segment_pk: int, import_pk: int, listed: bo
     picked = _of("a")
     if _is_postgres(session):
         # one statement: the rows deleted are exactly the rows copied, whatever commits meanwhile
-        return session.execute(
+        result = session.execute(
             text(
                 "WITH gone AS (DELETE FROM customer_assignment a "
                 f"WHERE a.segment_pk = :segment AND {which} (SELECT 1 FROM import_key k "
@@ -69,7 +71,8 @@ def remove_members(session: Session, segment_pk: int, import_pk: int, listed: bo
                 f"SELECT :import, {picked}, a.import_id FROM gone a"
             ),
             params,
-        ).rowcount
+        )
+        return rowcount(result)
     # SQLite: this transaction holds the write lock, so the three statements see one state
     session.execute(text("DROP TABLE IF EXISTS import_gone"))
     session.execute(
@@ -88,9 +91,10 @@ def remove_members(session: Session, segment_pk: int, import_pk: int, listed: bo
         ),
         params,
     )
-    removed = session.execute(
+    result = session.execute(
         text("DELETE FROM customer_assignment WHERE pk IN (SELECT pk FROM import_gone)")
-    ).rowcount
+    )
+    removed = rowcount(result)
     session.execute(text("DROP TABLE import_gone"))
     return removed
 
@@ -123,15 +127,16 @@ def count_members_unlisted(session: Session, segment_pk: int) -> int:
     )
 
 
-def undo_additions(session: Session, segment_pk: int, import_pk: int) -> int:
+def undo_additions(session: DbSession, segment_pk: int, import_pk: int) -> int:
     """Unassign what the import assigned (and nobody has removed since)."""
-    return session.execute(
+    result = session.execute(
         text("DELETE FROM customer_assignment WHERE segment_pk = :segment AND import_id = :import"),
         {"segment": segment_pk, "import": import_pk},
-    ).rowcount
+    )
+    return rowcount(result)
 
 
-def restore_removals(session: Session, segment_pk: int, import_pk: int) -> tuple[int, int]:
+def restore_removals(session: DbSession, segment_pk: int, import_pk: int) -> tuple[int, int]:
     """Put back, column for column, what the import removed; (restored, not restored).
 
     Not restored: an assignment somebody made again since, which stays as it is now. (One
@@ -145,7 +150,7 @@ def restore_removals(session: Session, segment_pk: int, import_pk: int) -> tuple
         or 0
     )
     kept = ", ".join(f"k.{column}" for column in _KEPT)
-    restored = session.execute(
+    result = session.execute(
         text(
             f"INSERT INTO customer_assignment (segment_pk, {_COLUMNS}, import_id) "
             f"SELECT :segment, {kept}, (SELECT i.pk FROM member_import i "
@@ -157,6 +162,7 @@ def restore_removals(session: Session, segment_pk: int, import_pk: int) -> tuple
             "ORDER BY k.customer_pk"
         ),
         params,
-    ).rowcount
+    )
+    restored = rowcount(result)
     session.execute(text("DELETE FROM member_import_removal WHERE import_pk = :import"), params)
     return restored, total - restored

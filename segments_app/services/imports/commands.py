@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from ...errors import BadRequest, Conflict
-from ...extensions import db
+from ...extensions import db, rowcount
 from ...jobs import submit_after_commit
 from ...models import MemberImport, Segment
 from ...models.imports import MODES
@@ -144,11 +144,12 @@ def revert_import(tenant: AnyTenant, segment_id: str, import_id: str) -> MemberI
     segment = imp.segment
 
     def claim() -> None:
-        claimed = db.session.execute(
+        result = db.session.execute(
             update(MemberImport)
             .where(MemberImport.pk == imp.pk, MemberImport.status == "applied")
             .values(status="reverting")
-        ).rowcount
+        )
+        claimed = rowcount(result)
         if not claimed:
             raise Conflict(f"Import {imp.id} changed meanwhile; read it again.")
 
@@ -219,11 +220,12 @@ def _restart(
         values: dict = {"status": "queued", "dry_run": dry_run, "heartbeat_at": utcnow()}
         if override is not None:
             values["encoding_override"] = override
-        claimed = db.session.execute(
+        result = db.session.execute(
             update(MemberImport)
             .where(MemberImport.pk == imp.pk, MemberImport.status.in_(("previewed", "failed")))
             .values(**values)
-        ).rowcount
+        )
+        claimed = rowcount(result)
         if not claimed:
             raise Conflict(f"Import {imp.id} changed meanwhile; read it again.")
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ...errors import AppError
+from ...extensions import rowcount
 from ...jobs.heartbeat import beating
 from ...models import MemberImport, MemberImportRejection, Segment
 from ...models.types import utcnow
@@ -98,7 +99,7 @@ def run_import(import_pk: int, on_progress: Callable[[Progress], None] | None = 
 def _claim(session: Session, import_pk: int) -> MemberImport | None:
     """queued -> running, unless recovery or a deleted segment got there first."""
     now = utcnow()
-    claimed = session.execute(
+    result = session.execute(
         update(MemberImport)
         .where(MemberImport.pk == import_pk, MemberImport.status == "queued")
         .values(
@@ -113,7 +114,8 @@ def _claim(session: Session, import_pk: int) -> MemberImport | None:
             seconds_left=None,
             error=None,
         )
-    ).rowcount
+    )
+    claimed = rowcount(result)
     session.commit()
     return session.get(MemberImport, import_pk) if claimed else None
 

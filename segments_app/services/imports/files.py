@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from flask import current_app
 
@@ -267,7 +267,8 @@ def open_file(name: str, fmt: str, max_bytes: int) -> Iterator[OpenedFile]:
     with open(path, "rb") as raw:
         try:
             if fmt == "gzip":
-                inner: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb")
+                # typeshed's GzipFile has every method of IO[bytes] but does not derive from it
+                inner = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
             elif fmt == "zip":
                 archive = zipfile.ZipFile(raw)
                 inner = archive.open(_zip_member(archive))

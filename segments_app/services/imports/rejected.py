@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from ...errors import Conflict
 from ...extensions import db
@@ -73,7 +73,7 @@ def _rows(
         yield text
 
 
-def _rejections(import_pk: int) -> Iterator[MemberImportRejection]:
+def _rejections(import_pk: int) -> Iterator[Row[int, str]]:
     stmt = (
         select(MemberImportRejection.row_no, MemberImportRejection.reason)
         .where(MemberImportRejection.import_pk == import_pk)

@@ -82,7 +82,8 @@ def own_session() -> Iterator[Session]:
             connection.exec_driver_sql("SET statement_timeout = 0")
             connection.commit()
         session = Session(bind=connection, expire_on_commit=False)
-        db.session.registry.set(session)
+        # Flask-SQLAlchemy types its registry for its own Session subclass; any Session serves
+        db.session.registry.set(session)  # type: ignore[arg-type]
         try:
             yield session
         finally:

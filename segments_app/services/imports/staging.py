@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ...extensions import rowcount
 from .columns import CUSTOMER_ID, EMAIL, LEGAL_ENTITY_ID, Columns
 from .parsing import Batch, Problem
 
@@ -81,7 +82,7 @@ class Stage:
         return kind(session, columns, tenant_id)
 
     def _run(self, sql: str, params: dict | None = None) -> int:
-        return self.session.execute(text(sql), params or {}).rowcount
+        return rowcount(self.session.execute(text(sql), params or {}))
 
     def _scalar(self, sql: str, params: dict | None = None) -> int:
         return int(self.session.execute(text(sql), params or {}).scalar() or 0)
@@ -129,7 +130,7 @@ class Stage:
         valid = self._scalar(f"SELECT count(*) FROM {resolved} WHERE code IS NULL")
         if keys < valid:
             self._run(DUPLICATES_SQL.format(resolved=resolved))
-        problems = dict(
+        problems: dict[str, int] = dict(
             self.session.execute(
                 text("SELECT code, count(*) FROM import_problem GROUP BY code")
             ).all()
@@ -313,7 +314,9 @@ class PostgresStage(Stage):
         columns = ", ".join(["row_no", *(COLUMN[name] for name in self.fields)])
         values = [batch.values[name] for name in self.fields]
         payload = self._copy_text(batch, values)
-        cursor = self.session.connection().connection.driver_connection.cursor()
+        driver = self.session.connection().connection.driver_connection
+        assert driver is not None  # None only once the connection is closed
+        cursor = driver.cursor()
         # NULL '': an empty value is missing, as it is on the SQLite side
         with cursor.copy(f"COPY import_stage ({columns}) FROM STDIN (NULL '')") as copy:
             if payload is None:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import ColumnElement, Update, and_, or_, select, update
 
-from ...extensions import db
+from ...extensions import db, rowcount
 from ...jobs import embedded_runner, uses_rq
 from ...models import MemberImport
 from ...models.types import utcnow
@@ -82,7 +82,7 @@ def release_if_stale(imp: MemberImport) -> bool:
         imp.heartbeat_at is not None and imp.heartbeat_at >= cutoff
     ):
         return False
-    failed = db.session.execute(_fail_stale(cutoff).where(MemberImport.pk == imp.pk)).rowcount
+    failed = rowcount(db.session.execute(_fail_stale(cutoff).where(MemberImport.pk == imp.pk)))
     if failed:
         db.session.expire(imp)
     return bool(failed)
