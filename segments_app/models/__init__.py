@@ -12,6 +12,7 @@ from .directory import (
     ProductCategory,
 )
 from .imports import MemberImport, MemberImportRejection, MemberImportRemoval
+from .rules import AttributeKey, RuleEvaluation
 from .segments import Segment
 from .tenants import AccessToken, ApiClient, Tenant
 
@@ -20,6 +21,7 @@ __all__ = [
     "AccessToken",
     "Activity",
     "ApiClient",
+    "AttributeKey",
     "Category",
     "Customer",
     "CustomerAssignment",
@@ -32,6 +34,7 @@ __all__ = [
     "MemberImportRemoval",
     "Product",
     "ProductCategory",
+    "RuleEvaluation",
     "Segment",
     "Tenant",
     "User",

@@ -31,6 +31,8 @@ class LegalEntity(_Record, Model):
     __tablename__ = "legal_entity"
 
     name: Mapped[str | None] = mapped_column(sa.String(500))
+    #: the tenant's own facts about the entity, for rules (see services.attributes)
+    attributes: Mapped[dict | None] = mapped_column(JSONDoc)
 
     __table_args__ = (sa.UniqueConstraint("tenant_id", "id"),)
 
@@ -44,6 +46,8 @@ class Customer(_Record, Model):
     #: lower-cased email: emails are unique per tenant regardless of case
     email_key: Mapped[str | None] = mapped_column(sa.String(320))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    #: the tenant's own facts about the customer, for rules (see services.attributes)
+    attributes: Mapped[dict | None] = mapped_column(JSONDoc)
 
     legal_entity_links: Mapped[list[CustomerLegalEntity]] = relationship(
         cascade="all, delete-orphan", order_by="CustomerLegalEntity.position"

@@ -39,11 +39,28 @@ class Segment(Model):
     #: (counting a million assignments for every page would be too slow)
     member_count: Mapped[int] = mapped_column(default=0, server_default="0")
     item_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: the rule that selects the segment's AUTOMATIC members (None: a list kept by hand); the
+    #: tree services.rules checks and compiles
+    rule: Mapped[dict | None] = mapped_column(JSONDoc)
+    #: grows with every saved or removed rule, so an evaluation can tell it is out of date
+    rule_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: when the rule was last evaluated to the end (None: never)
+    rule_evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: whether the rule compares with "now" (within the last N days): the schedule re-evaluates
+    #: only these
+    rule_relative: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "id"),
         sa.Index(None, "tenant_id", "site_code", "status"),
         sa.Index(None, "tenant_id", "status", "valid_from", "valid_to"),
+        # the schedule's refresh finds the rules that compare with "now"
+        sa.Index(
+            "ix_segment_relative_rule",
+            "rule_relative",
+            sqlite_where=sa.text("rule_relative"),
+            postgresql_where=sa.text("rule_relative"),
+        ),
     )
 
     def validity_at(self, moment: datetime) -> str:
