@@ -33,6 +33,8 @@ from segments_app.models.types import isoformat
 from segments_app.query.errors import QueryError
 from segments_app.query.regex import check_pattern
 
+from .qrule import rule_from_q
+
 __all__ = [
     "OPERATORS",
     "AttributeTypes",
@@ -165,8 +167,19 @@ def check_rule(
             f"the rule is {size} bytes as JSON; at most {RULE_MAX_BYTES} are allowed",
             "bounds",
         )
+    q_path = None
+    if isinstance(body, dict) and "q" in body:
+        q_path = f"{path}.q"
+        if len(body) > 1:
+            unknown = ", ".join(key for key in body if key != "q")
+            raise ValidationFailed.field(path, f"a rule in q has no other keys ({unknown})")
+        body = rule_from_q(body["q"], lambda name: field_type(name, types), q_path)
     checker = _Checker(types, known_segments)
     tree = checker.node(body, path, 0)
+    if q_path is not None:
+        # the tree was made from q: its paths mean nothing to the client, the text does
+        for detail in checker.details:
+            detail["field"] = q_path
     if checker.conditions > RULE_MAX_CONDITIONS:
         checker.problem(
             path,
