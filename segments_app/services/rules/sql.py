@@ -31,7 +31,8 @@ from segments_app.models.types import isoformat
 from segments_app.query import jsonsql
 from segments_app.query.literals import number_bind
 
-from .tree import AttributeTypes, CheckedRule, field_ref
+from .fields import AttributeTypes, field_ref
+from .tree import CheckedRule
 
 __all__ = ["SqlContext", "relative_threshold", "rule_condition"]
 
