@@ -287,7 +287,8 @@ class _Checker:
                 return self.bad(path, "type", f"{field} holds numbers; {shown(value)} is not one")
             if not math.isfinite(value):
                 return self.bad(path, "invalid", "a number must be finite")
-            return value
+            # beyond 64 bits an integer cannot be bound as one; JSON compares it as a float anyway
+            return float(value) if isinstance(value, int) and abs(value) >= 2**63 else value
         if kind == "boolean":
             if not isinstance(value, bool):
                 return self.bad(path, "type", f"{field} holds true or false, not {shown(value)}")
