@@ -139,7 +139,7 @@ class _Checker:
         if not kinds:
             return self.condition(body, path)
         kind = kinds[0]
-        self.unknown_keys(body, path, (kind,), f"an '{kind}' rule")
+        self.unknown_keys(body, path, (kind,), f"a rule with '{kind}'")
         if kind == "inSegment":
             return self.in_segment(body[kind], f"{path}.inSegment")
         if depth >= RULE_MAX_DEPTH:
@@ -246,11 +246,8 @@ class _Checker:
             ]
             if any(item is _BAD for item in items):
                 return _BAD
-            unique: list[Any] = []
-            for item in items:
-                if item not in unique:
-                    unique.append(item)
-            return unique
+            # once each, in the order given (no booleans here, so 1 and True never meet)
+            return list(dict.fromkeys(items))
         if op == "between":
             if not isinstance(value, list) or len(value) != 2:
                 return self.bad(path, "type", "'between' takes a list of two values [low, high]")
