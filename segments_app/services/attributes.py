@@ -85,6 +85,11 @@ def _problem(path: str, message: str, type_: str = "invalid") -> dict[str, str]:
     return {"field": path, "type": type_, "message": message}
 
 
+def _failed(problems: list[dict[str, str]]) -> ValidationFailed:
+    # one problem is its own message, as ValidationFailed.field makes it
+    return ValidationFailed(problems, problems[0]["message"] if len(problems) == 1 else None)
+
+
 def _canonical_text(path: str, value: str, problems: list[dict[str, str]]) -> str:
     """Text as given, except that a date or date-time becomes its canonical form."""
     if len(value) > ATTRIBUTE_TEXT_MAX_LENGTH:
@@ -246,7 +251,7 @@ def canonical(attributes: Any, path: str = "attributes") -> dict | None:
                 )
             )
     if problems:
-        raise ValidationFailed(problems)
+        raise _failed(problems)
     return out or None
 
 
@@ -328,7 +333,7 @@ class KeyLedger:
                 message = _mismatch(path, key, known.type, found, value)
                 problems.append(_problem(f"{path}.{key}", message, "type"))
         if problems:
-            return ValidationFailed(problems)
+            return _failed(problems)
         for key, value in attributes.items():
             known = keys.get(key)
             if known is None:

@@ -50,8 +50,7 @@ def customer_attributes(facts: random.Random, now: datetime) -> dict[str, Any]:
     if orders:
         ago = timedelta(minutes=facts.randint(60, min(720, (now - signup).days) * 24 * 60))
         found["lastOrderAt"] = isoformat((now - ago).replace(second=0, microsecond=0))
-    if facts.random() < 0.9:
-        found["newsletter"] = facts.random() < 0.45
+    found["newsletter"] = facts.random() < 0.45
     if not found["tags"]:
         del found["tags"]
     return found
