@@ -112,7 +112,9 @@ def test_keys_listing_needs_read_scope_and_a_known_owner(api, make_api):
     assert make_api(scopes=(SCOPE_READ,)).get("/directory/attributes").status_code == 200
     response = api.get("/directory/attributes?owner=segment")
     assert response.status_code == 400
-    assert response.get_json()["details"][0]["field"] == "owner"
+    assert response.get_json()["message"] == (
+        "owner must be one of customer, legalEntity; got 'segment'."
+    )
 
 
 def test_wrong_type_rejects_the_record_and_writes_nothing(api):
