@@ -1,7 +1,7 @@
 """How many examples the Hypothesis property tests draw.
 
-The everyday run loads the `dev` profile: a fifth of each test's examples, which keeps
-`./scripts/test -m "not e2e"` well under a minute. .ci/run sets HYPOTHESIS_PROFILE=ci: every
+The everyday run loads the `dev` profile: a fifth of each test's examples, to keep the fast
+run (`./scripts/test -m "not e2e" -n auto`) short. .ci/run sets HYPOTHESIS_PROFILE=ci: every
 test then draws the count it names. tests/conftest.py imports this module, so the profile is
 loaded before any test module is.
 """
