@@ -111,7 +111,7 @@ def shared_rows(app) -> Iterator[None]:
     """For a class whose tests read rows that a class-scoped fixture (depending on this one)
     makes once, where making them for each test would cost most of the class's time: the
     tables are emptied after the class's last test instead of after each. Its tests must
-    change nothing, and check that they do not."""
+    leave the rows as they found them (tests/api/test_isolation.py checks so by snapshot)."""
     yield
     jobs.shutdown(app)
     _clear(app)
