@@ -17,6 +17,7 @@ from flask_migrate import upgrade
 from werkzeug import security
 from werkzeug.serving import make_server
 
+import tests.hypotheses  # noqa: F401 (loads the Hypothesis profile before the test modules)
 from segments_app import create_app, jobs
 from segments_app.extensions import db
 from segments_app.models import CustomerAssignment, ItemAssignment, Segment
@@ -30,6 +31,8 @@ pytest_plugins = ["tests.imports_support"]
 #: the scrypt cost passwords are hashed with in tests: werkzeug's default (N=2**15) takes a few
 #: hundred milliseconds a hash or a check, which would be most of the time the suite takes
 TEST_SCRYPT = "scrypt:1024:8:1"
+#: werkzeug's own hashing, at the cost its caller asks for
+_REAL_HASH = security._hash_internal
 
 
 def _postgres_url() -> str | None:
@@ -94,12 +97,24 @@ def _clear(app) -> None:
 @pytest.fixture(autouse=True)
 def _clean_database(request) -> Iterator[None]:
     """Each test starts with empty tables (only for tests that use the app), and without the
-    background runner a test started (its timer would send statements during later tests)."""
+    background runner a test started (its timer would send statements during later tests).
+    A test using shared_rows leaves its class's rows for the class's next test."""
     yield
-    if "app" in request.fixturenames:
+    if "app" in request.fixturenames and "shared_rows" not in request.fixturenames:
         app = request.getfixturevalue("app")
         jobs.shutdown(app)
         _clear(app)
+
+
+@pytest.fixture(scope="class")
+def shared_rows(app) -> Iterator[None]:
+    """For a class whose tests read rows that a class-scoped fixture (depending on this one)
+    makes once, where making them for each test would cost most of the class's time: the
+    tables are emptied after the class's last test instead of after each. Its tests must
+    leave the rows as they found them (tests/api/test_isolation.py checks so by snapshot)."""
+    yield
+    jobs.shutdown(app)
+    _clear(app)
 
 
 @pytest.fixture(autouse=True)
@@ -125,20 +140,26 @@ def _counts_stay_exact(request) -> Iterator[None]:
     assert not wrong, f"stored counts differ from the assignments (id, stored, actual...): {wrong}"
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(request, monkeypatch) -> None:
-    """Passwords hashed during a test use scrypt at TEST_SCRYPT's cost (the hash names its cost,
-    so checking it is as cheap). A test whose race needs checks as slow as in production keeps
-    werkzeug's cost with @pytest.mark.real_password_cost. werkzeug has no setting for this;
-    if its private _hash_internal goes, setattr fails loudly."""
-    if request.node.get_closest_marker("real_password_cost") is not None:
-        return
-    hash_internal = security._hash_internal
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """Passwords hashed during the run use scrypt at TEST_SCRYPT's cost (the hash names its
+    cost, so checking it is as cheap), in fixtures of any scope. werkzeug has no setting for
+    this; if its private _hash_internal goes, setattr fails loudly."""
 
     def cheaper(method: str, salt: str, password: str) -> tuple[str, str]:
-        return hash_internal(TEST_SCRYPT if method == "scrypt" else method, salt, password)
+        return _REAL_HASH(TEST_SCRYPT if method == "scrypt" else method, salt, password)
 
-    monkeypatch.setattr(security, "_hash_internal", cheaper)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security, "_hash_internal", cheaper)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _real_password_cost(request, monkeypatch) -> None:
+    """A test whose race needs checks as slow as in production keeps werkzeug's cost with
+    @pytest.mark.real_password_cost."""
+    if request.node.get_closest_marker("real_password_cost") is not None:
+        monkeypatch.setattr(security, "_hash_internal", _REAL_HASH)
 
 
 @pytest.fixture

@@ -9,7 +9,9 @@ anyone listing it here.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
@@ -19,8 +21,10 @@ from werkzeug.security import generate_password_hash
 from segments_app import create_app
 from segments_app.extensions import db
 from segments_app.models import Customer, Tenant
+from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ
 from segments_app.services.imports import create_import, run_import
-from tests.apis import Api, customer_api
+from segments_app.services.tenants import create_tenant
+from tests.apis import Api, Credentials, customer_api
 from tests.factories import (
     OTHER_TENANT,
     TENANT,
@@ -92,8 +96,46 @@ def _path(rule: Rule, words: dict[str, str], tenant: str, record_id: str) -> str
     return path
 
 
-@pytest.fixture
-def victim(app, api) -> Api:
+@dataclass
+class World:
+    """Tenant acme (the victim) with a record called KNOWN of every kind, and tenant globex's
+    tokens (the strangers): made once for the class's tests, which only read it or are refused."""
+
+    victim: Api
+    strangers: dict[str, Api]
+
+
+def _client_maker(app) -> Callable[..., Credentials]:
+    """conftest's make_client for a fixture wider than a test: an API client through the CLI."""
+    cli = app.test_cli_runner()
+
+    def make(
+        tenant: str = TENANT, scopes=(SCOPE_MANAGE, SCOPE_READ), grants=("client_credentials",)
+    ) -> Credentials:
+        args = ["api-clients", "create", "--tenant", tenant]
+        args += [arg for scope in scopes for arg in ("--scope", scope)]
+        args += [arg for grant in grants for arg in ("--grant", grant)]
+        result = cli.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        return Credentials(data["client_id"], data["client_secret"], tenant)
+
+    return make
+
+
+def _service_api(client, make_client, tenant: str) -> Api:
+    """Manage + read access to `tenant` with a client_credentials token."""
+    creds = make_client(tenant)
+    response = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": creds.basic},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return Api(client, response.get_json()["access_token"], tenant)
+
+
+def _make_victim(app, api: Api) -> None:
     """Tenant acme, with a record called KNOWN of every kind, assigned to segment KNOWN."""
     with directory(app):
         add_legal_entity(TENANT, KNOWN)
@@ -114,17 +156,43 @@ def victim(app, api) -> Api:
         pk = imp.pk
         db.session.commit()
         run_import(pk)  # a finished preview, with one rejected row to download
+
+
+@pytest.fixture(scope="class")
+def world(app, shared_rows) -> World:
+    """The victim and both strangers, for every test of the class (shared_rows keeps them
+    between its tests and clears them after the last). Each test checks by snapshot that
+    its calls changed nothing, so the next test starts from the same data."""
+    with app.app_context():
+        create_tenant(TENANT, ["en", "de"], "en")
+        create_tenant(OTHER_TENANT, ["en"], "en")
+        db.session.commit()
+    client = app.test_client()
+    make_client = _client_maker(app)
+    victim = _service_api(client, make_client, TENANT)
+    _make_victim(app, victim)
+    with directory(app):
+        _shopper(OTHER_TENANT, "gus", "gus@globex.example")
+    strangers = {
+        "service": _service_api(client, make_client, OTHER_TENANT),
+        "storefront": customer_api(
+            client, make_client, "gus@globex.example", PASSWORD, OTHER_TENANT
+        ),
+    }
+    return World(victim, strangers)
+
+
+@pytest.fixture
+def victim(app, api) -> Api:
+    """The victim's data for a test of its own (one that adds to it)."""
+    _make_victim(app, api)
     return api
 
 
 @pytest.fixture(params=["service", "storefront"])
-def stranger(request, app, client, make_client, make_api, other_tenant) -> Api:
+def stranger(request, world) -> Api:
     """A token of tenant globex: a service client with every scope, or a signed-in customer."""
-    if request.param == "service":
-        return make_api(tenant=OTHER_TENANT)
-    with directory(app):
-        _shopper(OTHER_TENANT, "gus", "gus@globex.example")
-    return customer_api(client, make_client, "gus@globex.example", PASSWORD, OTHER_TENANT)
+    return world.strangers[request.param]
 
 
 def _shopper(tenant: str, customer_id: str, email: str | None = None) -> None:
@@ -154,39 +222,44 @@ def _call(caller: Api, method: str, path: str):
     return caller.client.open(path, method=method, headers=caller._headers(None), **kwargs)
 
 
-@pytest.mark.parametrize(
-    ("method", "rule", "words"), ROUTES, ids=[_route_id(*route) for route in ROUTES]
-)
-def test_another_tenants_token_learns_nothing_and_changes_nothing(
-    victim, stranger, method, rule, words
-):
-    assert stranger.get("/segments").status_code == 200  # the token works at home
-    before = _snapshot(victim)
+class TestTheWalk:
+    """Every route, walked by both strangers over one World: a test changes nothing (its
+    snapshots say so), so seeding the tenants once instead of for each test checks as much."""
 
-    existing = _call(stranger, method, _path(rule, words, TENANT, KNOWN))
-    absent = _call(stranger, method, _path(rule, words, TENANT, MISSING))
-    nowhere = _call(stranger, method, _path(rule, words, NO_TENANT, KNOWN))
+    @pytest.mark.parametrize(
+        ("method", "rule", "words"), ROUTES, ids=[_route_id(*route) for route in ROUTES]
+    )
+    def test_another_tenants_token_learns_nothing_and_changes_nothing(
+        self, world, stranger, method, rule, words
+    ):
+        victim = world.victim
+        assert stranger.get("/segments").status_code == 200  # the token works at home
+        before = _snapshot(victim)
 
-    assert existing.status_code == 403, existing.get_data(as_text=True)
-    assert existing.get_json()["code"] == 403
-    for other in (absent, nowhere):
-        assert other.status_code == 403
-        assert other.get_data() == existing.get_data()
-    assert _snapshot(victim) == before
+        existing = _call(stranger, method, _path(rule, words, TENANT, KNOWN))
+        absent = _call(stranger, method, _path(rule, words, TENANT, MISSING))
+        nowhere = _call(stranger, method, _path(rule, words, NO_TENANT, KNOWN))
 
+        assert existing.status_code == 403, existing.get_data(as_text=True)
+        assert existing.get_json()["code"] == 403
+        for other in (absent, nowhere):
+            assert other.status_code == 403
+            assert other.get_data() == existing.get_data()
+        assert _snapshot(victim) == before
 
-@pytest.mark.parametrize(
-    ("method", "rule", "words"),
-    [route for route in ROUTES if route[0] == "GET"],
-    ids=[_route_id(*route) for route in ROUTES if route[0] == "GET"],
-)
-def test_the_walked_paths_name_records_the_owner_can_read(victim, method, rule, words):
-    """Guards the walk above: its KNOWN paths point at data, so its 403s hide something."""
-    unmade = set(rule.arguments) - MADE - set(FIXED_ARGUMENTS) - set(words) - {"tenant"}
-    if unmade:
-        pytest.skip(f"the victim has no record KNOWN for {sorted(unmade)}; the walk still ran")
-    response = _call(victim, method, _path(rule, words, TENANT, KNOWN))
-    assert response.status_code == 200, response.get_data(as_text=True)
+    @pytest.mark.parametrize(
+        ("method", "rule", "words"),
+        [route for route in ROUTES if route[0] == "GET"],
+        ids=[_route_id(*route) for route in ROUTES if route[0] == "GET"],
+    )
+    def test_the_walked_paths_name_records_the_owner_can_read(self, world, method, rule, words):
+        """Guards the walk above: its KNOWN paths point at data, so its 403s hide something."""
+        victim = world.victim
+        unmade = set(rule.arguments) - MADE - set(FIXED_ARGUMENTS) - set(words) - {"tenant"}
+        if unmade:
+            pytest.skip(f"the victim has no record KNOWN for {sorted(unmade)}; the walk still ran")
+        response = _call(victim, method, _path(rule, words, TENANT, KNOWN))
+        assert response.status_code == 200, response.get_data(as_text=True)
 
 
 def test_a_customer_token_reads_its_own_tenant_only(

@@ -375,6 +375,9 @@ def _assert_error_body(case, response) -> None:
 
 @schema.parametrize()
 @settings(
+    # CI's profile on every run (tests/hypotheses.py): the loaded profile's max_examples also
+    # decides which cases schemathesis draws, so the everyday one would test other cases
+    settings.get_profile("ci"),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     # the same cases on every run, so CI is repeatable; SCHEMATHESIS_EXPLORE=1 draws new ones
     derandomize=not os.environ.get("SCHEMATHESIS_EXPLORE"),

@@ -20,6 +20,7 @@ from segments_app.query.literals import Literal
 from segments_app.query.q import compile_q
 from segments_app.query.qnodes import Bound, Compound, Node, Op, Term
 from segments_app.query.qparse import parse_q
+from tests.hypotheses import examples
 
 SQL_NULL = "<SQL NULL>"
 ABSENT = object()
@@ -415,7 +416,7 @@ def database_row(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 @settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -450,7 +451,7 @@ def test_sql_agrees_with_the_python_oracle(q_table, data: st.DataObject) -> None
 
 
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
