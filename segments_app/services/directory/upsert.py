@@ -20,6 +20,7 @@ from ...extensions import db
 from ...models import Tenant
 from ...models.types import utcnow
 from ..documents import MSG_CHANGED
+from ..rules.evaluate import evaluate_records
 from .batch import Candidate, Stored
 from .kinds import CATEGORY, CUSTOMER, DirectoryKind, kind_named
 from .prepare import prepare
@@ -133,6 +134,7 @@ def _upsert_round(
             results.append(RecordResult(candidate.index, candidate.id, error.status, error=error))
     valid = [c for c in candidates if not c.problems]
     _write(tenant, spec, valid)
+    evaluate_records(tenant, spec.name, [c.id for c in valid if c.changed])
     results.extend(
         RecordResult(c.index, c.id, 204 if c.stored else 201, changed=c.changed) for c in valid
     )
