@@ -202,7 +202,13 @@ def apply_rule(
         "modified_at",
     ]
     joined = rowcount(
-        session.execute(_insert(session).from_select(columns, new).on_conflict_do_nothing())
+        session.execute(
+            _insert(session)
+            .from_select(columns, new)
+            .on_conflict_do_nothing()
+            # an INSERT's rowcount is kept only when asked for (SQLAlchemy 2.1)
+            .execution_options(preserve_rowcount=True)
+        )
     )
     gone = select(member.c.pk).where(
         member.c.segment_pk == segment_pk,
