@@ -208,3 +208,13 @@ def test_storefront_reads_see_automatic_members(app, api, tenant, client, make_c
     assert [t["id"] for t in trees] == ["tools"]
     body = {"items": [{"id": "hammer"}], "segmentIds": ["gold"], "site": "main"}
     assert api.post("/segments/match", json=body).get_json() == [{"id": "hammer"}]
+
+
+def test_deleting_a_named_segment_empties_its_dependants(app, api, tenant, people, make_segment):
+    de, vip = make_segment(id="de"), make_segment(id="vip")
+    save(api, de, GERMANS)
+    save(api, vip, {"inSegment": "de"})
+    assert set(members(app, tenant, vip)) == {"c1", "c2"}
+    assert api.delete(f"/segments/{de}?forceDelete=true").status_code == 204
+    assert members(app, tenant, vip) == {}
+    assert api.get(f"/segments/{vip}/rule").get_json()["rule"] == {"inSegment": "de"}
