@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import bindparam, delete, event, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -148,16 +149,33 @@ class RuleSet:
 
 
 def _in(column: Any, values: Sequence[Any], session: DbSession) -> Any:
-    """`column IN (values)`: written into the SQL text on PostgreSQL (see directory.sql.one_of
-    for why), bound on SQLite."""
-    literal_sql = session.get_bind().dialect.name == "postgresql"
-    return column.in_(bindparam(None, list(values), expanding=True, literal_execute=literal_sql))
+    """`column IN (values)`; on PostgreSQL `column = ANY(array)` with the values as one array
+    parameter: planned in a moment however many there are (a rule per statement, hundreds of
+    rules per directory batch), and a generic plan still reads them by index."""
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(bindparam(None, list(values), expanding=True))
+    element = sa.BigInteger() if all(isinstance(v, int) for v in values) else sa.Text()
+    return column == sa.any_(bindparam(None, list(values), type_=postgresql.ARRAY(element)))
 
 
-def matches(rule: CheckedRule, ctx: SqlContext) -> Any:
-    """SELECT of the pks of the tenant's customers that `rule` selects."""
+def matches(
+    rule: CheckedRule,
+    ctx: SqlContext,
+    customer_pks: Sequence[int] | None = None,
+    session: DbSession | None = None,
+) -> Any:
+    """SELECT of the pks of the tenant's customers that `rule` selects (among `customer_pks`,
+    when given)."""
+    if customer_pks is None:
+        return select(_customer.c.pk).where(
+            _customer.c.tenant_id == ctx.tenant_id, rule_condition(rule, ctx)
+        )
+    # `+ 0`: the tenant's index would have SQLite read every customer of the tenant rather
+    # than the few by their primary key
     return select(_customer.c.pk).where(
-        _customer.c.tenant_id == ctx.tenant_id, rule_condition(rule, ctx)
+        _in(_customer.c.pk, customer_pks, session or db.session),
+        _customer.c.tenant_id + 0 == ctx.tenant_id,
+        rule_condition(rule, ctx),
     )
 
 
@@ -177,9 +195,7 @@ def apply_rule(
     given): two statements; the caller counts and records."""
     now = utcnow()
     member = _assignment.alias("member")
-    picked = matches(rule, ctx)
-    if customer_pks is not None:
-        picked = picked.where(_in(_customer.c.pk, customer_pks, session))
+    picked = matches(rule, ctx, customer_pks, session)
     new = (
         picked.add_columns(
             literal(segment_pk).label("segment_pk"),
@@ -214,13 +230,19 @@ def apply_rule(
         )
     )
     automatic = (member.c.segment_pk == segment_pk) & (member.c.assignment_type == "AUTOMATIC")
-    still = matches(rule, ctx)
     if customer_pks is not None:
-        automatic = automatic & _in(member.c.customer_pk, customer_pks, session)
-        still = still.where(_in(_customer.c.pk, customer_pks, session))
+        # the batch's customers the rule does not select: a set the database hashes, where an
+        # IN list would be compared with each of the segment's members
+        unselected = select(_customer.c.pk).where(
+            _in(_customer.c.pk, customer_pks, session),
+            _customer.c.tenant_id + 0 == ctx.tenant_id,
+            ~sa.func.coalesce(rule_condition(rule, ctx), sa.false()),
+        )
+        gone = select(member.c.pk).where(automatic, member.c.customer_pk.in_(unselected))
     elif session.execute(select(member.c.pk).where(automatic).limit(1)).first() is None:
         return Change(joined, 0)  # a first evaluation: nobody to remove, no second scan
-    gone = select(member.c.pk).where(automatic, member.c.customer_pk.not_in(still))
+    else:
+        gone = select(member.c.pk).where(automatic, member.c.customer_pk.not_in(matches(rule, ctx)))
     left = rowcount(
         session.execute(
             delete(_assignment)
