@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from segments_app import jobs
 from segments_app.extensions import db
@@ -220,3 +221,22 @@ def test_with_redis_an_evaluation_waits_for_the_worker(app, tenant, orders, monk
         assert members(app, tenant, "any") == {"c1": "AUTOMATIC", "c2": "AUTOMATIC"}
     finally:
         queue.delete(delete_jobs=True)
+
+
+def test_an_evaluation_that_loses_a_deadlock_is_tried_again(app, api, tenant, orders, monkeypatch):
+    seg = _segment(api, "any")
+    real = runs._evaluate
+    calls = []
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    def once_deadlocked(pk: int) -> None:
+        calls.append(pk)
+        if len(calls) == 1:
+            raise OperationalError("INSERT ...", {}, Deadlock("deadlock detected"))
+        real(pk)
+
+    monkeypatch.setattr(runs, "_evaluate", once_deadlocked)
+    done = save(api, seg, {"field": "attributes.lastOrderAt", "op": "exists"})
+    assert (done["joined"], len(calls)) == (2, 2)
