@@ -76,6 +76,15 @@ OPERATORS["datetime"] = {
     "equals": "is at",
     "notEquals": "is not at",
 }
+#: how the field picker names the types of attributes
+TYPE_NAMES = {
+    "string": "text",
+    "number": "number",
+    "boolean": "yes/no",
+    "date": "date",
+    "datetime": "date-time",
+    "tags": "tags",
+}
 NO_VALUE = frozenset({"exists", "missing"})
 LISTS = frozenset({"in", "notIn"})
 DAYS = frozenset({"withinLastDays", "notWithinLastDays"})

@@ -14,12 +14,25 @@ from ..services.segment_list import segment_choices
 from ..services.stats import Counts
 from . import bp, can
 from .htmx import go, refresh_trigger, render, wants_fragment
-from .rule_fields import Catalog
+from .rule_fields import DAYS, LISTS, MODES, NO_VALUE, TYPE_NAMES, Catalog
 from .rule_form import RuleForm, fields_of
 from .segment_pages import load_segment
 
 #: evaluation states that still have work to show (the widget polls itself while in one)
 ACTIVE = ("queued", "running")
+
+
+def _editor_words(segment: Segment) -> dict:
+    """What the editor's templates need besides the form: where it posts, and the words and
+    kinds of groups and operators."""
+    return {
+        "rule_url": url_for("web.segment_rule_edit", segment_id=segment.id),
+        "modes": MODES,
+        "type_names": TYPE_NAMES,
+        "no_value": NO_VALUE,
+        "days_ops": DAYS,
+        "list_ops": LISTS,
+    }
 
 
 def _catalog(segment: Segment, extra: object = None) -> Catalog:
@@ -57,6 +70,7 @@ def _page(
         preview=preview,
         evaluation=evaluation,
         active_states=ACTIVE,
+        **_editor_words(segment),
     )
 
 
@@ -129,6 +143,7 @@ def segment_rule_preview(segment_id: str):
         form=form,
         preview=_preview(segment, form, rule),
         live=True,
+        **_editor_words(segment),
     )
 
 
