@@ -270,7 +270,7 @@ class RuleForm:
         for detail in error.details or []:
             path = detail.get("field") or ""
             node = self._owner(path)
-            message = plain(detail.get("message", ""), path)
+            message = plain(detail.get("message", ""))
             if node is None:
                 self.form_errors.append(message)
                 continue
@@ -293,12 +293,20 @@ class RuleForm:
         return best
 
 
-def plain(message: str, path: str) -> str:
-    """The service's message without the rule paths it names (the row it stands beside says
-    where), starting with a capital letter."""
-    text = re.sub(r"\brule(\.[A-Za-z]+|\[\d+\])*(:\s*)?", "", message).strip()
-    text = re.sub(r"^(is|has|must)\b", r"This \1", text) if text else "This is not valid."
-    return text[0].upper() + text[1:] if text else message
+def plain(message: str) -> str:
+    """The service's message in the editor's words: without the rule paths it names (the row it
+    stands beside says where), the attribute prefixes and the lists of operator names (the
+    editor offers only the ones that fit), starting with a capital letter."""
+    text = re.sub(r"\brule(\.[A-Za-z]+|\[\d+\])+(:\s*)?", "", message).strip()
+    text = re.sub(r"\blegalEntity\.attributes\.(\w+)", r"the legal entity's \1", text)
+    text = re.sub(r"\battributes\.(\w+)", r"\1", text)
+    text = re.sub(r";\s*(the )?operators( of \w+ fields)?:.*$", ".", text)
+    text = re.sub(r"^'\w+' (takes|needs|cannot)", r"This condition \1", text)
+    text = re.sub(r"^the days are\b", "The number of days is", text)
+    if not text:
+        return "This is not valid."
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def _node_of(rule: object) -> Node:
