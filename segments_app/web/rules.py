@@ -107,7 +107,7 @@ def segment_rule_edit(segment_id: str):
         return _page(segment, counts, form, preview=_preview(segment, form, rule))
     if not form.failed:
         try:
-            evaluation = service.save_rule(g.tenant, segment, rule)
+            evaluation = service.save_rule(g.tenant, segment, {"rule": rule})
         except ValidationFailed as error:
             form.show_errors(error)
         else:
@@ -123,7 +123,7 @@ def _preview(segment: Segment, form: RuleForm, rule: dict | None) -> service.Pre
     if rule is None or form.failed:
         return None
     try:
-        return service.preview(g.tenant, segment, rule)
+        return service.preview(g.tenant, segment, {"rule": rule})
     except ValidationFailed as error:
         form.show_errors(error)
         return None

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from segments_app.extensions import db
-from segments_app.models import CustomerAssignment, Segment
+from segments_app.models import Customer, CustomerAssignment, Segment
 from segments_app.services.segments import create_segment
 from tests.factories import tenant_named
 from tests.pages import page_text
@@ -66,14 +66,15 @@ def rows(*conditions: tuple[str, str, str], mode: str = "all") -> dict:
 
 
 def members(app, segment_id: str = "gold") -> dict[str, str]:
+    """The segment's members: customer id -> assignment type."""
     with app.app_context():
-        segment = db.session.scalar(select(Segment).where(Segment.id == segment_id))
-        return {
-            a.customer.id: a.assignment_type
-            for a in db.session.scalars(
-                select(CustomerAssignment).where(CustomerAssignment.segment_pk == segment.pk)
-            )
-        }
+        stmt = (
+            select(Customer.id, CustomerAssignment.assignment_type)
+            .join(Customer, Customer.pk == CustomerAssignment.customer_pk)
+            .join(Segment, Segment.pk == CustomerAssignment.segment_pk)
+            .where(Segment.id == segment_id)
+        )
+        return {row[0]: row[1] for row in db.session.execute(stmt)}
 
 
 def saved_evaluation(editor, app, form: dict) -> str:
