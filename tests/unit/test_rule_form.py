@@ -155,8 +155,8 @@ def test_the_services_messages_go_beside_the_rows_they_name():
             {
                 "field": "rule.all[6].any[1].op",
                 "type": "unknown",
-                "message": "'withinLastDays' cannot be used on the number field 'attributes.orders'; "
-                "the operators of number fields: equals, gt",
+                "message": "'withinLastDays' cannot be used on the number field "
+                "'attributes.orders'; the operators of number fields: equals, gt",
             },
             {"field": "", "type": "invalid", "message": "the rule is 40000 bytes as JSON"},
         ]
