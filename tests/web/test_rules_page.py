@@ -221,6 +221,8 @@ def test_save_runs_the_rule_and_the_members_follow(shop, editor, app):
     assert ">Rule</span>" in page and "rule ran" in page
     listed = page_text(editor.get("/segments"))
     assert listed.count(">Rule</span>") == 1 and "Rule ran" in listed
+    history = page_text(editor.get("/segments/gold/history"))
+    assert "Saved the rule" in history and "Ran the rule" in history
     # a changed rule: the members follow again
     saved_evaluation(editor, app, rows(("attributes.orders", "gte", "12")))
     assert members(app) == {"c1": "AUTOMATIC", "c3": "AUTOMATIC"}
@@ -237,6 +239,7 @@ def test_freeze_keeps_the_members_as_a_list(shop, editor, app):
     assert frozen.status_code == 303 and frozen.headers["Location"].endswith("/segments/gold")
     assert members(app) == {"c1": "MANUAL", "c2": "MANUAL"}
     assert "A list kept by hand" in page_text(editor.get(URL))
+    assert "Removed the rule" in page_text(editor.get("/segments/gold/history"))
 
 
 def test_writes_need_the_csrf_token_and_the_edit_role(shop, editor, viewer, app):
