@@ -119,7 +119,7 @@ def test_directory_import_re_evaluates_its_customers(app, api, tenant, orders):
         b'{"kind": "customer", "id": "c9", "firstName": "Jane", "email": "c9@example.com"}',
     ]
     with app.app_context():
-        summary, rejections = import_batch(tenant_named(tenant), list(enumerate(lines, 1)))
+        _summary, rejections = import_batch(tenant_named(tenant), list(enumerate(lines, 1)))
         assert not rejections, rejections
         db.session.commit()
     assert set(members(app, tenant, seg)) == {"c2", "c3", "c9"}

@@ -95,8 +95,12 @@ class RuleSet:
                 select(Segment.id, Segment.pk).where(Segment.tenant_id == tenant_id)
             ).all()
         )
+        # populate_existing: a long-lived session (an import's run) may hold these segments
+        # as they were when it loaded them, before a rule was saved
         ruled = session.scalars(
-            select(Segment).where(Segment.tenant_id == tenant_id, Segment.rule.is_not(None))
+            select(Segment)
+            .where(Segment.tenant_id == tenant_id, Segment.rule.is_not(None))
+            .execution_options(populate_existing=True)
         ).all()
         rules = cls(tenant_id, AttributeTypes.for_tenant(tenant_id) if ruled else _NO_TYPES, pks)
         for segment in ruled:
