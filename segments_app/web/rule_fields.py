@@ -57,8 +57,8 @@ OPERATORS: dict[str, dict[str, str]] = {
         "before": "is before",
         "after": "is after",
         "between": "is between",
-        "withinLastDays": "is within the last (days)",
-        "notWithinLastDays": "is longer ago than (days)",
+        "withinLastDays": "is within the last",
+        "notWithinLastDays": "is longer ago than",
         "exists": "has a value",
         "missing": "has no value",
     },
@@ -137,7 +137,8 @@ class Catalog:
             else:
                 choice = FieldChoice(
                     f"legalEntity.attributes.{key.key}",
-                    key.key,
+                    # a legal entity's key may share its name with a customer's
+                    f"legal entity {key.key}",
                     key.type,
                     "Legal entity attributes",
                     shown,
@@ -147,8 +148,8 @@ class Catalog:
         fields["legalEntity.id"] = FieldChoice(
             "legalEntity.id", "Legal entity id", "string", "Legal entity"
         )
-        fields.update((c.name, c) for c in sorted(entity, key=lambda c: c.label.lower()))
-        fields[IN_SEGMENT] = FieldChoice(IN_SEGMENT, "Segment membership", "segment", "Segments")
+        fields.update((c.name, c) for c in sorted(entity, key=lambda c: c.name.lower()))
+        fields[IN_SEGMENT] = FieldChoice(IN_SEGMENT, "In segment", "segment", "Segments")
         for name in used:
             if name and name not in fields:
                 label = name.rsplit(".", 1)[-1]

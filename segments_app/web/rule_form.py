@@ -43,6 +43,8 @@ class Node:
     path: str = "rule"
     #: the input the row's first error concerns (field, op or value), for aria-invalid
     bad: str = ""
+    #: left out of a preview as not finished (a preview leaves its messages as they are)
+    unfinished: bool = False
 
     @property
     def is_group(self) -> bool:
@@ -190,6 +192,7 @@ class RuleForm:
         if not node.field:
             if partial:
                 self.unfinished += 1
+                node.unfinished = True
             else:
                 node.errors.append("Choose a field.")
                 node.bad = "field"
@@ -215,6 +218,7 @@ class RuleForm:
     def _missing(self, node: Node, partial: bool, message: str) -> None:
         if partial:
             self.unfinished += 1
+            node.unfinished = True
         else:
             node.errors.append(message)
             node.bad = "value"

@@ -55,6 +55,7 @@ def _page(
     status: int = 200,
     preview: service.Preview | None = None,
     evaluation: RuleEvaluation | None = None,
+    refused: bool = False,
 ):
     """The Rule tab (or, for htmx, its editor)."""
     if evaluation is None:
@@ -70,6 +71,7 @@ def _page(
         preview=preview,
         evaluation=evaluation,
         active_states=ACTIVE,
+        refused=refused,
         **_editor_words(segment),
     )
 
@@ -114,7 +116,7 @@ def segment_rule_edit(segment_id: str):
             message = "Saved the rule. It runs now; the members follow in a moment."
             url = url_for("web.segment_rule", segment_id=segment.id, evaluation=evaluation.pk)
             return go(url, message)
-    return _page(segment, counts, form, status=422)
+    return _page(segment, counts, form, status=422, refused=True)
 
 
 def _preview(segment: Segment, form: RuleForm, rule: dict | None) -> service.Preview | None:

@@ -206,6 +206,10 @@ def test_errors_stand_beside_the_rows_they_concern(shop, editor):
     assert refused.status_code == 422
     assert re.search(r'id="n-2-errors"><ul class="field-errors"><li>Choose a field.</li>', text)
     assert 'aria-invalid="true"' in text
+    assert "The rule was not saved." in text
+    # the live preview that follows leaves the unfinished row's message where it is
+    text = page_text(editor.post(f"{URL}/preview", htmx=True, data=form))
+    assert 'id="n-1-errors"' in text and 'id="n-2-errors"' not in text
 
 
 def test_save_runs_the_rule_and_the_members_follow(shop, editor, app):
