@@ -140,6 +140,8 @@ def test_a_marketer_builds_a_rule_sees_the_count_and_saves_it(shop, live_server,
     expect(page.locator("#rule-evaluation")).to_contain_text("The rule ran", timeout=20_000)
     expect(page.locator('#rule-evaluation [data-count="evaluated"]')).to_have_text("3")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Rule")
+    # the preview counts again once the members changed: nobody is left to join
+    expect(page.locator('#rule-preview [data-count="joining"]')).to_have_text("0")
     shots("saved")
     page.locator("#rule-evaluation").get_by_role("link", name="See the members").click()
     members = page.locator("#member-list")
@@ -148,3 +150,14 @@ def test_a_marketer_builds_a_rule_sees_the_count_and_saves_it(shop, live_server,
     expect(members).not_to_contain_text("c4@acme.example")
     expect(page.locator("#segment-facts")).to_contain_text(re.compile(r"3 members"))
     shots("members")
+
+    # freeze it into a list, through the same kind of dialog as Delete
+    page.get_by_role("navigation", name="Segment").get_by_role("link", name="Rule").click()
+    page.get_by_role("link", name="Freeze into a list").click()
+    dialog = page.get_by_role("dialog", name=re.compile("Freeze"))
+    expect(dialog).to_contain_text("its 3 members stay")
+    shots("freeze-dialog")
+    dialog.get_by_role("button", name="Freeze into a list").click()
+    expect(page.locator("#toasts")).to_contain_text("The segment is a list now")
+    expect(page.get_by_role("heading", level=1)).not_to_contain_text("Rule")
+    expect(page.locator("#member-list")).to_contain_text("c3@acme.example")
