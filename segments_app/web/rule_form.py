@@ -135,9 +135,11 @@ class RuleForm:
         return self.nodes[index] if 0 <= index < len(self.nodes) else None
 
     def apply(self, action: str) -> bool:
-        """Carry out an editing action ("add-cond:3", "add-group:3", "remove:5", "refresh:4");
-        False when `action` is none of them (a preview or a save)."""
+        """Carry out an editing action ("add-cond:3", "add-group:3", "remove:5", or
+        "refresh:4:field" when a row's field or operator changed); False when `action` is none
+        of them (a preview or a save)."""
         verb, _, where = action.partition(":")
+        where, _, part = where.partition(":")
         target = self.node(n) if (n := _int(where)) is not None else None
         if verb not in ("add-cond", "add-group", "remove", "refresh"):
             return False
@@ -155,8 +157,10 @@ class RuleForm:
             self.layout()
             self.focus = (parent.index, "mode")
         elif verb == "refresh":
+            # the focus stays on the select that changed: arrow keys change a select's value
+            # (and fire its change) one step at a time
             self.layout()
-            self.focus = (target.index, "op" if target.field else "field")
+            self.focus = (target.index, part if part in ("field", "op") else "field")
         return True
 
     def rule(self, partial: bool = False) -> dict | None:

@@ -103,8 +103,10 @@ def test_a_new_field_gets_its_first_operator():
         {"field": "attributes.tier", "op": "startsWith", "value": "g"}, CATALOG
     )
     form.nodes[1].field = "attributes.orders"
-    form.apply("refresh:1")
-    assert form.nodes[1].op == "equals" and form.focus == (1, "op")
+    form.apply("refresh:1:field")
+    assert form.nodes[1].op == "equals" and form.focus == (1, "field")
+    form.apply("refresh:1:op")
+    assert form.focus == (1, "op")
 
 
 def test_values_that_are_none_of_the_type_stand_beside_their_row():
