@@ -105,7 +105,9 @@ class RuleSet:
         rules = cls(tenant_id, AttributeTypes.for_tenant(tenant_id) if ruled else _NO_TYPES, pks)
         for segment in ruled:
             try:
-                rules.rules[segment.id] = check_rule(segment.rule, rules.types, pks.keys())
+                # a segment it names may have been deleted since: it has no members
+                known = pks.keys() | stored_references(segment.rule)
+                rules.rules[segment.id] = check_rule(segment.rule, rules.types, known)
             except AppError as exc:
                 log.warning("rule of segment %s no longer checks: %s", segment.id, exc.message)
                 continue
