@@ -259,6 +259,7 @@ def test_writes_need_the_csrf_token_and_the_edit_role(shop, editor, viewer, app)
     text = page_text(viewer.get(URL))
     assert '<fieldset class="rule-frame" disabled>' in text
     assert "Save rule" not in text and "Freeze into a list" not in text
+    assert 'id="rule-preview"' not in text and "The rule ran" in text
 
 
 def test_another_tenants_segment_is_not_found(shop, make_browser, other_tenant):
