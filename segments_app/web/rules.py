@@ -11,6 +11,7 @@ from ..query.i18n import text_in
 from ..services.attributes import attribute_keys
 from ..services.rules import service
 from ..services.segment_list import segment_choices
+from ..services.segments import get_segment
 from ..services.stats import Counts
 from . import bp, can
 from .htmx import go, refresh_trigger, render, wants_fragment
@@ -136,7 +137,7 @@ def _preview(segment: Segment, form: RuleForm, rule: dict | None) -> service.Pre
 def segment_rule_preview(segment_id: str):
     """The editor's live preview: the counts and sample customers for the rows as they are in
     the form (unfinished rows left out), with each row's messages swapped in beside it."""
-    segment, _ = load_segment(segment_id)
+    segment = get_segment(g.tenant, segment_id)
     form = RuleForm.from_request(request.form, _catalog(segment))
     rule = form.rule(partial=True)
     return render(
@@ -154,7 +155,7 @@ def segment_rule_preview(segment_id: str):
 def segment_rule_evaluation(segment_id: str, pk: int):
     """One evaluation's progress (it polls itself while it runs); when it ends, the frame's
     counts reload."""
-    segment, _ = load_segment(segment_id)
+    segment = get_segment(g.tenant, segment_id)
     evaluation = service.get_evaluation(g.tenant, segment, pk)
     if not wants_fragment():
         return go(url_for("web.segment_rule", segment_id=segment.id, evaluation=pk))
