@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from segments_app.extensions import db
-from segments_app.models import Customer, CustomerAssignment, Segment
+from segments_app.models import Customer, CustomerAssignment, RuleEvaluation, Segment
+from segments_app.models.types import utcnow
 from segments_app.services.segments import create_segment
 from tests.factories import tenant_named
 from tests.pages import page_text
@@ -268,3 +269,29 @@ def test_another_tenants_segment_is_not_found(shop, make_browser, other_tenant):
     assert stranger.post(URL, data=rows(("id", "equals", "c1"))).status_code == 404
     assert stranger.post(f"{URL}/preview", data=rows(("id", "equals", "c1"))).status_code == 404
     assert stranger.post(f"{URL}/freeze").status_code == 404
+
+
+def test_without_javascript_save_redirects_to_the_run_and_a_failed_run_says_why(shop, editor, app):
+    saved = editor.post(URL, data={**rows(("attributes.tier", "equals", "gold")), "action": "save"})
+    assert saved.status_code == 303
+    assert re.search(r"/segments/gold/rule\?evaluation=\d+$", saved.headers["Location"])
+    page = page_text(editor.get(saved.headers["Location"]))
+    assert 'id="rule-evaluation"' in page
+    with app.app_context():
+        segment = db.session.scalar(select(Segment).where(Segment.id == "gold"))
+        failed = RuleEvaluation(
+            tenant_id=segment.tenant_id,
+            segment_pk=segment.pk,
+            reason="directory",
+            actor="system",
+            state="failed",
+            error="The database took too long.",
+            finished_at=utcnow(),
+        )
+        db.session.add(failed)
+        db.session.commit()
+        pk = failed.pk
+    text = page_text(editor.get(f"{URL}?evaluation={pk}"))
+    assert "The rule's last run stopped" in text and "The database took too long." in text
+    assert 'hx-trigger="every 1s"' not in text
+    assert editor.get(f"{URL}?evaluation=999999").status_code == 404
