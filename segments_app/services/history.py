@@ -28,7 +28,7 @@ ACTIONS = {
     "import.applied": ("Applied an import", "Applied {n} imports"),
     "import.reverted": ("Reverted an import", "Reverted {n} imports"),
     "rule.saved": ("Saved the rule", "Saved the rule {n} times"),
-    "rule.evaluated": ("Ran the rule", "Ran the rule {n} times"),
+    "rule.evaluated": ("Evaluated the rule", "Evaluated the rule {n} times"),
     "rule.removed": ("Removed the rule", "Removed the rule {n} times"),
 }
 

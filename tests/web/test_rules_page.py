@@ -227,7 +227,7 @@ def test_save_runs_the_rule_and_the_members_follow(shop, editor, app):
     listed = page_text(editor.get("/segments"))
     assert listed.count(">Rule</span>") == 1 and "Rule ran" in listed
     history = page_text(editor.get("/segments/gold/history"))
-    assert "Saved the rule" in history and "Ran the rule" in history
+    assert "Saved the rule" in history and "Evaluated the rule" in history
     # a changed rule: the members follow again
     saved_evaluation(editor, app, rows(("attributes.orders", "gte", "12")))
     assert members(app) == {"c1": "AUTOMATIC", "c3": "AUTOMATIC"}

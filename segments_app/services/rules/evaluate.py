@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import bindparam, delete, event, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -102,7 +103,7 @@ class RuleSet:
             .where(Segment.tenant_id == tenant_id, Segment.rule.is_not(None))
             .execution_options(populate_existing=True)
         ).all()
-        rules = cls(tenant_id, AttributeTypes.for_tenant(tenant_id) if ruled else _NO_TYPES, pks)
+        rules = cls(tenant_id, AttributeTypes.for_tenant(tenant_id), pks)
         for segment in ruled:
             try:
                 # a segment it names may have been deleted since: it has no members
@@ -147,20 +148,34 @@ class RuleSet:
         return SqlContext(self.tenant_id, now, self.types, self.segment_pks)
 
 
-_NO_TYPES = AttributeTypes({}, {})
-
-
 def _in(column: Any, values: Sequence[Any], session: DbSession) -> Any:
-    """`column IN (values)`: written into the SQL text on PostgreSQL (see directory.sql.one_of
-    for why), bound on SQLite."""
-    literal_sql = session.get_bind().dialect.name == "postgresql"
-    return column.in_(bindparam(None, list(values), expanding=True, literal_execute=literal_sql))
+    """`column IN (values)`; on PostgreSQL `column = ANY(array)` with the values as one array
+    parameter: planned in a moment however many there are (a rule per statement, hundreds of
+    rules per directory batch), and a generic plan still reads them by index."""
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(bindparam(None, list(values), expanding=True))
+    element = sa.BigInteger() if all(isinstance(v, int) for v in values) else sa.Text()
+    return column == sa.any_(bindparam(None, list(values), type_=postgresql.ARRAY(element)))
 
 
-def matches(rule: CheckedRule, ctx: SqlContext) -> Any:
-    """SELECT of the pks of the tenant's customers that `rule` selects."""
+def matches(
+    rule: CheckedRule,
+    ctx: SqlContext,
+    customer_pks: Sequence[int] | None = None,
+    session: DbSession | None = None,
+) -> Any:
+    """SELECT of the pks of the tenant's customers that `rule` selects (among `customer_pks`,
+    when given)."""
+    if customer_pks is None:
+        return select(_customer.c.pk).where(
+            _customer.c.tenant_id == ctx.tenant_id, rule_condition(rule, ctx)
+        )
+    # `+ 0`: the tenant's index would have SQLite read every customer of the tenant rather
+    # than the few by their primary key
     return select(_customer.c.pk).where(
-        _customer.c.tenant_id == ctx.tenant_id, rule_condition(rule, ctx)
+        _in(_customer.c.pk, customer_pks, session or db.session),
+        _customer.c.tenant_id + 0 == ctx.tenant_id,
+        rule_condition(rule, ctx),
     )
 
 
@@ -180,9 +195,7 @@ def apply_rule(
     given): two statements; the caller counts and records."""
     now = utcnow()
     member = _assignment.alias("member")
-    picked = matches(rule, ctx)
-    if customer_pks is not None:
-        picked = picked.where(_in(_customer.c.pk, customer_pks, session))
+    picked = matches(rule, ctx, customer_pks, session)
     new = (
         picked.add_columns(
             literal(segment_pk).label("segment_pk"),
@@ -216,13 +229,20 @@ def apply_rule(
             .execution_options(preserve_rowcount=True)
         )
     )
-    gone = select(member.c.pk).where(
-        member.c.segment_pk == segment_pk,
-        member.c.assignment_type == "AUTOMATIC",
-        member.c.customer_pk.not_in(matches(rule, ctx)),
-    )
+    automatic = (member.c.segment_pk == segment_pk) & (member.c.assignment_type == "AUTOMATIC")
     if customer_pks is not None:
-        gone = gone.where(_in(member.c.customer_pk, customer_pks, session))
+        # the batch's customers the rule does not select: a set the database hashes, where an
+        # IN list would be compared with each of the segment's members
+        unselected = select(_customer.c.pk).where(
+            _in(_customer.c.pk, customer_pks, session),
+            _customer.c.tenant_id + 0 == ctx.tenant_id,
+            ~sa.func.coalesce(rule_condition(rule, ctx), sa.false()),
+        )
+        gone = select(member.c.pk).where(automatic, member.c.customer_pk.in_(unselected))
+    elif session.execute(select(member.c.pk).where(automatic).limit(1)).first() is None:
+        return Change(joined, 0)  # a first evaluation: nobody to remove, no second scan
+    else:
+        gone = select(member.c.pk).where(automatic, member.c.customer_pk.not_in(matches(rule, ctx)))
     left = rowcount(
         session.execute(
             delete(_assignment)
@@ -234,19 +254,32 @@ def apply_rule(
 
 
 def count_matched(session: DbSession, segment_pk: int, rule: CheckedRule, ctx: SqlContext) -> int:
-    """How many customers the rule selects (after an evaluation: all of them are members)."""
-    stmt = select(func.count()).select_from(
+    """How many customers the rule selects, right after an evaluation of the segment: its
+    AUTOMATIC members (which it selects), and those of the other members it selects (read
+    without evaluating the rule over the whole directory again)."""
+    member = _assignment.alias("member")
+    automatic = select(func.count(func.distinct(member.c.customer_pk))).where(
+        member.c.segment_pk == segment_pk, member.c.assignment_type == "AUTOMATIC"
+    )
+    others = select(func.count()).select_from(
         matches(rule, ctx)
         .where(
             _customer.c.pk.in_(
-                select(CustomerAssignment.customer_pk).where(
-                    CustomerAssignment.segment_pk == segment_pk
+                select(member.c.customer_pk).where(
+                    member.c.segment_pk == segment_pk, member.c.assignment_type != "AUTOMATIC"
                 )
-            )
+            ),
+            _customer.c.pk.not_in(
+                select(member.c.customer_pk).where(
+                    member.c.segment_pk == segment_pk, member.c.assignment_type == "AUTOMATIC"
+                )
+            ),
         )
         .subquery()
     )
-    return int(session.execute(stmt).scalar() or 0)
+    return int(session.execute(automatic).scalar() or 0) + int(
+        session.execute(others).scalar() or 0
+    )
 
 
 def record_change(session: DbSession, segment: Segment, change: Change, trigger: str) -> None:

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 INTERRUPTED = "Interrupted: the process running it stopped. Nothing was changed; save it again."
 SUPERSEDED = "The rule changed before this evaluation ran; the newer rule's evaluation counts."
+#: an evaluation that adds and removes this many members refreshes the planner's statistics
+ANALYZE_AFTER = 10_000
 
 
 def checkpoint(step: str) -> None:
@@ -156,6 +158,22 @@ def _evaluate(pk: int) -> None:
         "dependants": {key: {"joined": c.joined, "left": c.left} for key, c in dependants.items()},
     }
     session.commit()
+    if change.joined + change.left >= ANALYZE_AFTER:
+        _analyze()
+
+
+def _analyze() -> None:
+    """PostgreSQL: new statistics of the assignments after an evaluation changed many, before
+    autovacuum gets to it. With the old ones the planner takes a segment of thousands of
+    members for a few hundred, and the next directory batch's statements for a nested loop
+    over all of them (seconds instead of milliseconds)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    try:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE customer_assignment")
+    except OperationalError as exc:  # statistics are an optimisation; the evaluation is done
+        log.warning("assignments not analyzed: %s", exc)
 
 
 def _reason(exc: Exception) -> str:
