@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from ..extensions import db
 from ..models import Segment, Tenant
 from ..query.listing import Page, read_page
@@ -44,3 +46,18 @@ def segment_page(
 def site_codes(tenant: Tenant) -> list[str]:
     """The site codes the tenant's segments use, in order."""
     return list(db.session.scalars(tenant_sites(tenant)))
+
+
+#: the most segments a picker offers ("in segment" of the rule editor)
+CHOICES_MAX = 1000
+
+
+def segment_choices(tenant: Tenant, limit: int = CHOICES_MAX) -> list[tuple[str, dict]]:
+    """The tenant's segment ids with their names, by id, for a picker."""
+    stmt = (
+        select(Segment.id, Segment.name)
+        .where(Segment.tenant_id == tenant.id)
+        .order_by(Segment.id)
+        .limit(limit)
+    )
+    return [(row.id, row.name or {}) for row in db.session.execute(stmt)]

@@ -62,6 +62,7 @@ NAV = (
 #: the tabs of a segment's pages, in order
 SEGMENT_TABS = (
     "web.segment_detail",
+    "web.segment_rule",
     "web.segment_upload",
     "web.segment_items",
     "web.segment_history",
@@ -125,6 +126,7 @@ from . import (  # noqa: E402,F401  (routes register on bp)
     items,
     members,
     overview,
+    rules,
     segments,
     settings,
     uploads,
