@@ -29,6 +29,21 @@ LIST_PARAM_MAX_ENTRIES = 64
 #: the largest pageNumber an API listing accepts
 PAGE_NUMBER_MAX = 1_000_000
 
+# -- rules of rule-based segments ---------------------------------------------------------------
+
+#: groups (all, any, not) inside each other in one rule
+RULE_MAX_DEPTH = 8
+#: conditions of one rule, counting each inSegment
+RULE_MAX_CONDITIONS = 100
+#: bytes of one rule as compact UTF-8 JSON
+RULE_MAX_BYTES = 32 * 1024
+#: values of one in/notIn list
+RULE_MAX_VALUES = 1000
+#: characters of one text value a condition compares with
+RULE_VALUE_MAX_LENGTH = 1000
+#: the largest N of withinLastDays / notWithinLastDays (about a hundred years)
+RULE_MAX_DAYS = 36500
+
 # -- JSON request bodies -------------------------------------------------------------------------
 
 #: arrays and objects inside each other in a JSON body (checked before it is parsed)
