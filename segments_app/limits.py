@@ -72,6 +72,14 @@ MIXINS_MAX_BYTES = 32 * 1024
 MIXINS_MAX_DEPTH = 8
 MIXIN_KEY_MAX_LENGTH = 128
 ARRAY_MAX_ITEMS = 1000
+#: customer and legal entity `attributes`: keys of one record, the pattern of a key, characters
+#: of a text value, tags of a list and characters of a tag, bytes of the object as UTF-8 JSON
+ATTRIBUTES_MAX = 50
+ATTRIBUTE_KEY_PATTERN = "^[A-Za-z][A-Za-z0-9_]{0,63}$"
+ATTRIBUTE_TEXT_MAX_LENGTH = 1000
+ATTRIBUTE_TAGS_MAX = 100
+ATTRIBUTE_TAG_MAX_LENGTH = 100
+ATTRIBUTES_MAX_BYTES = 16 * 1024
 #: products one /match asks about (well below the bind-parameter limits of both databases)
 MATCH_ITEMS_MAX = 10_000
 #: `metadata.mixins`: entries (mixin name to schema URL) and characters of a URL

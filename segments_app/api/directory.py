@@ -7,11 +7,14 @@ from typing import Any
 from flask import Response, g, jsonify, request
 
 from ..auth.bearer import requires
+from ..errors import ValidationFailed
 from ..extensions import db
+from ..models.rules import ATTRIBUTE_OWNERS
 from ..models.tenants import SCOPE_MANAGE, SCOPE_READ
 from ..query.i18n import LanguagePrefs
 from ..query.listing import order_by, parse_bool, project, read_page
 from ..services import directory as service
+from ..services.attributes import attribute_keys
 from . import bp
 from .common import (
     body_language,
@@ -42,6 +45,19 @@ def _records_body() -> list:
         "DIRECTORY_BULK_LIMIT",
         "A request takes at most {limit} records; this one has {count}.",
     )
+
+
+@bp.get("/directory/attributes")
+@requires(SCOPE_READ)
+def list_attribute_keys() -> Response:
+    """The attribute keys of the tenant's customers and legal entities, with type and examples."""
+    owner = request.args.get("owner")
+    if owner is not None and owner not in ATTRIBUTE_OWNERS:
+        raise ValidationFailed.field(
+            "owner", f"owner must be one of {', '.join(ATTRIBUTE_OWNERS)}; got '{owner}'.", "enum"
+        )
+    keys = attribute_keys(g.tenant.id, owner)
+    return jsonify([key.document() for key in keys])
 
 
 @bp.get(f"/directory/{COLLECTION}")

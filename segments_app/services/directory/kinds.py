@@ -54,6 +54,8 @@ class DirectoryKind:
     columns: tuple[str, ...]
     document: Callable[[Any], dict]
     links: Links | None = None
+    #: the owner of its attribute keys (services.attributes), for kinds with attributes
+    attribute_owner: str | None = None
 
 
 def _metadata_fields(model: type[Any]) -> tuple[Field, ...]:
@@ -78,7 +80,14 @@ def _without_none(doc: dict) -> dict:
 
 def legal_entity_document(entity: LegalEntity) -> dict:
     """A legal entity as the API shows it."""
-    return _without_none({"id": entity.id, "name": entity.name, "metadata": _metadata(entity)})
+    return _without_none(
+        {
+            "id": entity.id,
+            "name": entity.name,
+            "attributes": entity.attributes,
+            "metadata": _metadata(entity),
+        }
+    )
 
 
 def customer_document(customer: Customer) -> dict:
@@ -90,6 +99,7 @@ def customer_document(customer: Customer) -> dict:
             "lastName": customer.last_name,
             "email": customer.email,
             "legalEntityIds": customer.legal_entity_ids,
+            "attributes": customer.attributes,
             "metadata": _metadata(customer),
         }
     )
@@ -141,10 +151,11 @@ LEGAL_ENTITY = DirectoryKind(
         Field("name", Kind.STRING, LegalEntity.name),
         *_metadata_fields(LegalEntity),
     ),
-    keys=("id", "name", "metadata"),
+    keys=("id", "name", "attributes", "metadata"),
     localized=(),
-    columns=("name",),
+    columns=("name", "attributes"),
     document=legal_entity_document,
+    attribute_owner="legalEntity",
 )
 
 CUSTOMER = DirectoryKind(
@@ -160,9 +171,9 @@ CUSTOMER = DirectoryKind(
         Field("email", Kind.STRING, Customer.email),
         *_metadata_fields(Customer),
     ),
-    keys=("id", "firstName", "lastName", "email", "legalEntityIds", "metadata"),
+    keys=("id", "firstName", "lastName", "email", "legalEntityIds", "attributes", "metadata"),
     localized=(),
-    columns=("first_name", "last_name", "email", "email_key"),
+    columns=("first_name", "last_name", "email", "email_key", "attributes"),
     document=customer_document,
     links=Links(
         "legalEntityIds",
@@ -171,6 +182,7 @@ CUSTOMER = DirectoryKind(
         "legal_entity_id",
         Customer.legal_entity_links,
     ),
+    attribute_owner="customer",
 )
 
 CATEGORY = DirectoryKind(

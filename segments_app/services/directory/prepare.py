@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from ...errors import ValidationFailed
 from ...models import Tenant
 from ...query.i18n import check_languages, localize_input
+from ..attributes import canonical
 from ..validation import parse_datetime
 from .kinds import CATEGORY, CUSTOMER, LEGAL_ENTITY, PRODUCT, DirectoryKind
 from .shape import check_shape, known_properties
@@ -45,12 +46,33 @@ def prepare(tenant: Tenant, kind: DirectoryKind, record: Any, content_lang: str 
         _refuse_unknown(kind, doc)
     if kind.localized:
         localize_input(doc, kind.localized, content_lang, tenant.default_language)
-    check_shape(kind.schema, doc)
+    if "attributes" in doc:
+        doc = _with_canonical_attributes(kind, doc)
+    else:
+        check_shape(kind.schema, doc)
     if kind.localized:
         check_languages(doc, kind.localized, tenant.languages)
     links = tuple(doc.get(kind.links.key, ())) if kind.links else None
     version = (doc.get("metadata") or {}).get("version")
     return Prepared(doc["id"], _VALUES[kind.name](doc), links, version)
+
+
+def _with_canonical_attributes(kind: DirectoryKind, doc: dict) -> dict:
+    """`doc` with its attributes in canonical form, checked by services.attributes (whose
+    messages name the key and the limit) and then, with the rest, by the schema."""
+    try:
+        attributes = canonical(doc["attributes"])
+    except ValidationFailed as problem:
+        try:
+            check_shape(kind.schema, {k: v for k, v in doc.items() if k != "attributes"})
+        except ValidationFailed as more:
+            problem.details = [*(more.details or ()), *(problem.details or ())]
+        raise problem from None
+    doc = {**doc, "attributes": attributes}
+    if attributes is None:
+        del doc["attributes"]
+    check_shape(kind.schema, doc)
+    return doc
 
 
 @cache
@@ -72,7 +94,7 @@ def _refuse_unknown(kind: DirectoryKind, doc: dict) -> None:
 
 
 def _legal_entity_values(doc: dict) -> dict[str, Any]:
-    return {"name": doc["name"]}
+    return {"name": doc["name"], "attributes": doc.get("attributes")}
 
 
 def _customer_values(doc: dict) -> dict[str, Any]:
@@ -90,6 +112,7 @@ def _customer_values(doc: dict) -> dict[str, Any]:
         "last_name": doc.get("lastName"),
         "email": email,
         "email_key": email.lower() if email else None,
+        "attributes": doc.get("attributes"),
     }
 
 

@@ -19,6 +19,7 @@ from ...errors import AppError, Conflict
 from ...extensions import db
 from ...models import Tenant
 from ...models.types import utcnow
+from .. import attributes
 from ..documents import MSG_CHANGED
 from .batch import Candidate, Stored
 from .kinds import CATEGORY, CUSTOMER, DirectoryKind, kind_named
@@ -127,16 +128,35 @@ def _upsert_round(
         unique_emails(tenant, ready)
     elif spec is CATEGORY:
         acyclic(tenant, ready)
+    ledger = _check_attributes(tenant, spec, candidates)
     for candidate in candidates:
         if candidate.problems:
             error = candidate.problems[0]
             results.append(RecordResult(candidate.index, candidate.id, error.status, error=error))
     valid = [c for c in candidates if not c.problems]
     _write(tenant, spec, valid)
+    if ledger is not None:
+        ledger.save()
     results.extend(
         RecordResult(c.index, c.id, 204 if c.stored else 201, changed=c.changed) for c in valid
     )
     return results
+
+
+def _check_attributes(
+    tenant: Tenant, spec: DirectoryKind, candidates: list[Candidate]
+) -> attributes.KeyLedger | None:
+    """Refuse values of another type than their key holds; the records that pass fix the type
+    of new keys in batch order. Runs last, so only records otherwise written fix a type."""
+    if spec.attribute_owner is None:
+        return None
+    ledger = attributes.KeyLedger.load(tenant.id, spec.attribute_owner)
+    for candidate in candidates:
+        if not candidate.problems:
+            problem = ledger.check(candidate.record.values["attributes"])
+            if problem is not None:
+                candidate.problems.append(problem)
+    return ledger
 
 
 def _stored(tenant: Tenant, spec: DirectoryKind, ids: Sequence[str]) -> dict[str, Stored]:
