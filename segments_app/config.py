@@ -80,6 +80,9 @@ class Config:
     IMPORT_STALE_SECONDS = _int("IMPORT_STALE_SECONDS", 120)
     #: RQ stops a job that runs longer than this (seconds)
     IMPORT_JOB_TIMEOUT = _int("IMPORT_JOB_TIMEOUT", 3600)
+    #: rules with relative dates (withinLastDays) are evaluated again this often, in minutes, by
+    #: the embedded runner or the RQ worker (0: only by `flask segments refresh`)
+    RULE_REFRESH_MINUTES = _int("RULE_REFRESH_MINUTES", 5)
 
     #: password attempts (dashboard logins and the storefront's password grant): per login and
     #: address, and (dashboard only) per address across logins, within LOGIN_WINDOW_SECONDS; per

@@ -60,6 +60,7 @@ from . import (  # noqa: E402,F401  (routes register on bp)
     directory,
     imports,
     items,
+    rules,
     segments,
     storefront,
 )

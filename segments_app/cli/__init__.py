@@ -10,6 +10,7 @@ from .directory import directory_cli
 from .imports import imports_cli
 from .members import members_cli
 from .run import start
+from .segments import segments_cli
 from .tenants import tenants_cli
 from .users import users_cli
 
@@ -24,6 +25,7 @@ def register_cli(app: Flask) -> None:
         customers_cli,
         members_cli,
         imports_cli,
+        segments_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(start)

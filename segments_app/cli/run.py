@@ -13,6 +13,7 @@ from ..models.tenants import (
     SCOPE_READ,
 )
 from ..services import demo, imports
+from ..services.rules import runs
 from .common import running_app
 
 
@@ -45,6 +46,7 @@ def start(host: str, port: int, with_demo: bool) -> None:
     db.session.remove()
     app = running_app()
     imports.keep_recovering(app)
+    runs.keep_sweeping(app)
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import event
@@ -32,19 +33,27 @@ def embedded_runner(app: Flask, recover: Callable[[], object] | None = None) -> 
     """This app's thread pool, started on first use (with `recover` at once, then on a timer)."""
     with _starting:  # the first requests may come at once: one runner all the same
         runner = app.extensions.get(EXTENSION)
+        created = runner is None
         if runner is None:
             runner = EmbeddedRunner(app, recover)
             app.extensions[EXTENSION] = runner
+    if recover is not None and not created:
+        runner.also_recover(recover)
     return runner
 
 
-def submit(job: Job, pk: int, recover: Callable[[], object] | None = None) -> None:
-    """Run `job(pk)` in the background now."""
+def submit(
+    job: Job, pk: int, recover: Callable[[], object] | None = None, model: Any = None
+) -> None:
+    """Run `job(pk)` in the background now; `model` is the table of row `pk`, whose heartbeat
+    is kept while the job waits (default: a member import)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if uses_rq(app):
         rq.submit(app, job, pk)
-    else:
+    elif model is None:
         embedded_runner(app, recover).submit(job, pk)
+    else:
+        embedded_runner(app, recover).submit(job, pk, model)
 
 
 def submit_after_commit(
@@ -54,10 +63,12 @@ def submit_after_commit(
     *,
     recover: Callable[[], object] | None = None,
     on_failure: Callable[[int, Exception], None] | None = None,
+    model: Any = None,
 ) -> None:
     """Run `job(pk)` in the background once `session` commits (never, if it rolls back).
 
     When the job cannot be handed over (Redis is down), `on_failure(pk, error)` is called.
+    `model` as for submit.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     dropped = False
@@ -67,9 +78,9 @@ def submit_after_commit(
             return
         with app.app_context():
             try:
-                submit(job, pk, recover)
+                submit(job, pk, recover, model)
             except Exception as exc:
-                log.exception("import %s could not be handed to the runner", pk)
+                log.exception("job %s could not be handed to the runner", pk)
                 if on_failure is not None:
                     on_failure(pk, exc)
 

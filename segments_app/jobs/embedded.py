@@ -11,9 +11,12 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..models import MemberImport
 from .heartbeat import Heartbeat, Sweeper
 
 log = logging.getLogger(__name__)
@@ -23,7 +26,8 @@ Job = Callable[[int], None]
 
 class EmbeddedRunner:
     """Runs jobs `job(pk)` on IMPORT_WORKERS threads, each in a fresh app context; `recover`
-    (which fails interrupted imports) runs at the start and then on a timer."""
+    (which fails interrupted imports) runs at the start and then on a timer, with any other
+    recovery added later (see also_recover: interrupted rule evaluations, the rules' refresh)."""
 
     def __init__(self, app: Flask, recover: Callable[[], object] | None = None):
         self.app = app
@@ -31,20 +35,53 @@ class EmbeddedRunner:
             max_workers=app.config["IMPORT_WORKERS"], thread_name_prefix="import"
         )
         # queued jobs wait in this process only; their heartbeat says the process is alive
-        self._waiting = Heartbeat(app, app.config["IMPORT_HEARTBEAT_SECONDS"])
+        self._interval = app.config["IMPORT_HEARTBEAT_SECONDS"]
+        self._waiting: dict[Any, Heartbeat] = {}
         self._futures: set[Future] = set()
         self._lock = threading.Lock()
-        self._sweeper = Sweeper.for_app(app, recover).start() if recover is not None else None
+        self._recovers: list[Callable[[], object]] = []
+        self._sweeper: Sweeper | None = None
+        if recover is not None:
+            self.also_recover(recover)
 
-    def submit(self, job: Job, pk: int) -> None:
-        self._waiting.add(pk)
-        future = self._executor.submit(self._run, job, pk)
+    def also_recover(self, recover: Callable[[], object]) -> None:
+        """Run `recover` on the sweeper's timer too (once, however often added); the first
+        recovery also runs at once."""
+        with self._lock:
+            if recover in self._recovers:
+                return
+            self._recovers.append(recover)
+            start = self._sweeper is None
+            if start:
+                self._sweeper = Sweeper.for_app(self.app, self._recover_all)
+        if start:
+            assert self._sweeper is not None
+            self._sweeper.start()
+
+    def _recover_all(self) -> None:
+        with self._lock:
+            recovers = list(self._recovers)
+        for recover in recovers:
+            try:
+                recover()
+            except SQLAlchemyError as exc:  # a busy database only delays it to the next time
+                log.warning("recovery %s not run: %s", getattr(recover, "__name__", recover), exc)
+
+    def submit(self, job: Job, pk: int, model: Any = MemberImport) -> None:
+        """Run `job(pk)` on a thread; until it starts, the heartbeat of row `pk` of `model`
+        (a member import, a rule evaluation) is kept alive."""
+        with self._lock:
+            waiting = self._waiting.get(model)
+            if waiting is None:
+                waiting = self._waiting[model] = Heartbeat(self.app, self._interval, model)
+        waiting.add(pk)
+        future = self._executor.submit(self._run, job, pk, waiting)
         with self._lock:
             self._futures.add(future)
         future.add_done_callback(self._forget)
 
-    def _run(self, job: Job, pk: int) -> None:
-        self._waiting.discard(pk)
+    def _run(self, job: Job, pk: int, waiting: Heartbeat) -> None:
+        waiting.discard(pk)
         with self.app.app_context():
             try:
                 job(pk)
@@ -64,6 +101,7 @@ class EmbeddedRunner:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True)
-        self._waiting.stop()
+        for waiting in list(self._waiting.values()):
+            waiting.stop()
         if self._sweeper is not None:
             self._sweeper.stop()

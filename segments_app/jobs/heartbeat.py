@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import update
@@ -25,12 +26,14 @@ log = logging.getLogger(__name__)
 
 
 class Heartbeat:
-    """Renews the heartbeat of a set of imports every `interval` seconds, from its own thread
-    and connection."""
+    """Renews the heartbeat of a set of imports (or of rows of another `model` with a
+    heartbeat_at column: rule evaluations) every `interval` seconds, from its own thread and
+    connection."""
 
-    def __init__(self, app: Flask, interval: float):
+    def __init__(self, app: Flask, interval: float, model: Any = MemberImport):
         self.app = app
         self.interval = interval
+        self.model = model
         self._pks: set[int] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -67,8 +70,8 @@ class Heartbeat:
             try:
                 with db.engine.begin() as connection:
                     connection.execute(
-                        update(MemberImport)
-                        .where(MemberImport.pk.in_(list(pks)))
+                        update(self.model)
+                        .where(self.model.pk.in_(list(pks)))
                         .values(heartbeat_at=utcnow())
                     )
             except SQLAlchemyError as exc:
@@ -76,9 +79,10 @@ class Heartbeat:
 
 
 @contextmanager
-def beating(app: Flask, pk: int) -> Iterator[None]:
-    """Keep the heartbeat of import `pk` alive while the block runs."""
-    heartbeat = Heartbeat(app, app.config["IMPORT_HEARTBEAT_SECONDS"])
+def beating(app: Flask, pk: int, model: Any = MemberImport) -> Iterator[None]:
+    """Keep the heartbeat of import `pk` (or of row `pk` of `model`) alive while the block
+    runs."""
+    heartbeat = Heartbeat(app, app.config["IMPORT_HEARTBEAT_SECONDS"], model)
     heartbeat.add(pk)
     try:
         yield

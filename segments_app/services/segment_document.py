@@ -86,6 +86,10 @@ DOCUMENT = (
     DocumentField("metadata.createdAt", "created_at", TIMESTAMP, write=SERVER),
     DocumentField("metadata.modifiedAt", "modified_at", TIMESTAMP, write=SERVER),
     DocumentField("metadata.mixins", "metadata_mixins", JSON, omit=EMPTY, null_is_absent=True),
+    # a rule-based segment: its rule (the tree of GET .../rule), and when it last ran to the end;
+    # both absent on a list segment, and never written by a segment PUT or PATCH
+    DocumentField("rule", "rule", JSON, omit=NULL, write=SERVER),
+    DocumentField("ruleEvaluatedAt", "rule_evaluated_at", TIMESTAMP, omit=NULL, write=SERVER),
 )
 
 #: the fields `q` and `sort` address

@@ -8,13 +8,15 @@ from typing import Any
 from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import selectinload
 
-from ...errors import BadRequest, NotFound
+from ...errors import BadRequest, Conflict, NotFound
 from ...extensions import db
 from ...models import Customer, CustomerAssignment, LegalEntity, Segment, Tenant
+from ...models.types import utcnow
 from ...query.fields import Field, FieldSet, Kind
 from ...query.listing import Join, joined, tables_of
 from ...query.q import compile_q
 from .. import activity
+from ..rules.evaluate import Selector, membership_changed
 from .common import checked_body, finish_document, metadata_fields, present, remove, write
 
 CUSTOMER_FIELDS = FieldSet(
@@ -136,6 +138,7 @@ class CustomerAssignments:
         self.customers: dict[str, Customer] = {}
         self.entities: dict[str, LegalEntity] = {}
         self.assignments: dict[tuple[int, int | None], CustomerAssignment] = {}
+        self.selector: Selector | None = None
         if customer_ids:
             self.customers = {
                 c.id: c
@@ -180,10 +183,21 @@ class CustomerAssignments:
                 assignment_type="MANUAL",
             )
 
-        assignment, created = write(self.assignments.get(slot), doc, make)
+        existing = self.assignments.get(slot)
+        # a PUT of a member the rule holds pins it: MANUAL, so the rule no longer removes it
+        pinned = existing is not None and existing.assignment_type == "AUTOMATIC"
+        version = existing.version if existing is not None else 0
+        assignment, created = write(existing, doc, make)
+        if pinned:
+            assignment.assignment_type = "MANUAL"
+            if assignment.version == version:
+                assignment.version += 1
+                assignment.modified_at = utcnow()
+            db.session.flush()
         self.assignments[slot] = assignment
         if created:
             activity.record(self.segment, "members.added")
+            membership_changed(db.session, self.segment, [customer.pk])
         return created
 
     def delete(self, key: Key) -> None:
@@ -197,8 +211,29 @@ class CustomerAssignments:
             assignment = self.assignments.pop(slot, None)
         if assignment is None:
             raise NotFound(customer_id, _absent(self.segment, key))
+        if assignment.assignment_type == "AUTOMATIC":
+            self.assignments[slot] = assignment
+            raise Conflict(
+                f"Customer {customer_id} is in segment {self.segment.id} by its rule; change "
+                "the rule or the customer's data.",
+                resource_id=customer_id,
+            )
+        if assignment.legal_entity_pk is None and self._selector().selects(assignment.customer_pk):
+            # the rule selects the customer: it stays, as the rule says, no longer pinned
+            assignment.assignment_type = "AUTOMATIC"
+            assignment.version += 1
+            assignment.modified_at = utcnow()
+            db.session.flush()
+            self.assignments[slot] = assignment
+            return
         remove(assignment)
         activity.record(self.segment, "members.removed")
+        membership_changed(db.session, self.segment, [assignment.customer_pk])
+
+    def _selector(self) -> Selector:
+        if self.selector is None:
+            self.selector = Selector(self.segment)
+        return self.selector
 
     def _references(self, key: Key) -> tuple[Customer, LegalEntity | None]:
         customer_id, entity_id = key

@@ -14,6 +14,7 @@ from ...models import (
     Tenant,
 )
 from .. import counters
+from ..rules.evaluate import evaluate_records
 from .kinds import CATEGORY, CUSTOMER, LEGAL_ENTITY, PRODUCT, DirectoryKind, kind_named
 
 MIN_PASSWORD_LENGTH = 8
@@ -71,6 +72,7 @@ def delete_record(tenant: Tenant, kind: str, record_id: str, force: bool) -> Non
         links = spec.links.model.__table__
         db.session.execute(delete(links).where(links.c[spec.links.owner] == pk))
     db.session.execute(delete(spec.model).where(spec.model.pk == pk))
+    evaluate_records(tenant, spec.name, [record_id])
     db.session.expire_all()
 
 

@@ -21,6 +21,7 @@ from ...models import Tenant
 from ...models.types import utcnow
 from .. import attributes
 from ..documents import MSG_CHANGED
+from ..rules.evaluate import evaluate_records
 from .batch import Candidate, Stored
 from .kinds import CATEGORY, CUSTOMER, DirectoryKind, kind_named
 from .prepare import prepare
@@ -137,6 +138,7 @@ def _upsert_round(
     _write(tenant, spec, valid)
     if ledger is not None:
         ledger.save()
+    evaluate_records(tenant, spec.name, [c.id for c in valid if c.changed])
     results.extend(
         RecordResult(c.index, c.id, 204 if c.stored else 201, changed=c.changed) for c in valid
     )

@@ -27,6 +27,7 @@ from ...models.types import isoformat, utcnow
 from .. import activity, counters
 from ..documents import new_id
 from ..longwork import lift_statement_timeout
+from ..rules.evaluate import membership_changed
 from ..segments import get_segment
 from . import changes
 from .columns import first_line, map_columns, read_header, reader, sniff_delimiter
@@ -158,6 +159,8 @@ def revert_import(tenant: AnyTenant, segment_id: str, import_id: str) -> MemberI
     removed = changes.undo_additions(db.session, segment.pk, imp.pk)
     restored, not_restored = changes.restore_removals(db.session, segment.pk, imp.pk)
     counters.adjust(db.session, segment.pk, members=restored - removed)
+    if removed or restored:
+        membership_changed(db.session, segment)
     detail = {"importId": imp.id, "fileName": imp.file_name}
     if removed:
         activity.record(segment, "members.removed", removed, detail)

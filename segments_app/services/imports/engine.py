@@ -25,6 +25,7 @@ from ...jobs.heartbeat import beating
 from ...models import MemberImport, MemberImportRejection, Segment
 from ...models.types import utcnow
 from .. import activity, counters
+from ..rules.evaluate import membership_changed
 from . import changes
 from .columns import map_columns, read_header, reader
 from .files import FileRefused, open_file, text_stream
@@ -346,6 +347,8 @@ class _Run:
         self._finish("applied", counts)
         # last: the segment's row stays locked only from here to the commit
         counters.adjust(self.session, segment.pk, members=added - removed)
+        if added or removed:  # the rules that refer to the segment follow, before the commit
+            membership_changed(self.session, segment)
         self.session.commit()
 
     def _finish(self, status: str, counts: dict[str, int]) -> None:

@@ -1,0 +1,409 @@
+"""Evaluating rules: the statements that make a segment's AUTOMATIC members what its rule says.
+
+Set-based, whatever the size: per rule, one INSERT ... SELECT of the customers who match and
+have no assignment in the segment yet (customer-level, ON CONFLICT DO NOTHING, so a concurrent
+import or API write cannot fail it) and one DELETE of the AUTOMATIC members who no longer match.
+Restricted to some customers (a directory batch, a manual write) the same two statements carry
+an IN list of their pks. MANUAL members are never touched, and a customer with any assignment in
+the segment is never added.
+
+A change of a segment's membership reaches the rules that refer to it with inSegment: they are
+evaluated after it, in dependency order, in the same transaction (for the same customers when
+the change was restricted to some).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, event, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ...errors import AppError
+from ...extensions import DbSession, db, rowcount
+from ...models import Customer, CustomerAssignment, Segment
+from ...models.directory import CustomerLegalEntity
+from ...models.types import utcnow
+from .. import activity, counters
+from .sql import SqlContext, rule_condition
+from .tree import AttributeTypes, CheckedRule, check_rule, dependency_order
+
+log = logging.getLogger(__name__)
+
+_customer = Customer.__table__
+_assignment = CustomerAssignment.__table__
+#: what a membership change by a rule says it was caused by
+TRIGGERS = ("saved", "directory", "schedule", "dependency", "manual")
+#: the activity log's actor for membership changes a rule made
+RULE_ACTOR = "rule"
+#: session.info key of the segments whose membership changed in the transaction
+_PENDING = "segments_rules_pending"
+
+
+def clock() -> datetime:
+    """Now, for relative dates (tests fix it by replacing this function)."""
+    return utcnow()
+
+
+@dataclass
+class Change:
+    """What one evaluation of one rule changed."""
+
+    joined: int = 0
+    left: int = 0
+
+
+def stored_references(tree: Any) -> set[str]:
+    """The segment ids a stored (canonical) rule tree names with inSegment."""
+    found: set[str] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("inSegment"), str):
+                found.add(node["inSegment"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+@dataclass
+class RuleSet:
+    """A tenant's rules, checked against its attribute types and segments, read once per use."""
+
+    tenant_id: int
+    types: AttributeTypes
+    #: every segment of the tenant: id -> pk (what inSegment names)
+    segment_pks: dict[str, int]
+    #: rule segments by id
+    segments: dict[str, Segment] = field(default_factory=dict)
+    #: their rules, checked; a stored rule that no longer checks (its inSegment segment was
+    #: deleted) is left out, and logged
+    rules: dict[str, CheckedRule] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, tenant_id: int, session: DbSession | None = None) -> RuleSet:
+        session = session or db.session
+        pks = dict(
+            session.execute(
+                select(Segment.id, Segment.pk).where(Segment.tenant_id == tenant_id)
+            ).all()
+        )
+        ruled = session.scalars(
+            select(Segment).where(Segment.tenant_id == tenant_id, Segment.rule.is_not(None))
+        ).all()
+        rules = cls(tenant_id, AttributeTypes.for_tenant(tenant_id) if ruled else _NO_TYPES, pks)
+        for segment in ruled:
+            try:
+                rules.rules[segment.id] = check_rule(segment.rule, rules.types, pks.keys())
+            except AppError as exc:
+                log.warning("rule of segment %s no longer checks: %s", segment.id, exc.message)
+                continue
+            rules.segments[segment.id] = segment
+        return rules
+
+    def order(self, ids: Collection[str] | None = None) -> list[str]:
+        """The rule segments (all, or those in `ids`) with the segments they refer to first."""
+        graph = {key: rule.segments for key, rule in self.rules.items()}
+        wanted = self.rules.keys() if ids is None else ids
+        return [key for key in dependency_order(graph) if key in wanted and key in self.rules]
+
+    def dependants(self, changed: Iterable[str]) -> list[str]:
+        """The rules that refer, directly or through other rules, to the segments `changed`,
+        in dependency order."""
+        reached: set[str] = set()
+        frontier = set(changed)
+        while frontier:
+            found = {
+                key
+                for key, rule in self.rules.items()
+                if key not in reached and rule.segments & frontier
+            }
+            reached |= found
+            frontier = found
+        return self.order(reached) if reached else []
+
+    def affected(self, changed: Iterable[str]) -> list[str]:
+        """The rules to evaluate when the membership of the segments `changed` changed by other
+        hands (an import, the API): their own rules, which may take back a customer they select,
+        and their dependants, in dependency order."""
+        changed = set(changed)
+        own = {key for key in changed if key in self.rules}
+        return self.order(own | set(self.dependants(changed)))
+
+    def context(self, now: datetime) -> SqlContext:
+        return SqlContext(self.tenant_id, now, self.types, self.segment_pks)
+
+
+_NO_TYPES = AttributeTypes({}, {})
+
+
+def _in(column: Any, values: Sequence[Any], session: DbSession) -> Any:
+    """`column IN (values)`: written into the SQL text on PostgreSQL (see directory.sql.one_of
+    for why), bound on SQLite."""
+    literal_sql = session.get_bind().dialect.name == "postgresql"
+    return column.in_(bindparam(None, list(values), expanding=True, literal_execute=literal_sql))
+
+
+def matches(rule: CheckedRule, ctx: SqlContext) -> Any:
+    """SELECT of the pks of the tenant's customers that `rule` selects."""
+    return select(_customer.c.pk).where(
+        _customer.c.tenant_id == ctx.tenant_id, rule_condition(rule, ctx)
+    )
+
+
+def _insert(session: DbSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(_assignment)
+
+
+def apply_rule(
+    session: DbSession,
+    segment_pk: int,
+    rule: CheckedRule,
+    ctx: SqlContext,
+    customer_pks: Sequence[int] | None = None,
+) -> Change:
+    """Make the segment's AUTOMATIC members what `rule` says (for `customer_pks` only, when
+    given): two statements; the caller counts and records."""
+    now = utcnow()
+    member = _assignment.alias("member")
+    picked = matches(rule, ctx)
+    if customer_pks is not None:
+        picked = picked.where(_in(_customer.c.pk, customer_pks, session))
+    new = (
+        picked.add_columns(
+            literal(segment_pk).label("segment_pk"),
+            literal("AUTOMATIC").label("assignment_type"),
+            literal(1).label("version"),
+            bindparam("created", now, type_=CustomerAssignment.created_at.type).label("c"),
+            bindparam("modified", now, type_=CustomerAssignment.created_at.type).label("m"),
+        )
+        .where(
+            ~select(member.c.pk)
+            .where(member.c.segment_pk == segment_pk, member.c.customer_pk == _customer.c.pk)
+            .exists()
+        )
+        # in index order: SQLite appends to its b-trees, and concurrent writers lock in one order
+        .order_by(_customer.c.pk)
+    )
+    columns = [
+        "customer_pk",
+        "segment_pk",
+        "assignment_type",
+        "version",
+        "created_at",
+        "modified_at",
+    ]
+    joined = rowcount(
+        session.execute(_insert(session).from_select(columns, new).on_conflict_do_nothing())
+    )
+    gone = select(member.c.pk).where(
+        member.c.segment_pk == segment_pk,
+        member.c.assignment_type == "AUTOMATIC",
+        member.c.customer_pk.not_in(matches(rule, ctx)),
+    )
+    if customer_pks is not None:
+        gone = gone.where(_in(member.c.customer_pk, customer_pks, session))
+    left = rowcount(
+        session.execute(
+            delete(_assignment)
+            .where(_assignment.c.pk.in_(gone))
+            .execution_options(synchronize_session=False)
+        )
+    )
+    return Change(joined, left)
+
+
+def count_matched(session: DbSession, segment_pk: int, rule: CheckedRule, ctx: SqlContext) -> int:
+    """How many customers the rule selects (after an evaluation: all of them are members)."""
+    stmt = select(func.count()).select_from(
+        matches(rule, ctx)
+        .where(
+            _customer.c.pk.in_(
+                select(CustomerAssignment.customer_pk).where(
+                    CustomerAssignment.segment_pk == segment_pk
+                )
+            )
+        )
+        .subquery()
+    )
+    return int(session.execute(stmt).scalar() or 0)
+
+
+def record_change(session: DbSession, segment: Segment, change: Change, trigger: str) -> None:
+    """Count the change in the segment and log it, as done by the rule."""
+    counters.adjust(session, segment.pk, members=change.joined - change.left)
+    detail = {"reason": "rule", "trigger": trigger}
+    with activity.acting_as(RULE_ACTOR):
+        if change.joined:
+            activity.record(segment, "members.added", change.joined, detail)
+        if change.left:
+            activity.record(segment, "members.removed", change.left, detail)
+
+
+def evaluate_ids(
+    rules: RuleSet,
+    ids: Iterable[str],
+    trigger: str,
+    customer_pks: Sequence[int] | None = None,
+    session: DbSession | None = None,
+) -> dict[str, Change]:
+    """Evaluate the rules of segments `ids` (already in dependency order), for `customer_pks`
+    when given; counted and logged. Returns what changed, by segment id."""
+    session = session or db.session
+    ctx = rules.context(clock())
+    changes: dict[str, Change] = {}
+    for segment_id in ids:
+        segment = rules.segments[segment_id]
+        change = apply_rule(session, segment.pk, rules.rules[segment_id], ctx, customer_pks)
+        if change.joined or change.left:
+            record_change(session, segment, change, trigger)
+            changes[segment_id] = change
+    return changes
+
+
+def evaluate_dependants(
+    rules: RuleSet,
+    changed: Iterable[str],
+    customer_pks: Sequence[int] | None = None,
+    session: DbSession | None = None,
+) -> dict[str, Change]:
+    """Evaluate the rules that refer to the segments `changed` (for `customer_pks`, when only
+    theirs changed), in dependency order."""
+    return evaluate_ids(rules, rules.dependants(changed), "dependency", customer_pks, session)
+
+
+def evaluate_customers(tenant: Any, customer_pks: Iterable[int]) -> None:
+    """Evaluate every rule of the tenant for the customers `customer_pks` (a directory batch
+    wrote them), set-based per rule, in dependency order, in the caller's transaction."""
+    pks = sorted(set(customer_pks))
+    if not pks:
+        return
+    tenant_id = tenant if isinstance(tenant, int) else tenant.id
+    if not has_rules(db.session, tenant_id):
+        return
+    rules = RuleSet.load(tenant_id)
+    evaluate_ids(rules, rules.order(), "directory", pks)
+
+
+def evaluate_records(tenant: Any, kind: str, ids: Iterable[str]) -> None:
+    """After directory records of `kind` were written or deleted: evaluate the rules for the
+    customers they are or (legal entities) that belong to them."""
+    ids = list(dict.fromkeys(ids))
+    if not ids or kind not in ("customer", "legalEntity") or not has_rules(db.session, tenant.id):
+        return
+    pks: list[int] = []
+    for start in range(0, len(ids), 5000):
+        part = ids[start : start + 5000]
+        if kind == "customer":
+            stmt = select(Customer.pk).where(
+                Customer.tenant_id == tenant.id, _in(Customer.id, part, db.session)
+            )
+        else:
+            stmt = select(CustomerLegalEntity.customer_pk).where(
+                CustomerLegalEntity.tenant_id == tenant.id,
+                _in(CustomerLegalEntity.legal_entity_id, part, db.session),
+            )
+        pks.extend(db.session.scalars(stmt))
+    evaluate_customers(tenant.id, pks)
+
+
+class Selector:
+    """Asks whether a segment's rule selects a customer, the rule checked once for many asks."""
+
+    def __init__(self, segment: Segment):
+        self.segment = segment
+        self._loaded = False
+        self._rule: CheckedRule | None = None
+        self._ctx: SqlContext | None = None
+
+    def selects(self, customer_pk: int) -> bool:
+        """Whether the rule selects the customer now (False without a rule)."""
+        if self.segment.rule is None:
+            return False
+        if not self._loaded:
+            rules = RuleSet.load(self.segment.tenant_id)
+            self._rule = rules.rules.get(self.segment.id)
+            self._ctx = rules.context(clock())
+            self._loaded = True
+        if self._rule is None or self._ctx is None:
+            return False
+        stmt = matches(self._rule, self._ctx).where(_customer.c.pk == customer_pk)
+        return db.session.execute(stmt).first() is not None
+
+
+def membership_changed(
+    session: DbSession, segment: Segment, customer_pks: Iterable[int] | None = None
+) -> None:
+    """Note that the segment's membership changed (for `customer_pks` only, when given) in the
+    session's transaction: the rules that refer to it are evaluated just before it commits,
+    once for everything noted (a bulk request of 200 members is one evaluation per rule)."""
+    target: Session = session() if callable(session) else session  # type: ignore[assignment]
+    pending: dict[int, dict[str, set[int] | None]] | None = target.info.get(_PENDING)
+    if pending is None:
+        pending = target.info[_PENDING] = {}
+        event.listen(target, "before_commit", _evaluate_pending, once=True)
+        event.listen(target, "after_rollback", _forget_pending, once=True)
+    by_segment = pending.setdefault(segment.tenant_id, {})
+    if customer_pks is None or (segment.id in by_segment and by_segment[segment.id] is None):
+        by_segment[segment.id] = None
+    else:
+        known = by_segment.setdefault(segment.id, set())
+        assert known is not None
+        known.update(customer_pks)
+
+
+def _forget_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending is not None and event.contains(session, "before_commit", _evaluate_pending):
+        event.remove(session, "before_commit", _evaluate_pending)
+
+
+def _evaluate_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if event.contains(session, "after_rollback", _forget_pending):
+        event.remove(session, "after_rollback", _forget_pending)
+    for tenant_id, by_segment in (pending or {}).items():
+        if not has_rules(session, tenant_id):
+            continue
+        rules = RuleSet.load(tenant_id, session)
+        whole = [key for key, pks in by_segment.items() if pks is None]
+        if whole:
+            evaluate_ids(rules, rules.affected(whole), "dependency", None, session)
+        some: dict[str, set[int]] = {k: v for k, v in by_segment.items() if v is not None}
+        if some:
+            pks = sorted(set().union(*some.values()))
+            evaluate_ids(rules, rules.affected(some), "dependency", pks, session)
+    session.flush()
+
+
+def has_rules(session: DbSession, tenant_id: int) -> bool:
+    """Whether any segment of the tenant has a rule (one indexed look)."""
+    stmt = select(Segment.pk).where(Segment.tenant_id == tenant_id, Segment.rule.is_not(None))
+    return session.execute(stmt.limit(1)).first() is not None
+
+
+__all__ = [
+    "TRIGGERS",
+    "Change",
+    "RuleSet",
+    "Selector",
+    "apply_rule",
+    "clock",
+    "count_matched",
+    "evaluate_customers",
+    "evaluate_dependants",
+    "evaluate_ids",
+    "evaluate_records",
+    "matches",
+    "membership_changed",
+    "record_change",
+    "stored_references",
+]
