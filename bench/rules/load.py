@@ -147,6 +147,8 @@ def load(app: Flask, shape: data.Shape, tenant_id: int, rules: list[catalogue.St
 
 def _load_postgres(connection, rows: dict, seconds: dict[str, float]) -> None:
     with connection.cursor() as cursor:
+        # the app's per-statement timeout is for requests, not for a bulk load
+        cursor.execute("SET statement_timeout = 0")
         cursor.execute(_POSTGRES_INDEXES, {"tables": list(TABLES)})
         indexes = cursor.fetchall()
         for name, _ in indexes:

@@ -106,7 +106,9 @@ def step(database: str, what: str) -> None:
 def run_database(database: str, args, workdir: Path) -> Figures:
     result = Figures(database, args.customers)
     with prepared(database, args, workdir, result) as url:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-rules"})
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-rules", "REDIS_URL": None}
+        )
         with app.app_context():
             engine = db.engine
         explained: list[plans.Explained] = []
@@ -188,7 +190,9 @@ class prepared:
 
     def _load(self, url: str) -> dict[str, float]:
         args, database = self.args, self.database
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-rules"})
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-rules", "REDIS_URL": None}
+        )
         step(database, "migrating")
         started = time.perf_counter()
         tenant_id = load.migrate_and_tenant(app)
@@ -197,6 +201,11 @@ class prepared:
         rules = catalogue.stored_rules(args.rules, args.relative)
         step(database, f"loading {args.customers:,} customers")
         seconds.update(load.load(app, shape, tenant_id, rules))
+        step(database, "the attribute indexes the rules use")
+        started = time.perf_counter()
+        made = steps.rule_indexes(app)
+        seconds["rule indexes"] = time.perf_counter() - started
+        step(database, f"  made {len(made)}: {', '.join(made)}")
         step(database, f"evaluating {len(rules)} rules for their members")
         started = time.perf_counter()
         members = steps.evaluate_all(app)
