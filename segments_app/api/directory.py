@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, g, jsonify, request
 
 from ..auth.bearer import requires
-from ..errors import ValidationFailed
+from ..errors import BadRequest
 from ..extensions import db
 from ..models.rules import ATTRIBUTE_OWNERS
 from ..models.tenants import SCOPE_MANAGE, SCOPE_READ
@@ -53,9 +53,7 @@ def list_attribute_keys() -> Response:
     """The attribute keys of the tenant's customers and legal entities, with type and examples."""
     owner = request.args.get("owner")
     if owner is not None and owner not in ATTRIBUTE_OWNERS:
-        raise ValidationFailed.field(
-            "owner", f"owner must be one of {', '.join(ATTRIBUTE_OWNERS)}; got '{owner}'.", "enum"
-        )
+        raise BadRequest(f"owner must be one of {', '.join(ATTRIBUTE_OWNERS)}; got '{owner}'.")
     keys = attribute_keys(g.tenant.id, owner)
     return jsonify([key.document() for key in keys])
 

@@ -35,6 +35,10 @@ EXAMPLES_MAX = 5
 #: the largest whole number stored exactly as a JSON number on both databases
 INTEGER_MAX = 2**53
 _KEY = re.compile(ATTRIBUTE_KEY_PATTERN)
+#: keys that matched _KEY already (a tenant uses a few dozen), up to a bound
+_GOOD_KEYS: set[str] = set()
+_GOOD_KEYS_MAX = 10_000
+_NUMBERS = (int, float)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?$"
@@ -81,6 +85,11 @@ def _problem(path: str, message: str, type_: str = "invalid") -> dict[str, str]:
     return {"field": path, "type": type_, "message": message}
 
 
+def _failed(problems: list[dict[str, str]]) -> ValidationFailed:
+    # one problem is its own message, as ValidationFailed.field makes it
+    return ValidationFailed(problems, problems[0]["message"] if len(problems) == 1 else None)
+
+
 def _canonical_text(path: str, value: str, problems: list[dict[str, str]]) -> str:
     """Text as given, except that a date or date-time becomes its canonical form."""
     if len(value) > ATTRIBUTE_TEXT_MAX_LENGTH:
@@ -95,7 +104,8 @@ def _canonical_text(path: str, value: str, problems: list[dict[str, str]]) -> st
         return value
     if _DATE.match(value):
         try:
-            return date.fromisoformat(value).isoformat()
+            date.fromisoformat(value)  # the pattern has its form; is it a day of the calendar?
+            return value
         except ValueError:
             problems.append(_problem(path, f"{path}: {value} is not a calendar date.", "format"))
             return value
@@ -115,33 +125,27 @@ def _canonical_text(path: str, value: str, problems: list[dict[str, str]]) -> st
                 )
             )
             return value
-        return isoformat(parsed) or value
+        if parsed.utcoffset() or len(value) != 24 or value[19] != "." or value[-1] != "Z":
+            return isoformat(parsed) or value
     return value
 
 
-def _canonical_value(path: str, value: Any, problems: list[dict[str, str]]) -> Any:
+def _other_value(path: str, value: Any, problems: list[dict[str, str]]) -> Any:
+    """A number out of bounds, or a value of no attribute type: its problem."""
     kind = type(value)
-    if kind is str:
-        return _canonical_text(path, value, problems)
-    if kind is bool:
-        return value
     if kind is int:
-        if abs(value) > INTEGER_MAX:
-            problems.append(
-                _problem(path, f"{path} is beyond ±2^53, the largest exact number.", "bounds")
-            )
-        return value
-    if kind is float:
+        problems.append(
+            _problem(path, f"{path} is beyond ±2^53, the largest exact number.", "bounds")
+        )
+    elif kind is float:
         if not math.isfinite(value):
             problems.append(_problem(path, f"{path} must be a finite number.", "type"))
-        return value
-    if kind is list:
-        return _canonical_tags(path, value, problems)
-    if kind is dict:
+    elif kind is dict:
         message = f"{path} is an object; attributes do not nest (use flat keys such as {path}Name)."
+        problems.append(_problem(path, message, "type"))
     else:
         message = f"{path} must be text, a number, true or false, a date or a list of text."
-    problems.append(_problem(path, message, "type"))
+        problems.append(_problem(path, message, "type"))
     return value
 
 
@@ -183,6 +187,7 @@ def canonical(attributes: Any, path: str = "attributes") -> dict | None:
 
     null values and empty lists are dropped (absent), date-times become UTC with milliseconds
     and `Z`, tags lose their repeats; raises ValidationFailed with one detail per problem.
+    An import checks millions of these, so the common cases take the short paths.
     """
     if attributes is None:
         return None
@@ -190,21 +195,42 @@ def canonical(attributes: Any, path: str = "attributes") -> dict | None:
         raise ValidationFailed.field(path, f"{path} must be a JSON object of keys and values.")
     problems: list[dict[str, str]] = []
     out: dict[str, Any] = {}
+    #: at least the bytes of `out` as JSON (a character takes at most 6, as an escape), so the
+    #: object is serialized to measure it only when it may be too big
+    bound = 2
     for key, value in attributes.items():
-        where = f"{path}.{key}"
-        if not _KEY.match(key):
-            problems.append(
-                _problem(
-                    where,
+        if key not in _GOOD_KEYS:
+            if type(key) is not str or not _KEY.match(key):
+                where = f"{path}.{key}"
+                message = (
                     f"{where}: a key starts with a letter and has at most 64 letters, digits "
-                    "and underscores.",
-                    "pattern",
+                    "and underscores."
                 )
-            )
+                problems.append(_problem(where, message, "pattern"))
+                continue
+            if len(_GOOD_KEYS) < _GOOD_KEYS_MAX:
+                _GOOD_KEYS.add(key)
+        kind = type(value)
+        if kind is str:
+            if len(value) >= 10 and (value[4:5] == "-" or len(value) > ATTRIBUTE_TEXT_MAX_LENGTH):
+                value = _canonical_text(f"{path}.{key}", value, problems)
+            bound += 6 * len(value)
+        elif kind is bool or (
+            (kind is int or kind is float) and -INTEGER_MAX <= value <= INTEGER_MAX
+        ):
+            bound += 24
+        elif value is None:
             continue
-        if value is None or value == []:
-            continue
-        out[key] = _canonical_value(where, value, problems)
+        elif kind is list:
+            if not value:
+                continue
+            value = _canonical_tags(f"{path}.{key}", value, problems)
+            bound += 6 * sum(map(len, value)) + 3 * len(value) if not problems else 0
+        else:
+            value = _other_value(f"{path}.{key}", value, problems)
+            bound += 24
+        out[key] = value
+        bound += len(key) + 4
     if len(out) > ATTRIBUTES_MAX:
         problems.append(
             _problem(
@@ -213,7 +239,7 @@ def canonical(attributes: Any, path: str = "attributes") -> dict | None:
                 "maxProperties",
             )
         )
-    if not problems:
+    if not problems and bound > ATTRIBUTES_MAX_BYTES:
         size = len(json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode())
         if size > ATTRIBUTES_MAX_BYTES:
             problems.append(
@@ -225,7 +251,7 @@ def canonical(attributes: Any, path: str = "attributes") -> dict | None:
                 )
             )
     if problems:
-        raise ValidationFailed(problems)
+        raise _failed(problems)
     return out or None
 
 
@@ -238,9 +264,10 @@ def value_type(value: Any) -> str:
         return "number"
     if kind is list:
         return "tags"
-    if _DATE.match(value):
+    # canonical dates and date-times have one length each
+    if len(value) == 10 and _DATE.match(value):
         return "date"
-    if _DATE_TIME.match(value):
+    if len(value) == 24 and _DATE_TIME.match(value):
         return "datetime"
     return "string"
 
@@ -296,18 +323,21 @@ class KeyLedger:
         if not attributes:
             return None
         problems = []
-        found = {key: value_type(value) for key, value in attributes.items()}
+        keys = self.keys
         for key, value in attributes.items():
-            known = self.keys.get(key)
-            if known is not None and not _fits(known.type, found[key]):
-                message = _mismatch(path, key, known.type, found[key], value)
+            known = keys.get(key)
+            if known is None or (known.type == "string" and type(value) is str):
+                continue  # new keys take the type of their value; any text fits a text key
+            found = value_type(value)
+            if not _fits(known.type, found):
+                message = _mismatch(path, key, known.type, found, value)
                 problems.append(_problem(f"{path}.{key}", message, "type"))
         if problems:
-            return ValidationFailed(problems)
+            return _failed(problems)
         for key, value in attributes.items():
-            known = self.keys.get(key)
+            known = keys.get(key)
             if known is None:
-                known = self.keys[key] = _Key(found[key], [], changed=True)
+                known = keys[key] = _Key(value_type(value), [], changed=True)
             if len(known.examples) < EXAMPLES_MAX:
                 for example in value if type(value) is list else (value,):
                     if example not in known.examples and len(known.examples) < EXAMPLES_MAX:

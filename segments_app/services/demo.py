@@ -25,7 +25,7 @@ from ..models import (
     Tenant,
 )
 from ..models.types import utcnow
-from . import counters
+from . import attributes, counters, demo_facts
 from .accounts import create_user
 from .longwork import lift_statement_timeout
 from .tenants import create_tenant
@@ -133,11 +133,19 @@ def load_demo(seed: int = 7) -> DemoSummary:
         "modified_at": now,
     }
 
+    # attributes draw from their own generator, so the rest of the demo stays as it was
+    facts = random.Random(seed * 1000 + 13)
     entities = [
-        {**stamp, "id": f"le-{i:03d}", "name": f"{rnd.choice(LAST)} {suffix} GmbH"}
+        {
+            **stamp,
+            "id": f"le-{i:03d}",
+            "name": f"{rnd.choice(LAST)} {suffix} GmbH",
+            "attributes": demo_facts.entity_attributes(facts, suffix),
+        }
         for i, suffix in enumerate(rnd.choices(["Bau", "Handel", "Technik", "Haus"], k=120))
     ]
     db.session.execute(insert(LegalEntity), entities)
+    attributes.remember(tenant.id, "legalEntity", [e["attributes"] for e in entities])
 
     customers, links = [], []
     for i in range(4000):
@@ -152,6 +160,7 @@ def load_demo(seed: int = 7) -> DemoSummary:
                 "email": email,
                 "email_key": email,
                 "password_hash": None,
+                "attributes": demo_facts.customer_attributes(facts, now),
             }
         )
     customers[0].update(
@@ -160,8 +169,10 @@ def load_demo(seed: int = 7) -> DemoSummary:
         email=DEMO_CUSTOMER_EMAIL,
         email_key=DEMO_CUSTOMER_EMAIL,
         password_hash=generate_password_hash(DEMO_CUSTOMER_PASSWORD),
+        attributes=demo_facts.first_customer(now),
     )
     db.session.execute(insert(Customer), customers)
+    attributes.remember(tenant.id, "customer", [c["attributes"] for c in customers])
     customer_pk = dict(
         db.session.execute(
             select(Customer.id, Customer.pk).where(Customer.tenant_id == tenant.id)

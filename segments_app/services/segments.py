@@ -19,6 +19,7 @@ from ..query.q import compile_q
 from . import activity
 from .documents import MSG_EXISTS, apply_patch, check_version, drop_nulls, new_id
 from .longwork import lift_statement_timeout
+from .rules.evaluate import membership_changed
 from .segment_document import (
     LOCALIZED_FIELDS,
     NULL_IS_ABSENT,
@@ -237,6 +238,8 @@ def delete_segment(tenant: Tenant, segment_id: str, force: bool) -> None:
     activity.record(
         segment, "segment.deleted", detail={"customers": deps.customers, "items": deps.items}
     )
+    if deps.customers:  # rules that name it with inSegment lose those members
+        membership_changed(db.session, segment)
     _delete([segment.pk])
 
 

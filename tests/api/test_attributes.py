@@ -11,6 +11,8 @@ from segments_app.extensions import db
 from segments_app.limits import ATTRIBUTES_MAX_BYTES
 from segments_app.models import AttributeKey, Customer
 from segments_app.models.tenants import SCOPE_MANAGE, SCOPE_READ
+from segments_app.services.directory.shape import record_schema
+from segments_app.services.validation import conforms
 
 ATTRS = {
     "country": "DE",
@@ -112,7 +114,9 @@ def test_keys_listing_needs_read_scope_and_a_known_owner(api, make_api):
     assert make_api(scopes=(SCOPE_READ,)).get("/directory/attributes").status_code == 200
     response = api.get("/directory/attributes?owner=segment")
     assert response.status_code == 400
-    assert response.get_json()["details"][0]["field"] == "owner"
+    assert response.get_json()["message"] == (
+        "owner must be one of customer, legalEntity; got 'segment'."
+    )
 
 
 def test_wrong_type_rejects_the_record_and_writes_nothing(api):
@@ -238,3 +242,18 @@ def test_served_schema_describes_attributes(client):
     assert attributes["maxProperties"] == 50
     assert "/customer-segment/{tenant}/directory/attributes" in doc["paths"]
     assert json.dumps(attributes)  # serializable as served
+
+
+@pytest.mark.parametrize("name", ["DirectoryCustomer", "DirectoryLegalEntity"])
+def test_the_schema_agrees_with_the_checks(name):
+    base = {"id": "r1", "name": "Acme"} if name == "DirectoryLegalEntity" else {"id": "r1"}
+    schema = record_schema(name)
+    assert conforms(schema, {**base, "attributes": CANONICAL})
+    for refused in (
+        {f"k{n}": n for n in range(51)},
+        {"note": "x" * 1001},
+        {"tags": [1]},
+        {"tags": ["x" * 101]},
+        {"address": {"city": "Berlin"}},
+    ):
+        assert not conforms(schema, {**base, "attributes": refused})

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
-from segments_app import create_app
+from segments_app import create_app, jobs
 from segments_app.extensions import db
 from segments_app.models import Customer, Tenant
 from segments_app.services.imports import create_import, run_import
@@ -105,6 +105,9 @@ def victim(app, api) -> Api:
     for path in ("customers/known", "customers/known/known", "items/PRODUCT/known"):
         assert api.put(f"/segments/{KNOWN}/{path}").status_code == 201, path
     assert api.put(f"/segments/{KNOWN}/items/CATEGORY/{KNOWN}").status_code == 201
+    rule = {"rule": {"field": "id", "op": "equals", "value": KNOWN}}
+    assert api.put(f"/segments/{KNOWN}/rule", json=rule).status_code == 202
+    assert jobs.wait_idle(app, 30)
     with app.app_context():
         tenant = db.session.scalar(select(Tenant).where(Tenant.name == TENANT))
         imp = create_import(

@@ -149,6 +149,7 @@ UPLOADS = ops(
     lambda m, p, o, names: bool({"text/csv", "multipart/form-data"} & set(_body_types(o)))
 )
 SHADOWED = ops(lambda m, p, o, names: _shadowed(p))
+RULE_WRITES = ops(lambda m, p, o, names: m in {"PUT", "POST"} and p.endswith(("/rule", "/preview")))
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,13 @@ LEEWAY = (
         UPLOADS,
         "reported: a member list must be text in its encoding, with a customer column; the "
         "document types the file as any string or bytes",
+    ),
+    leeway(
+        "positive_data_acceptance",
+        {400},
+        RULE_WRITES,
+        "a rule's fields, operators and values are checked against the tenant's attribute keys "
+        "and segments (400 pointing into the rule); the document types the tree as any object",
     ),
     leeway(
         "allow_header_conformance",

@@ -248,3 +248,22 @@ def test_the_condition_is_never_null_under_not_and_binds_every_value() -> None:
         text = str(query.compile(dialect=dialect))
         assert "DROP" not in text and " 7" not in text
         assert "coalesce" in text
+
+
+def test_huge_numbers_and_a_naive_clock(app, seeded) -> None:
+    rule = check_rule(cond(A + "ltv", "lt", 10**30), TYPES, ())
+    assert rule.tree["value"] == 1e30
+    naive = SqlContext(seeded.tenant_id, NOW.replace(tzinfo=None), TYPES, seeded.segment_pks)
+    recent = check_rule(cond(A + "lastOrderAt", "withinLastDays", 7), TYPES, ())
+    with app.app_context(), db.engine.connect() as conn:
+        assert sql_selects(conn, rule, seeded) == {"c1", "c2", "c4"}
+        assert sql_selects(conn, recent, naive) == {"c2"}
+
+
+def test_a_rule_in_q_selects_what_its_tree_selects(app, seeded) -> None:
+    rule = check_rule(
+        {"q": "attributes.country:(DE,AT,FR) AND attributes.ltv:(>=0 AND <=2000)"}, TYPES, ()
+    )
+    assert python_selects(rule, CUSTOMERS, NOW) == {"c1", "c2"}
+    with app.app_context(), db.engine.connect() as conn:
+        assert sql_selects(conn, rule, seeded) == {"c1", "c2"}

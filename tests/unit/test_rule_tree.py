@@ -196,3 +196,83 @@ def test_attribute_types_are_read_from_attribute_keys(app, tenant, other_tenant)
             seed(conn, tenant_id, [], {}, TYPES)
             seed(conn, tenant_named(other_tenant).id, [], {}, AttributeTypes({"x": "tags"}, {}))
         assert AttributeTypes.for_tenant(tenant_id) == TYPES
+
+
+@pytest.mark.parametrize(
+    ("q", "tree"),
+    [
+        ("attributes.country:DE", c("attributes.country", "equals", "DE")),
+        (
+            "attributes.country:DE AND attributes.ltv:>100",
+            {"all": [c("attributes.country", "equals", "DE"), c("attributes.ltv", "gt", 100)]},
+        ),
+        (
+            "attributes.country:(DE,AT) attributes.ltv:(>=1 AND <=5.5)",
+            {
+                "all": [
+                    c("attributes.country", "in", ["DE", "AT"]),
+                    c("attributes.ltv", "between", [1, 5.5]),
+                ]
+            },
+        ),
+        (
+            "attributes.ltv:(<5 AND >1)",
+            {"all": [c("attributes.ltv", "lt", 5), c("attributes.ltv", "gt", 1)]},
+        ),
+        (
+            "compoundLogicalQuery:((attributes.tags:vip) OR (attributes.vip:true email:~x))",
+            {
+                "any": [
+                    c("attributes.tags", "contains", "vip"),
+                    {"all": [c("attributes.vip", "equals", True), c("email", "matches", "x")]},
+                ]
+            },
+        ),
+        (
+            'attributes.country:DE OR attributes.lastOrderAt:<"2026-01-01"',
+            {
+                "any": [
+                    c("attributes.country", "equals", "DE"),
+                    c("attributes.lastOrderAt", "before", "2026-01-01T00:00:00.000Z"),
+                ]
+            },
+        ),
+        (
+            "attributes.born:>=2000-01-01",
+            {
+                "any": [
+                    c("attributes.born", "after", "2000-01-01"),
+                    c("attributes.born", "equals", "2000-01-01"),
+                ]
+            },
+        ),
+        ("attributes.vip:missing", c("attributes.vip", "missing")),
+        ("attributes.vip:null", c("attributes.vip", "missing")),
+        ("legalEntity.attributes.size:exists", c("legalEntity.attributes.size", "exists")),
+        ("email:Ann@X.com", c("email", "equals", "ann@x.com")),
+    ],
+)
+def test_a_rule_may_be_written_in_q(q: str, tree: dict) -> None:
+    assert check_rule({"q": q}, TYPES, SEGMENTS).tree == tree
+
+
+@pytest.mark.parametrize(
+    ("q", "words"),
+    [
+        ("attributes.ltv:abc", "position 15: 'abc' is not a number"),
+        ("attributes.nope:1", "unknown field 'attributes.nope'"),
+        ("attributes.country:>b", "only numbers and dates compare"),
+        ("attributes.vip:(true,false)", "a list of values cannot be used"),
+        ("attributes.ltv:~1", "a regular expression needs a text field"),
+        ('attributes.born:"2026-13-01"', "is not one"),
+        ("attributes.country:DE AND", "expected ':'"),
+        ("", "non-empty"),
+    ],
+)
+def test_what_q_cannot_say_in_a_rule_is_a_400_at_rule_q(q: str, words: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        check_rule({"q": q}, TYPES, SEGMENTS)
+    [detail] = caught.value.details or []
+    assert detail["field"] == "rule.q"
+    assert words in detail["message"]
+    assert problems({"q": "id:x", "all": []}) == [("rule", "invalid")]

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Row, Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ...errors import BadRequest, Conflict, NotFound
@@ -184,10 +185,23 @@ class CustomerAssignments:
             )
 
         existing = self.assignments.get(slot)
-        # a PUT of a member the rule holds pins it: MANUAL, so the rule no longer removes it
-        pinned = existing is not None and existing.assignment_type == "AUTOMATIC"
-        version = existing.version if existing is not None else 0
-        assignment, created = write(existing, doc, make)
+        try:
+            with db.session.begin_nested():
+                assignment, created, pinned, version = _written(existing, doc, make)
+        except IntegrityError:
+            # a rule's evaluation (or another writer) assigned the customer meanwhile
+            existing = db.session.scalar(
+                select(CustomerAssignment).where(
+                    CustomerAssignment.segment_pk == self.segment.pk,
+                    CustomerAssignment.customer_pk == customer.pk,
+                    CustomerAssignment.legal_entity_pk.is_(None)
+                    if slot[1] is None
+                    else CustomerAssignment.legal_entity_pk == slot[1],
+                )
+            )
+            if existing is None:
+                raise
+            assignment, created, pinned, version = _written(existing, doc, make)
         if pinned:
             assignment.assignment_type = "MANUAL"
             if assignment.version == version:
@@ -257,6 +271,17 @@ class CustomerAssignments:
                 resource_id=customer_id,
             )
         return customer, entity
+
+
+def _written(
+    existing: CustomerAssignment | None, doc: dict, make
+) -> tuple[CustomerAssignment, bool, bool, int]:
+    """write(), and whether it found a member the rule holds (which a PUT pins: MANUAL, so the
+    rule no longer removes it) and that member's version before."""
+    pinned = existing is not None and existing.assignment_type == "AUTOMATIC"
+    version = existing.version if existing is not None else 0
+    assignment, created = write(existing, doc, make)
+    return assignment, created, pinned, version
 
 
 def _absent(segment: Segment, key: Key) -> str:

@@ -47,7 +47,9 @@ def add_members(session: Session, segment_pk: int, import_pk: int, now: datetime
         "FROM import_key k WHERE NOT EXISTS (SELECT 1 FROM customer_assignment a "
         f"WHERE a.segment_pk = :segment AND {_SAME_KEY}) "
         # in index order: SQLite appends to its b-trees instead of inserting all over them
-        "ORDER BY k.customer_pk, k.le_key"
+        "ORDER BY k.customer_pk, k.le_key "
+        # a rule's evaluation may assign the same customer meanwhile (PostgreSQL): it stays
+        "ON CONFLICT DO NOTHING"
     ).bindparams(bindparam("now", type_=UTCDateTime))
     result = session.execute(stmt, {"segment": segment_pk, "now": now, "import": import_pk})
     return rowcount(result)

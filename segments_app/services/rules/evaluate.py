@@ -95,13 +95,19 @@ class RuleSet:
                 select(Segment.id, Segment.pk).where(Segment.tenant_id == tenant_id)
             ).all()
         )
+        # populate_existing: a long-lived session (an import's run) may hold these segments
+        # as they were when it loaded them, before a rule was saved
         ruled = session.scalars(
-            select(Segment).where(Segment.tenant_id == tenant_id, Segment.rule.is_not(None))
+            select(Segment)
+            .where(Segment.tenant_id == tenant_id, Segment.rule.is_not(None))
+            .execution_options(populate_existing=True)
         ).all()
-        rules = cls(tenant_id, AttributeTypes.for_tenant(tenant_id) if ruled else _NO_TYPES, pks)
+        rules = cls(tenant_id, AttributeTypes.for_tenant(tenant_id), pks)
         for segment in ruled:
             try:
-                rules.rules[segment.id] = check_rule(segment.rule, rules.types, pks.keys())
+                # a segment it names may have been deleted since: it has no members
+                known = pks.keys() | stored_references(segment.rule)
+                rules.rules[segment.id] = check_rule(segment.rule, rules.types, known)
             except AppError as exc:
                 log.warning("rule of segment %s no longer checks: %s", segment.id, exc.message)
                 continue
@@ -139,9 +145,6 @@ class RuleSet:
 
     def context(self, now: datetime) -> SqlContext:
         return SqlContext(self.tenant_id, now, self.types, self.segment_pks)
-
-
-_NO_TYPES = AttributeTypes({}, {})
 
 
 def _in(column: Any, values: Sequence[Any], session: DbSession) -> Any:
@@ -202,15 +205,22 @@ def apply_rule(
         "modified_at",
     ]
     joined = rowcount(
-        session.execute(_insert(session).from_select(columns, new).on_conflict_do_nothing())
+        session.execute(
+            _insert(session)
+            .from_select(columns, new)
+            .on_conflict_do_nothing()
+            # an INSERT's rowcount is kept only when asked for (SQLAlchemy 2.1)
+            .execution_options(preserve_rowcount=True)
+        )
     )
-    gone = select(member.c.pk).where(
-        member.c.segment_pk == segment_pk,
-        member.c.assignment_type == "AUTOMATIC",
-        member.c.customer_pk.not_in(matches(rule, ctx)),
-    )
+    automatic = (member.c.segment_pk == segment_pk) & (member.c.assignment_type == "AUTOMATIC")
+    still = matches(rule, ctx)
     if customer_pks is not None:
-        gone = gone.where(_in(member.c.customer_pk, customer_pks, session))
+        automatic = automatic & _in(member.c.customer_pk, customer_pks, session)
+        still = still.where(_in(_customer.c.pk, customer_pks, session))
+    elif session.execute(select(member.c.pk).where(automatic).limit(1)).first() is None:
+        return Change(joined, 0)  # a first evaluation: nobody to remove, no second scan
+    gone = select(member.c.pk).where(automatic, member.c.customer_pk.not_in(still))
     left = rowcount(
         session.execute(
             delete(_assignment)
@@ -222,19 +232,32 @@ def apply_rule(
 
 
 def count_matched(session: DbSession, segment_pk: int, rule: CheckedRule, ctx: SqlContext) -> int:
-    """How many customers the rule selects (after an evaluation: all of them are members)."""
-    stmt = select(func.count()).select_from(
+    """How many customers the rule selects, right after an evaluation of the segment: its
+    AUTOMATIC members (which it selects), and those of the other members it selects (read
+    without evaluating the rule over the whole directory again)."""
+    member = _assignment.alias("member")
+    automatic = select(func.count(func.distinct(member.c.customer_pk))).where(
+        member.c.segment_pk == segment_pk, member.c.assignment_type == "AUTOMATIC"
+    )
+    others = select(func.count()).select_from(
         matches(rule, ctx)
         .where(
             _customer.c.pk.in_(
-                select(CustomerAssignment.customer_pk).where(
-                    CustomerAssignment.segment_pk == segment_pk
+                select(member.c.customer_pk).where(
+                    member.c.segment_pk == segment_pk, member.c.assignment_type != "AUTOMATIC"
                 )
-            )
+            ),
+            _customer.c.pk.not_in(
+                select(member.c.customer_pk).where(
+                    member.c.segment_pk == segment_pk, member.c.assignment_type == "AUTOMATIC"
+                )
+            ),
         )
         .subquery()
     )
-    return int(session.execute(stmt).scalar() or 0)
+    return int(session.execute(automatic).scalar() or 0) + int(
+        session.execute(others).scalar() or 0
+    )
 
 
 def record_change(session: DbSession, segment: Segment, change: Change, trigger: str) -> None:

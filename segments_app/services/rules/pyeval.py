@@ -9,8 +9,9 @@ from typing import Any
 
 from segments_app.query.regex import compiled
 
+from .fields import field_ref
 from .sql import relative_threshold
-from .tree import CheckedRule, field_ref
+from .tree import CheckedRule
 
 __all__ = ["rule_matches"]
 

@@ -44,11 +44,14 @@ class Preview:
 
 
 def _tree_of(body: object) -> Any:
-    """The rule tree of a request body: {"rule": {...}}."""
+    """The rule tree of a request body: {"rule": {...}}, or {"q": "..."} (a rule in the `q`
+    language, checked as the rule {"q": ...})."""
     if not isinstance(body, dict):
         raise ValidationFailed.field(
             "", 'The body must be a JSON object such as {"rule": {"all": [...]}}.', "type"
         )
+    if "rule" not in body and isinstance(body.get("q"), str):
+        return {"q": body["q"]}
     if "rule" not in body or body["rule"] is None:
         raise ValidationFailed.field("rule", "rule is required.", "required")
     return body["rule"]

@@ -31,7 +31,8 @@ from segments_app.models.types import isoformat
 from segments_app.query import jsonsql
 from segments_app.query.literals import number_bind
 
-from .tree import AttributeTypes, CheckedRule, field_ref
+from .fields import AttributeTypes, field_ref
+from .tree import CheckedRule
 
 __all__ = ["SqlContext", "relative_threshold", "rule_condition"]
 
@@ -61,6 +62,8 @@ def rule_condition(rule: CheckedRule, ctx: SqlContext) -> ColumnElement[bool]:
 
 def relative_threshold(kind: str, days: int, now: datetime) -> str:
     """The oldest value withinLastDays `days` accepts: canonical text of a date or date-time."""
+    if now.tzinfo is None:  # a naive clock is UTC here, never the machine's local time
+        now = now.replace(tzinfo=UTC)
     if kind == "date":
         return (now.astimezone(UTC).date() - timedelta(days=days)).isoformat()
     return isoformat(now - timedelta(days=days)) or ""
@@ -77,9 +80,13 @@ def _node(node: dict, ctx: SqlContext, negated: bool) -> ColumnElement[bool]:
         pk = ctx.segment_pks.get(node["inSegment"])
         if pk is None:  # deleted since the rule was checked: it has no members
             return sa.false()
-        return sa.exists().where(
-            _assignment.c.customer_pk == customer.c.pk,
-            _assignment.c.segment_pk == sa.literal(pk, sa.BigInteger()),
+        return (
+            sa.exists()
+            .where(
+                _assignment.c.customer_pk == customer.c.pk,
+                _assignment.c.segment_pk == sa.literal(pk, sa.BigInteger()),
+            )
+            .correlate(customer)
         )
     condition = _condition(node, ctx)
     # EXISTS is never NULL; anything else may be, which `not` would turn into "no" as well
@@ -97,11 +104,15 @@ def _condition(node: dict, ctx: SqlContext) -> ColumnElement[bool]:
     link = _link.alias()
     entity = _legal_entity.alias()
     target = _target(entity, ref.attribute, ref.column, ctx.types.legal_entity)
-    return sa.exists().where(
-        link.c.customer_pk == customer.c.pk,
-        entity.c.tenant_id == link.c.tenant_id,
-        entity.c.id == link.c.legal_entity_id,
-        _compare(target, node, ctx.now),
+    return (
+        sa.exists()
+        .where(
+            link.c.customer_pk == customer.c.pk,
+            entity.c.tenant_id == link.c.tenant_id,
+            entity.c.id == link.c.legal_entity_id,
+            _compare(target, node, ctx.now),
+        )
+        .correlate(customer)
     )
 
 

@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from segments_app.errors import ValidationFailed
-from segments_app.extensions import db
 from segments_app.limits import (
     RULE_MAX_BYTES,
     RULE_MAX_CONDITIONS,
@@ -28,10 +23,27 @@ from segments_app.limits import (
     RULE_MAX_VALUES,
     RULE_VALUE_MAX_LENGTH,
 )
-from segments_app.models.rules import AttributeKey
-from segments_app.models.types import isoformat
 from segments_app.query.errors import QueryError
 from segments_app.query.regex import check_pattern
+
+from .fields import (
+    ALL_OPERATORS,
+    CONDITION_KEYS,
+    GROUP_KEYS,
+    LISTS,
+    NO_VALUE,
+    OPERATORS,
+    RELATIVE,
+    AttributeTypes,
+    FieldRef,
+    canonical_moment,
+    field_ref,
+    field_type,
+    operators_of,
+    shown,
+    unknown_field,
+)
+from .qrule import rule_from_q
 
 __all__ = [
     "OPERATORS",
@@ -43,70 +55,6 @@ __all__ = [
     "field_ref",
 ]
 
-_ORDERED = ("equals", "notEquals", "before", "after", "between")
-_DATES = (*_ORDERED, "withinLastDays", "notWithinLastDays", "exists", "missing")
-#: the operators each type of field allows
-OPERATORS: dict[str, tuple[str, ...]] = {
-    "string": (
-        "equals",
-        "notEquals",
-        "in",
-        "notIn",
-        "contains",
-        "startsWith",
-        "matches",
-        "exists",
-        "missing",
-    ),
-    "number": (
-        "equals",
-        "notEquals",
-        "in",
-        "notIn",
-        "gt",
-        "gte",
-        "lt",
-        "lte",
-        "between",
-        "exists",
-        "missing",
-    ),
-    "boolean": ("equals", "notEquals", "exists", "missing"),
-    "date": _DATES,
-    "datetime": _DATES,
-    "tags": ("contains", "in", "notIn", "exists", "missing"),
-}
-_ALL_OPERATORS = frozenset(op for ops in OPERATORS.values() for op in ops)
-_NO_VALUE = frozenset({"exists", "missing"})
-_RELATIVE = frozenset({"withinLastDays", "notWithinLastDays"})
-_LISTS = frozenset({"in", "notIn"})
-_COLUMNS = {"id": "id", "email": "email", "firstName": "firstName", "lastName": "lastName"}
-_GROUP_KEYS = ("all", "any", "not", "inSegment")
-_CONDITION_KEYS = ("field", "op", "value")
-_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T.+")
-
-
-@dataclass(frozen=True)
-class AttributeTypes:
-    """The type of each attribute key a tenant's customers and legal entities use."""
-
-    customer: Mapping[str, str]
-    legal_entity: Mapping[str, str]
-
-    @classmethod
-    def for_tenant(cls, tenant_id: int) -> AttributeTypes:
-        rows = db.session.execute(
-            sa.select(AttributeKey.owner, AttributeKey.key, AttributeKey.type).where(
-                AttributeKey.tenant_id == tenant_id
-            )
-        )
-        found: dict[str, dict[str, str]] = {"customer": {}, "legalEntity": {}}
-        for owner, key, type_ in rows:
-            found.setdefault(owner, {})[key] = type_
-        return cls(found["customer"], found["legalEntity"])
-
 
 @dataclass(frozen=True)
 class CheckedRule:
@@ -116,39 +64,6 @@ class CheckedRule:
     segments: frozenset[str]
     relative: bool
     fields: frozenset[str]
-
-
-@dataclass(frozen=True)
-class FieldRef:
-    """What a condition's field names: a customer's or legal entity's column or attribute."""
-
-    legal_entity: bool
-    #: the attribute key, or None for a column
-    attribute: str | None
-    #: "id", "email", "firstName" or "lastName" when not an attribute
-    column: str | None
-
-
-def field_ref(name: str) -> FieldRef | None:
-    """The field `name` refers to, regardless of the tenant's keys; None if it cannot be one."""
-    legal_entity = name.startswith("legalEntity.")
-    rest = name.removeprefix("legalEntity.")
-    if rest.startswith("attributes."):
-        key = rest.removeprefix("attributes.")
-        return FieldRef(legal_entity, key, None) if _KEY.fullmatch(key) else None
-    if legal_entity:
-        return FieldRef(True, None, "id") if rest == "id" else None
-    return FieldRef(False, None, rest) if rest in _COLUMNS else None
-
-
-def field_type(name: str, types: AttributeTypes) -> str | None:
-    ref = field_ref(name)
-    if ref is None:
-        return None
-    if ref.attribute is None:
-        return "string"
-    owner = types.legal_entity if ref.legal_entity else types.customer
-    return owner.get(ref.attribute)
 
 
 def check_rule(
@@ -165,8 +80,19 @@ def check_rule(
             f"the rule is {size} bytes as JSON; at most {RULE_MAX_BYTES} are allowed",
             "bounds",
         )
+    q_path = None
+    if isinstance(body, dict) and "q" in body:
+        q_path = f"{path}.q"
+        if len(body) > 1:
+            unknown = ", ".join(key for key in body if key != "q")
+            raise ValidationFailed.field(path, f"a rule in q has no other keys ({unknown})")
+        body = rule_from_q(body["q"], lambda name: field_type(name, types), q_path)
     checker = _Checker(types, known_segments)
     tree = checker.node(body, path, 0)
+    if q_path is not None:
+        # the tree was made from q: its paths mean nothing to the client, the text does
+        for detail in checker.details:
+            detail["field"] = q_path
     if checker.conditions > RULE_MAX_CONDITIONS:
         checker.problem(
             path,
@@ -206,14 +132,14 @@ class _Checker:
                 " (field, op, value)",
             )
             return None
-        kinds = [key for key in _GROUP_KEYS if key in body]
+        kinds = [key for key in GROUP_KEYS if key in body]
         if len(kinds) > 1:
             self.problem(path, "invalid", f"a rule has one of {', '.join(kinds)}, not several")
             return None
         if not kinds:
             return self.condition(body, path)
         kind = kinds[0]
-        self.unknown_keys(body, path, (kind,), f"an '{kind}' rule")
+        self.unknown_keys(body, path, (kind,), f"a rule with '{kind}'")
         if kind == "inSegment":
             return self.in_segment(body[kind], f"{path}.inSegment")
         if depth >= RULE_MAX_DEPTH:
@@ -259,7 +185,7 @@ class _Checker:
 
     def condition(self, body: dict, path: str) -> dict | None:
         self.conditions += 1
-        self.unknown_keys(body, path, _CONDITION_KEYS, "a condition")
+        self.unknown_keys(body, path, CONDITION_KEYS, "a condition")
         field, op = body.get("field"), body.get("op")
         kind = None
         if "field" not in body:
@@ -269,12 +195,12 @@ class _Checker:
         else:
             kind = field_type(field, self.types)
             if kind is None:
-                self.problem(f"{path}.field", "unknown", _unknown_field(field, self.types))
+                self.problem(f"{path}.field", "unknown", unknown_field(field, self.types))
         if "op" not in body:
             self.problem(f"{path}.op", "required", "a condition needs an operator (op)")
             return None
-        if not isinstance(op, str) or op not in _ALL_OPERATORS:
-            self.problem(f"{path}.op", "unknown", f"unknown operator {op!r}; {_operators_of(kind)}")
+        if not isinstance(op, str) or op not in ALL_OPERATORS:
+            self.problem(f"{path}.op", "unknown", f"unknown operator {op!r}; {operators_of(kind)}")
             return None
         if kind is None or not isinstance(field, str):
             return None
@@ -282,11 +208,11 @@ class _Checker:
             self.problem(
                 f"{path}.op",
                 "invalid",
-                f"'{op}' cannot be used on the {kind} field '{field}'; {_operators_of(kind)}",
+                f"'{op}' cannot be used on the {kind} field '{field}'; {operators_of(kind)}",
             )
             return None
         self.fields.add(field)
-        if op in _NO_VALUE:
+        if op in NO_VALUE:
             if "value" in body:
                 self.problem(f"{path}.value", "invalid", f"'{op}' takes no value")
                 return None
@@ -297,17 +223,17 @@ class _Checker:
         value = self.value(body["value"], f"{path}.value", field, kind, op)
         if value is _BAD:
             return None
-        self.relative = self.relative or op in _RELATIVE
+        self.relative = self.relative or op in RELATIVE
         return {"field": field, "op": op, "value": value}
 
     def value(self, value: Any, path: str, field: str, kind: str, op: str) -> Any:
-        if op in _RELATIVE:
+        if op in RELATIVE:
             if isinstance(value, bool) or not isinstance(value, int):
                 return self.bad(path, "type", f"'{op}' takes a whole number of days")
             if not 1 <= value <= RULE_MAX_DAYS:
                 return self.bad(path, "bounds", f"the days are between 1 and {RULE_MAX_DAYS}")
             return value
-        if op in _LISTS:
+        if op in LISTS:
             if not isinstance(value, list):
                 return self.bad(path, "type", f"'{op}' takes a list of values")
             if not value or len(value) > RULE_MAX_VALUES:
@@ -320,11 +246,8 @@ class _Checker:
             ]
             if any(item is _BAD for item in items):
                 return _BAD
-            unique: list[Any] = []
-            for item in items:
-                if item not in unique:
-                    unique.append(item)
-            return unique
+            # once each, in the order given (no booleans here, so 1 and True never meet)
+            return list(dict.fromkeys(items))
         if op == "between":
             if not isinstance(value, list) or len(value) != 2:
                 return self.bad(path, "type", "'between' takes a list of two values [low, high]")
@@ -350,7 +273,7 @@ class _Checker:
     def scalar(self, value: Any, path: str, field: str, kind: str) -> Any:
         if kind in ("string", "tags"):
             if not isinstance(value, str):
-                return self.bad(path, "type", f"{field} holds text; {_shown(value)} is not text")
+                return self.bad(path, "type", f"{field} holds text; {shown(value)} is not text")
             if len(value) > RULE_VALUE_MAX_LENGTH:
                 return self.bad(
                     path, "bounds", f"a text value has at most {RULE_VALUE_MAX_LENGTH} characters"
@@ -358,19 +281,20 @@ class _Checker:
             return value.lower() if field == "email" else value
         if kind == "number":
             if isinstance(value, bool) or not isinstance(value, int | float):
-                return self.bad(path, "type", f"{field} holds numbers; {_shown(value)} is not one")
+                return self.bad(path, "type", f"{field} holds numbers; {shown(value)} is not one")
             if not math.isfinite(value):
                 return self.bad(path, "invalid", "a number must be finite")
-            return value
+            # beyond 64 bits an integer cannot be bound as one; JSON compares it as a float anyway
+            return float(value) if isinstance(value, int) and abs(value) >= 2**63 else value
         if kind == "boolean":
             if not isinstance(value, bool):
-                return self.bad(path, "type", f"{field} holds true or false, not {_shown(value)}")
+                return self.bad(path, "type", f"{field} holds true or false, not {shown(value)}")
             return value
         canonical = canonical_moment(value, kind)
         if canonical is None:
             example = "2026-11-02" if kind == "date" else "2026-11-02T10:00:00Z or 2026-11-02"
             return self.bad(
-                path, "invalid", f"{field} holds {kind}s; {_shown(value)} is not one ({example})"
+                path, "invalid", f"{field} holds {kind}s; {shown(value)} is not one ({example})"
             )
         return canonical
 
@@ -380,49 +304,6 @@ class _Checker:
 
 
 _BAD: Any = object()
-
-
-def canonical_moment(value: object, kind: str) -> str | None:
-    """A date ('YYYY-MM-DD') or date-time (models.types.isoformat's form) as stored; a date
-    given for a date-time means its midnight UTC. None when `value` is not one."""
-    if not isinstance(value, str):
-        return None
-    try:
-        if _DATE.fullmatch(value):
-            day = date.fromisoformat(value)
-            if kind == "date":
-                return day.isoformat()
-            return isoformat(datetime(day.year, day.month, day.day, tzinfo=UTC))
-        if kind == "datetime" and _DATETIME.fullmatch(value):
-            moment = datetime.fromisoformat(value)
-            return isoformat(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-    except (ValueError, OverflowError):
-        return None
-    return None
-
-
-def _shown(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, float) else repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _operators_of(kind: str | None) -> str:
-    if kind is None:
-        return f"operators: {', '.join(sorted(_ALL_OPERATORS))}"
-    return f"the operators of {kind} fields: {', '.join(OPERATORS[kind])}"
-
-
-def _unknown_field(field: str, types: AttributeTypes) -> str:
-    ref = field_ref(field)
-    if ref is not None and ref.attribute is not None:
-        owner = "legal entities" if ref.legal_entity else "customers"
-        keys = sorted(types.legal_entity if ref.legal_entity else types.customer)
-        known = ", ".join(keys[:20]) + (", ..." if len(keys) > 20 else "") if keys else "none yet"
-        return f"no {owner} have the attribute '{ref.attribute}'; known attributes: {known}"
-    return (
-        f"unknown field '{field}'; fields are id, email, firstName, lastName,"
-        " attributes.<key>, legalEntity.id and legalEntity.attributes.<key>"
-    )
 
 
 def dependency_order(rules: Mapping[str, frozenset[str]]) -> list[str]:
