@@ -54,7 +54,14 @@ _RANGES = frozenset(
     {"gt", "gte", "lt", "lte", "between", "before", "after", "withinLastDays", "notWithinLastDays"}
 )
 _SQLITE_OPS = _RANGES | {"equals", "in", "startsWith"}
-_customer = Customer.__table__
+#: the two columns the indexes read, on a table of their own: an Index made on the model's
+#: table would join the models' metadata (and the migrations' schema comparison)
+_customer = sa.Table(
+    "customer",
+    sa.MetaData(),
+    sa.Column("tenant_id", sa.Integer),
+    sa.Column("attributes", Customer.__table__.c.attributes.type),
+)
 
 
 @dataclass(frozen=True)
