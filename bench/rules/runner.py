@@ -204,6 +204,8 @@ class prepared:
         step(database, "the attribute indexes the rules use")
         started = time.perf_counter()
         made = steps.rule_indexes(app)
+        with app.app_context():
+            load.analyze()  # statistics of the new indexes, before the planner meets them
         seconds["rule indexes"] = time.perf_counter() - started
         step(database, f"  made {len(made)}: {', '.join(made)}")
         step(database, f"evaluating {len(rules)} rules for their members")
