@@ -123,10 +123,10 @@ def rule_indexes(app: Flask) -> list[str]:
     """The attribute indexes the stored rules use, as saving them makes them."""
     with app.app_context():
         rules = RuleSet.load(_tenant().id)
+        db.session.rollback()  # no open transaction: PostgreSQL's concurrent build waits for it
         made: list[str] = []
         for rule in rules.rules.values():
             made += indexes.ensure_indexes(db.engine, rule, rules.types)
-        db.session.rollback()
         return made
 
 
@@ -167,8 +167,10 @@ def save_figure(app: Flask, rule: dict) -> dict:
         db.session.commit()
         # what saving the rule makes first (the keys' indexes, when missing), then the save
         checked = service.check(segment, {"rule": rule})
+        types = AttributeTypes.for_tenant(tenant.id)
+        db.session.rollback()  # no open transaction: PostgreSQL's concurrent build waits for it
         started = time.perf_counter()
-        made = indexes.ensure_indexes(db.engine, checked, AttributeTypes.for_tenant(tenant.id))
+        made = indexes.ensure_indexes(db.engine, checked, types)
         index_s = time.perf_counter() - started
         evaluation = service.save_rule(tenant, segment, {"rule": rule})
         pk = evaluation.pk

@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 #: the most attribute indexes the customer table gets (for all tenants together)
 MAX_INDEXES = 24
+#: how long PostgreSQL's concurrent build may wait for older transactions to end
+LOCK_TIMEOUT = "60s"
 #: what every such index's name starts with (models.include_object leaves them out of the
 #: schema comparison: they come and go with rules, not with migrations)
 PREFIX = RULE_INDEX_PREFIX
@@ -137,8 +139,9 @@ def existing(connection: Connection) -> set[str]:
 
 def ensure_indexes(engine: Engine, rule: CheckedRule, types: AttributeTypes) -> list[str]:
     """Make the indexes `rule` would use that are missing (within MAX_INDEXES); returns the
-    names made. Runs on connections of its own, outside the caller's transaction: call it
-    before evaluating, never inside a transaction that holds locks on customer."""
+    names made. Runs on connections of its own: call it before evaluating, with no transaction
+    of the caller open (PostgreSQL's concurrent build waits for every older transaction to end,
+    the caller's too, which would never end; LOCK_TIMEOUT bounds that wait)."""
     dialect = engine.dialect.name
     with engine.connect() as connection:
         have = existing(connection)
@@ -168,6 +171,7 @@ def _create(engine: Engine, name: str, want: Wanted) -> None:
         index.dialect_options["postgresql"]["concurrently"] = True
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.exec_driver_sql(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
             try:
                 connection.execute(CreateIndex(index, if_not_exists=True))
             except sa.exc.DBAPIError:
