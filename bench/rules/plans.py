@@ -50,6 +50,8 @@ def interesting(sent: list[tuple[str, object]], limit: int = 6) -> list[tuple[st
         if _CUSTOMER.search(s)
         and s.lstrip().upper().startswith(("SELECT", "WITH", "INSERT", "DELETE", "UPDATE"))
         and "FROM customer" in s.replace('"', "")
+        # a rule's condition reads the attributes (the directory's own statements do not)
+        and "attributes" in s.split("FROM", 1)[-1]
     ]
     seen: set[str] = set()
     out = []
@@ -80,7 +82,7 @@ def explain(engine: Engine, label: str, statements: list[tuple[str, object]]) ->
                 out.append(Explained(label, shorten(statement), [f"(no plan: {exc})"]))
                 continue
             if postgres:
-                plan = [row[0] for row in rows]
+                plan = [shorten(row[0]) for row in rows]
             else:
                 plan = [f"{'  ' * _depth(rows, row)}{row[3]}" for row in rows]
             out.append(Explained(label, shorten(statement), plan))
@@ -99,9 +101,14 @@ def _depth(rows, row) -> int:
     return depth
 
 
+#: long literal lists (PostgreSQL's IN lists are written into the SQL)
+_LITERALS = re.compile(r"(?:'?[\w@.:-]+'?\s*,\s*){8,}'?[\w@.:-]+'?")
+
+
 def shorten(statement: str) -> str:
     text = " ".join(statement.split())
-    return _PARAMS.sub(lambda m: f"<{m.group(0).count(',') + 1} parameters>", text)
+    text = _PARAMS.sub(lambda m: f"<{m.group(0).count(',') + 1} parameters>", text)
+    return _LITERALS.sub(lambda m: f"<{m.group(0).count(',') + 1} values>", text)
 
 
 def print_plans(explained: list[Explained]) -> None:
