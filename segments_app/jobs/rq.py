@@ -28,7 +28,7 @@ def submit(app: Flask, job: Callable[[int], None], pk: int) -> None:
         job_timeout=app.config["IMPORT_JOB_TIMEOUT"],
         result_ttl=0,
         failure_ttl=7 * 24 * 3600,
-        description=f"member import {pk}",
+        description=f"{getattr(job, '__name__', 'job')} {pk}",
     )
 
 

@@ -27,6 +27,9 @@ ACTIONS = {
     "items.unassigned": ("Unassigned an item", "Unassigned {n} items"),
     "import.applied": ("Applied an import", "Applied {n} imports"),
     "import.reverted": ("Reverted an import", "Reverted {n} imports"),
+    "rule.saved": ("Saved the rule", "Saved the rule {n} times"),
+    "rule.evaluated": ("Evaluated the rule", "Evaluated the rule {n} times"),
+    "rule.removed": ("Removed the rule", "Removed the rule {n} times"),
 }
 
 

@@ -19,7 +19,7 @@ from ..query.q import compile_q
 from . import activity
 from .documents import MSG_EXISTS, apply_patch, check_version, drop_nulls, new_id
 from .longwork import lift_statement_timeout
-from .rules.evaluate import membership_changed
+from .rules.triggers import membership_changed
 from .segment_document import (
     LOCALIZED_FIELDS,
     NULL_IS_ABSENT,

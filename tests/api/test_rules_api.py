@@ -49,6 +49,10 @@ def test_save_evaluates_in_the_background_and_members_are_automatic(
     plain = make_segment(id="plain")
     assert "rule" not in api.get(f"/segments/{plain}").get_json()
     assert api.get(f"/segments/{plain}/rule").status_code == 404
+    ruled = api.get("/segments", query_string={"q": "rule:exists", "fields": "ruleEvaluatedAt"})
+    assert [doc["id"] for doc in ruled.get_json()] == [gold]
+    listed = api.get("/segments", query_string={"q": "rule:missing"}).get_json()
+    assert [doc["id"] for doc in listed] == [plain]
 
 
 def test_a_changed_rule_moves_members_and_keeps_manual_ones(app, api, tenant, people, make_segment):

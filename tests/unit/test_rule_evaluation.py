@@ -5,18 +5,20 @@ running beside member imports and API writes on the same segment."""
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from segments_app import jobs
 from segments_app.extensions import db
 from segments_app.models import RuleEvaluation, Segment
 from segments_app.services.directory.importer import import_batch
-from segments_app.services.rules import evaluate, runs
+from segments_app.services.rules import evaluate, runs, service
 from tests.factories import tenant_named
-from tests.imports_support import api_upload, csv_bytes, finished
+from tests.imports_support import REDIS_URL, api_upload, csv_bytes, finished, redis_up
 from tests.rules_support import members, save, seed
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -195,3 +197,46 @@ def _segment(api, segment_id: str) -> str:
     response = api.post("/segments", json=body)
     assert response.status_code == 201, response.get_json()
     return segment_id
+
+
+@pytest.mark.skipif(not redis_up(), reason="Redis is not running on 127.0.0.1:6379")
+def test_with_redis_an_evaluation_waits_for_the_worker(app, tenant, orders, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.config, "IMPORT_QUEUE", f"rules-test-{uuid.uuid4().hex[:8]}")
+    queue = jobs.rq.queue(app)
+    try:
+        with app.app_context():
+            t = tenant_named(tenant)
+            segment = Segment(tenant_id=t.id, id="any", name={"en": "Any"}, site_code="main")
+            db.session.add(segment)
+            db.session.flush()
+            rule = {"rule": {"field": "attributes.lastOrderAt", "op": "exists"}}
+            pk = service.save_rule(t, segment, rule).pk
+            db.session.commit()
+            assert queue.count == 1
+            assert db.session.get(RuleEvaluation, pk).state == "queued"
+            jobs.rq.work(app, burst=True)
+            db.session.expire_all()
+            assert db.session.get(RuleEvaluation, pk).state == "done"
+        assert members(app, tenant, "any") == {"c1": "AUTOMATIC", "c2": "AUTOMATIC"}
+    finally:
+        queue.delete(delete_jobs=True)
+
+
+def test_an_evaluation_that_loses_a_deadlock_is_tried_again(app, api, tenant, orders, monkeypatch):
+    seg = _segment(api, "any")
+    real = runs._evaluate
+    calls = []
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    def once_deadlocked(pk: int) -> None:
+        calls.append(pk)
+        if len(calls) == 1:
+            raise OperationalError("INSERT ...", {}, Deadlock("deadlock detected"))
+        real(pk)
+
+    monkeypatch.setattr(runs, "_evaluate", once_deadlocked)
+    done = save(api, seg, {"field": "attributes.lastOrderAt", "op": "exists"})
+    assert (done["joined"], len(calls)) == (2, 2)

@@ -17,7 +17,8 @@ from ...query.fields import Field, FieldSet, Kind
 from ...query.listing import Join, joined, tables_of
 from ...query.q import compile_q
 from .. import activity
-from ..rules.evaluate import Selector, membership_changed
+from ..rules.evaluate import Selector
+from ..rules.triggers import membership_changed
 from .common import checked_body, finish_document, metadata_fields, present, remove, write
 
 CUSTOMER_FIELDS = FieldSet(

@@ -14,7 +14,7 @@ from ...models import (
     Tenant,
 )
 from .. import counters
-from ..rules.evaluate import evaluate_records
+from ..rules.triggers import evaluate_records
 from .kinds import CATEGORY, CUSTOMER, LEGAL_ENTITY, PRODUCT, DirectoryKind, kind_named
 
 MIN_PASSWORD_LENGTH = 8

@@ -21,7 +21,7 @@ from ...models import Tenant
 from ...models.types import utcnow
 from .. import attributes
 from ..documents import MSG_CHANGED
-from ..rules.evaluate import evaluate_records
+from ..rules.triggers import evaluate_records
 from .batch import Candidate, Stored
 from .kinds import CATEGORY, CUSTOMER, DirectoryKind, kind_named
 from .prepare import prepare

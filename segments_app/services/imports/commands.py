@@ -27,7 +27,7 @@ from ...models.types import isoformat, utcnow
 from .. import activity, counters
 from ..documents import new_id
 from ..longwork import lift_statement_timeout
-from ..rules.evaluate import membership_changed
+from ..rules.triggers import membership_changed
 from ..segments import get_segment
 from . import changes
 from .columns import first_line, map_columns, read_header, reader, sniff_delimiter

@@ -25,7 +25,7 @@ from ...jobs.heartbeat import beating
 from ...models import MemberImport, MemberImportRejection, Segment
 from ...models.types import utcnow
 from .. import activity, counters
-from ..rules.evaluate import membership_changed
+from ..rules.triggers import membership_changed
 from . import changes
 from .columns import map_columns, read_header, reader
 from .files import FileRefused, open_file, text_stream

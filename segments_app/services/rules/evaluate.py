@@ -20,14 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, event, func, literal, select
+import sqlalchemy as sa
+from sqlalchemy import bindparam, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from ...errors import AppError
 from ...extensions import DbSession, db, rowcount
 from ...models import Customer, CustomerAssignment, Segment
-from ...models.directory import CustomerLegalEntity
 from ...models.types import utcnow
 from .. import activity, counters
 from .sql import SqlContext, rule_condition
@@ -41,8 +40,6 @@ _assignment = CustomerAssignment.__table__
 TRIGGERS = ("saved", "directory", "schedule", "dependency", "manual")
 #: the activity log's actor for membership changes a rule made
 RULE_ACTOR = "rule"
-#: session.info key of the segments whose membership changed in the transaction
-_PENDING = "segments_rules_pending"
 
 
 def clock() -> datetime:
@@ -147,17 +144,34 @@ class RuleSet:
         return SqlContext(self.tenant_id, now, self.types, self.segment_pks)
 
 
-def _in(column: Any, values: Sequence[Any], session: DbSession) -> Any:
-    """`column IN (values)`: written into the SQL text on PostgreSQL (see directory.sql.one_of
-    for why), bound on SQLite."""
-    literal_sql = session.get_bind().dialect.name == "postgresql"
-    return column.in_(bindparam(None, list(values), expanding=True, literal_execute=literal_sql))
+def in_list(column: Any, values: Sequence[Any], session: DbSession) -> Any:
+    """`column IN (values)`; on PostgreSQL `column = ANY(array)` with the values as one array
+    parameter: planned in a moment however many there are (a rule per statement, hundreds of
+    rules per directory batch), and a generic plan still reads them by index."""
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(bindparam(None, list(values), expanding=True))
+    element = sa.BigInteger() if all(isinstance(v, int) for v in values) else sa.Text()
+    return column == sa.any_(bindparam(None, list(values), type_=postgresql.ARRAY(element)))
 
 
-def matches(rule: CheckedRule, ctx: SqlContext) -> Any:
-    """SELECT of the pks of the tenant's customers that `rule` selects."""
+def matches(
+    rule: CheckedRule,
+    ctx: SqlContext,
+    customer_pks: Sequence[int] | None = None,
+    session: DbSession | None = None,
+) -> Any:
+    """SELECT of the pks of the tenant's customers that `rule` selects (among `customer_pks`,
+    when given)."""
+    if customer_pks is None:
+        return select(_customer.c.pk).where(
+            _customer.c.tenant_id == ctx.tenant_id, rule_condition(rule, ctx)
+        )
+    # `+ 0`: the tenant's index would have SQLite read every customer of the tenant rather
+    # than the few by their primary key
     return select(_customer.c.pk).where(
-        _customer.c.tenant_id == ctx.tenant_id, rule_condition(rule, ctx)
+        in_list(_customer.c.pk, customer_pks, session or db.session),
+        _customer.c.tenant_id + 0 == ctx.tenant_id,
+        rule_condition(rule, ctx),
     )
 
 
@@ -177,9 +191,7 @@ def apply_rule(
     given): two statements; the caller counts and records."""
     now = utcnow()
     member = _assignment.alias("member")
-    picked = matches(rule, ctx)
-    if customer_pks is not None:
-        picked = picked.where(_in(_customer.c.pk, customer_pks, session))
+    picked = matches(rule, ctx, customer_pks, session)
     new = (
         picked.add_columns(
             literal(segment_pk).label("segment_pk"),
@@ -214,13 +226,19 @@ def apply_rule(
         )
     )
     automatic = (member.c.segment_pk == segment_pk) & (member.c.assignment_type == "AUTOMATIC")
-    still = matches(rule, ctx)
     if customer_pks is not None:
-        automatic = automatic & _in(member.c.customer_pk, customer_pks, session)
-        still = still.where(_in(_customer.c.pk, customer_pks, session))
+        # the batch's customers the rule does not select: a set the database hashes, where an
+        # IN list would be compared with each of the segment's members
+        unselected = select(_customer.c.pk).where(
+            in_list(_customer.c.pk, customer_pks, session),
+            _customer.c.tenant_id + 0 == ctx.tenant_id,
+            ~sa.func.coalesce(rule_condition(rule, ctx), sa.false()),
+        )
+        gone = select(member.c.pk).where(automatic, member.c.customer_pk.in_(unselected))
     elif session.execute(select(member.c.pk).where(automatic).limit(1)).first() is None:
         return Change(joined, 0)  # a first evaluation: nobody to remove, no second scan
-    gone = select(member.c.pk).where(automatic, member.c.customer_pk.not_in(still))
+    else:
+        gone = select(member.c.pk).where(automatic, member.c.customer_pk.not_in(matches(rule, ctx)))
     left = rowcount(
         session.execute(
             delete(_assignment)
@@ -303,41 +321,6 @@ def evaluate_dependants(
     return evaluate_ids(rules, rules.dependants(changed), "dependency", customer_pks, session)
 
 
-def evaluate_customers(tenant: Any, customer_pks: Iterable[int]) -> None:
-    """Evaluate every rule of the tenant for the customers `customer_pks` (a directory batch
-    wrote them), set-based per rule, in dependency order, in the caller's transaction."""
-    pks = sorted(set(customer_pks))
-    if not pks:
-        return
-    tenant_id = tenant if isinstance(tenant, int) else tenant.id
-    if not has_rules(db.session, tenant_id):
-        return
-    rules = RuleSet.load(tenant_id)
-    evaluate_ids(rules, rules.order(), "directory", pks)
-
-
-def evaluate_records(tenant: Any, kind: str, ids: Iterable[str]) -> None:
-    """After directory records of `kind` were written or deleted: evaluate the rules for the
-    customers they are or (legal entities) that belong to them."""
-    ids = list(dict.fromkeys(ids))
-    if not ids or kind not in ("customer", "legalEntity") or not has_rules(db.session, tenant.id):
-        return
-    pks: list[int] = []
-    for start in range(0, len(ids), 5000):
-        part = ids[start : start + 5000]
-        if kind == "customer":
-            stmt = select(Customer.pk).where(
-                Customer.tenant_id == tenant.id, _in(Customer.id, part, db.session)
-            )
-        else:
-            stmt = select(CustomerLegalEntity.customer_pk).where(
-                CustomerLegalEntity.tenant_id == tenant.id,
-                _in(CustomerLegalEntity.legal_entity_id, part, db.session),
-            )
-        pks.extend(db.session.scalars(stmt))
-    evaluate_customers(tenant.id, pks)
-
-
 class Selector:
     """Asks whether a segment's rule selects a customer, the rule checked once for many asks."""
 
@@ -360,73 +343,3 @@ class Selector:
             return False
         stmt = matches(self._rule, self._ctx).where(_customer.c.pk == customer_pk)
         return db.session.execute(stmt).first() is not None
-
-
-def membership_changed(
-    session: DbSession, segment: Segment, customer_pks: Iterable[int] | None = None
-) -> None:
-    """Note that the segment's membership changed (for `customer_pks` only, when given) in the
-    session's transaction: the rules that refer to it are evaluated just before it commits,
-    once for everything noted (a bulk request of 200 members is one evaluation per rule)."""
-    target: Session = session() if callable(session) else session  # type: ignore[assignment]
-    pending: dict[int, dict[str, set[int] | None]] | None = target.info.get(_PENDING)
-    if pending is None:
-        pending = target.info[_PENDING] = {}
-        event.listen(target, "before_commit", _evaluate_pending, once=True)
-        event.listen(target, "after_rollback", _forget_pending, once=True)
-    by_segment = pending.setdefault(segment.tenant_id, {})
-    if customer_pks is None or (segment.id in by_segment and by_segment[segment.id] is None):
-        by_segment[segment.id] = None
-    else:
-        known = by_segment.setdefault(segment.id, set())
-        assert known is not None
-        known.update(customer_pks)
-
-
-def _forget_pending(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if pending is not None and event.contains(session, "before_commit", _evaluate_pending):
-        event.remove(session, "before_commit", _evaluate_pending)
-
-
-def _evaluate_pending(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if event.contains(session, "after_rollback", _forget_pending):
-        event.remove(session, "after_rollback", _forget_pending)
-    for tenant_id, by_segment in (pending or {}).items():
-        if not has_rules(session, tenant_id):
-            continue
-        rules = RuleSet.load(tenant_id, session)
-        whole = [key for key, pks in by_segment.items() if pks is None]
-        if whole:
-            evaluate_ids(rules, rules.affected(whole), "dependency", None, session)
-        some: dict[str, set[int]] = {k: v for k, v in by_segment.items() if v is not None}
-        if some:
-            pks = sorted(set().union(*some.values()))
-            evaluate_ids(rules, rules.affected(some), "dependency", pks, session)
-    session.flush()
-
-
-def has_rules(session: DbSession, tenant_id: int) -> bool:
-    """Whether any segment of the tenant has a rule (one indexed look)."""
-    stmt = select(Segment.pk).where(Segment.tenant_id == tenant_id, Segment.rule.is_not(None))
-    return session.execute(stmt.limit(1)).first() is not None
-
-
-__all__ = [
-    "TRIGGERS",
-    "Change",
-    "RuleSet",
-    "Selector",
-    "apply_rule",
-    "clock",
-    "count_matched",
-    "evaluate_customers",
-    "evaluate_dependants",
-    "evaluate_ids",
-    "evaluate_records",
-    "matches",
-    "membership_changed",
-    "record_change",
-    "stored_references",
-]

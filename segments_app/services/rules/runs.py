@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ...errors import AppError
 from ...extensions import db, rowcount
@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 INTERRUPTED = "Interrupted: the process running it stopped. Nothing was changed; save it again."
 SUPERSEDED = "The rule changed before this evaluation ran; the newer rule's evaluation counts."
+#: how often an evaluation that lost a deadlock is tried
+ATTEMPTS = 3
+#: an evaluation that adds and removes this many members refreshes the planner's statistics
+ANALYZE_AFTER = 10_000
 
 
 def checkpoint(step: str) -> None:
@@ -75,11 +79,17 @@ def run_evaluation(evaluation_pk: int) -> None:
         try:
             if not _claim(evaluation_pk):
                 return
-            try:
-                _evaluate(evaluation_pk)
-            except Exception as exc:
-                db.session.rollback()
-                _fail(evaluation_pk, _reason(exc))
+            for attempt in range(1, ATTEMPTS + 1):
+                try:
+                    _evaluate(evaluation_pk)
+                    break
+                except Exception as exc:
+                    db.session.rollback()
+                    if attempt < ATTEMPTS and _transient(exc):
+                        time.sleep(0.05 * attempt)  # a deadlock victim: the other side goes on
+                        continue
+                    _fail(evaluation_pk, _reason(exc))
+                    break
         finally:
             db.session.remove()
 
@@ -156,6 +166,29 @@ def _evaluate(pk: int) -> None:
         "dependants": {key: {"joined": c.joined, "left": c.left} for key, c in dependants.items()},
     }
     session.commit()
+    if change.joined + change.left >= ANALYZE_AFTER:
+        _analyze()
+
+
+def _analyze() -> None:
+    """PostgreSQL: new statistics of the assignments after an evaluation changed many, before
+    autovacuum gets to it. With the old ones the planner takes a segment of thousands of
+    members for a few hundred, and the next directory batch's statements for a nested loop
+    over all of them (seconds instead of milliseconds)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    try:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE customer_assignment")
+    except OperationalError as exc:  # statistics are an optimisation; the evaluation is done
+        log.warning("assignments not analyzed: %s", exc)
+
+
+def _transient(exc: Exception) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), which the same work may not meet
+    again: an import or a request that changed the same members at the same moment."""
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, DBAPIError) and code in ("40P01", "40001")
 
 
 def _reason(exc: Exception) -> str:

@@ -18,16 +18,10 @@ from ...query.i18n import LanguagePrefs
 from .. import activity, counters
 from ..directory import customer_document
 from . import runs
-from .evaluate import (
-    RuleSet,
-    clock,
-    evaluate_customers,
-    matches,
-    membership_changed,
-    stored_references,
-)
+from .evaluate import RuleSet, clock, matches, stored_references
 from .sql import SqlContext
 from .tree import AttributeTypes, CheckedRule, check_rule, dependency_order
+from .triggers import evaluate_customers, membership_changed
 
 #: customers a preview shows
 SAMPLE_SIZE = 20

@@ -1,0 +1,105 @@
+"""When rules are evaluated besides a save: for the customers a directory batch wrote, and for
+the rules that name a segment whose members changed (a rule's evaluation aside, which sees to
+its own dependants), just before the change commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from ...extensions import DbSession, db
+from ...models import Customer, Segment
+from ...models.directory import CustomerLegalEntity
+from .evaluate import RuleSet, evaluate_ids, in_list
+
+#: session.info key of the segments whose membership changed in the transaction
+_PENDING = "segments_rules_pending"
+
+
+def evaluate_customers(tenant: Any, customer_pks: Iterable[int]) -> None:
+    """Evaluate every rule of the tenant for the customers `customer_pks` (a directory batch
+    wrote them), set-based per rule, in dependency order, in the caller's transaction."""
+    pks = sorted(set(customer_pks))
+    if not pks:
+        return
+    tenant_id = tenant if isinstance(tenant, int) else tenant.id
+    if not has_rules(db.session, tenant_id):
+        return
+    rules = RuleSet.load(tenant_id)
+    evaluate_ids(rules, rules.order(), "directory", pks)
+
+
+def evaluate_records(tenant: Any, kind: str, ids: Iterable[str]) -> None:
+    """After directory records of `kind` were written or deleted: evaluate the rules for the
+    customers they are or (legal entities) that belong to them."""
+    ids = list(dict.fromkeys(ids))
+    if not ids or kind not in ("customer", "legalEntity") or not has_rules(db.session, tenant.id):
+        return
+    pks: list[int] = []
+    for start in range(0, len(ids), 5000):
+        part = ids[start : start + 5000]
+        if kind == "customer":
+            stmt = select(Customer.pk).where(
+                Customer.tenant_id == tenant.id, in_list(Customer.id, part, db.session)
+            )
+        else:
+            stmt = select(CustomerLegalEntity.customer_pk).where(
+                CustomerLegalEntity.tenant_id == tenant.id,
+                in_list(CustomerLegalEntity.legal_entity_id, part, db.session),
+            )
+        pks.extend(db.session.scalars(stmt))
+    evaluate_customers(tenant.id, pks)
+
+
+def membership_changed(
+    session: DbSession, segment: Segment, customer_pks: Iterable[int] | None = None
+) -> None:
+    """Note that the segment's membership changed (for `customer_pks` only, when given) in the
+    session's transaction: the rules that refer to it are evaluated just before it commits,
+    once for everything noted (a bulk request of 200 members is one evaluation per rule)."""
+    target: Session = session() if callable(session) else session  # type: ignore[assignment]
+    pending: dict[int, dict[str, set[int] | None]] | None = target.info.get(_PENDING)
+    if pending is None:
+        pending = target.info[_PENDING] = {}
+        event.listen(target, "before_commit", _evaluate_pending, once=True)
+        event.listen(target, "after_rollback", _forget_pending, once=True)
+    by_segment = pending.setdefault(segment.tenant_id, {})
+    if customer_pks is None or (segment.id in by_segment and by_segment[segment.id] is None):
+        by_segment[segment.id] = None
+    else:
+        known = by_segment.setdefault(segment.id, set())
+        assert known is not None
+        known.update(customer_pks)
+
+
+def _forget_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending is not None and event.contains(session, "before_commit", _evaluate_pending):
+        event.remove(session, "before_commit", _evaluate_pending)
+
+
+def _evaluate_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if event.contains(session, "after_rollback", _forget_pending):
+        event.remove(session, "after_rollback", _forget_pending)
+    for tenant_id, by_segment in (pending or {}).items():
+        if not has_rules(session, tenant_id):
+            continue
+        rules = RuleSet.load(tenant_id, session)
+        whole = [key for key, pks in by_segment.items() if pks is None]
+        if whole:
+            evaluate_ids(rules, rules.affected(whole), "dependency", None, session)
+        some: dict[str, set[int]] = {k: v for k, v in by_segment.items() if v is not None}
+        if some:
+            pks = sorted(set().union(*some.values()))
+            evaluate_ids(rules, rules.affected(some), "dependency", pks, session)
+    session.flush()
+
+
+def has_rules(session: DbSession, tenant_id: int) -> bool:
+    """Whether any segment of the tenant has a rule (one indexed look)."""
+    stmt = select(Segment.pk).where(Segment.tenant_id == tenant_id, Segment.rule.is_not(None))
+    return session.execute(stmt.limit(1)).first() is not None
