@@ -100,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def step(database: str, what: str) -> None:
-    print(f"[{database}] {what} ...", flush=True)
+    # the load average says whether other work shared the CPUs while a figure was measured
+    load = os.getloadavg()[0]
+    print(f"[{database}] {what} ... (load average {load:.1f}, {os.cpu_count()} CPUs)", flush=True)
 
 
 def run_database(database: str, args, workdir: Path) -> Figures:
