@@ -12,7 +12,7 @@ from ..models import CustomerAssignment, ItemAssignment
 
 def snapshot(assignment: CustomerAssignment | ItemAssignment) -> dict:
     """The fields of `assignment` an Undo restores (JSON values)."""
-    taken = {
+    taken: dict[str, object] = {
         "mixins": assignment.mixins,
         "metadataMixins": assignment.metadata_mixins,
         # full precision: the Undo puts back the very instant, not its millisecond

@@ -19,7 +19,6 @@ from tests.factories import (
     add_customer,
     add_legal_entity,
     add_product,
-    tenant_named,
 )
 from tests.imports_support import csv_bytes, uploaded, wait_for_jobs
 from tests.pages import hx_events, page_text
