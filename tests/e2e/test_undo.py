@@ -81,12 +81,12 @@ def test_remove_a_member_see_every_count_change_and_undo_it(shop, live_server, p
 def test_a_status_change_is_undone_from_its_message(shop, live_server, page: Page):
     log_in(page, live_server)
     page.goto(f"{live_server}/segments")
-    page.get_by_role("button", name="Deactivate Gold").click()
-    message = page.locator("#toasts .toast").filter(has_text="“Gold” is now inactive.")
-    expect(page.get_by_role("button", name="Activate Gold")).to_be_visible()
-    message.get_by_role("button", name="Undo").click()
-    expect(page.locator("#toasts")).to_contain_text("“Gold” is active again.")
+    page.get_by_role("button", name="Activate Gold").click()
+    message = page.locator("#toasts .toast").filter(has_text="“Gold” is now active.")
     expect(page.get_by_role("button", name="Deactivate Gold")).to_be_visible()
+    message.get_by_role("button", name="Undo").click()
+    expect(page.locator("#toasts")).to_contain_text("“Gold” is inactive again.")
+    expect(page.get_by_role("button", name="Activate Gold")).to_be_visible()
 
 
 def test_confirmations_use_the_styled_dialog(shop, live_server, page: Page):
