@@ -107,7 +107,10 @@ def test_members_tab_page_and_fragment(editor, member):
     page = editor.get(URL)
     assert page.status_code == 200
     html = page_text(page)
-    assert "<html" in html and '<a href="/segments/gold" aria-current="page">Members <span class="tab-count"' in html
+    assert (
+        "<html" in html
+        and '<a href="/segments/gold" aria-current="page">Members <span class="tab-count"' in html
+    )
     assert "2 members" in html
     assert "Anna Berg" in html and "anna@example.com" in html and "Acme-Le GmbH" in html
     assert "B2C" in html and "Manual" in html
@@ -321,7 +324,10 @@ def test_adding_a_member_again_changes_nothing(editor, app, member):
     member("c1", mixins={"source": "crm"})
     response = editor.post(f"{URL}/members", data={"customer_id": "c1"}, htmx=True)
     assert response.status_code == 200
-    assert hx_events(response)["notify"] == {"message": "Jane Doe is a member already.", "level": "info"}
+    assert hx_events(response)["notify"] == {
+        "message": "Jane Doe is a member already.",
+        "level": "info",
+    }
     with app.app_context():
         assignment = db.session.scalar(select(CustomerAssignment))
         assert assignment.mixins == {"source": "crm"} and assignment.version == 1
