@@ -3,21 +3,21 @@ each with a one-click assign or unassign."""
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import Response, g, request
 from flask_login import current_user
 
 from ..models import Segment
 from ..query.i18n import text_in
 from ..services import catalog as service
 from ..services.catalog import browsing
-from ..services.segment_items import set_item_assigned, unassign_item
+from ..services.segment_items import restore_item, set_item_assigned, unassign_item
 from ..services.segments import get_segment
 from . import bp, can
 from .catalog import TreeLinks, TreeQuery, children_fragment, products_fragment, tree_page
 from .htmx import counts_changed, go, notify, refresh_trigger, render, wants_fragment
 from .redirects import local_url
 from .segment_pages import load_segment
-from .undo import offer
+from .undo import offer, undoes
 
 #: how many open lists below a toggled category are re-rendered with it
 OPEN_LIMIT = 100
@@ -94,7 +94,24 @@ def _undo(segment: Segment, kind: str, item_id: str, name: str, was: dict | None
     """The Undo of an unassign that removed something."""
     if not was:
         return None
-    return offer(segment.id, "item", type=kind, item=item_id, name=name, was=was)
+    back = _links(segment).page_url()
+    return offer(segment.id, "item", type=kind, item=item_id, name=name, was=was, back=back)
+
+
+@undoes("item")
+def _restore_item(segment_id: str, what: dict) -> tuple[Response, str]:
+    """Undo an unassign: the assignment comes back as it was. A category's node comes back
+    in its new state wherever it is in the tree (closed); the lists of products reload."""
+    segment = get_segment(g.tenant, segment_id)
+    kind, item_id = what["type"], what["item"]
+    restore_item(g.tenant, segment, kind, item_id, what["was"])
+    response = Response("", 200)
+    if kind == "CATEGORY" and wants_fragment():
+        node = service.nodes_by_id(g.tenant, [item_id])[item_id]
+        tree = browsing.open_below(g.tenant, segment.pk, node, [])
+        response = render("items/_node.html", node=node, tree=tree, links=_links(segment), oob=True)
+    refresh_trigger(response, CHANGED)
+    return response, f"“{what['name']}” is assigned again."
 
 
 @bp.post("/segments/<segment_id>/items/category")

@@ -15,7 +15,7 @@ from .downloads import csv_response
 from .htmx import counts_changed, go, notify, render, wants_fragment
 from .redirects import local_url
 from .segment_pages import load_segment
-from .undo import offer
+from .undo import offer, undoes
 
 PAGE_SIZE = 50
 CANDIDATES = 8
@@ -171,9 +171,18 @@ def segment_members_remove(segment_id: str):
     back = local_url(request.form.get("back"), url_for("web.segment_detail", segment_id=segment.id))
     if not wants_fragment():
         return go(back, message)
-    undo = offer(segment.id, "member", customer=key[0], entity=key[1], was=removed.was)
+    undo = offer(segment.id, "member", customer=key[0], entity=key[1], was=removed.was, back=back)
     # the row swaps out; every count on the page (and the list) reloads itself
     return counts_changed(notify(Response("", 200), message, undo=undo))
+
+
+@undoes("member")
+def _restore_member(segment_id: str, what: dict) -> tuple[Response, str]:
+    """Undo a removal: the membership comes back as it was; the list reloads itself."""
+    segment = get_segment(g.tenant, segment_id)
+    key = (what["customer"], what.get("entity"))
+    name = service.restore_member(g.tenant, segment, key, what["was"])
+    return Response("", 200), f"Restored {name}."
 
 
 @bp.get("/segments/<segment_id>/members.csv")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flask import g, request, url_for
+from flask import Response, g, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from ..errors import Conflict, ValidationFailed
@@ -29,7 +29,7 @@ from .args import page_arg
 from .htmx import counts_changed, go, notify, render, wants_fragment
 from .redirects import local_url
 from .segment_form import SegmentForm, differences
-from .undo import offer
+from .undo import offer, undoes
 
 PAGE_SIZE = 25
 
@@ -171,6 +171,23 @@ def segment_status(segment_id: str):
         focus_toggle=True,
     )
     return counts_changed(notify(response, message, level, undo=undo))
+
+
+@undoes("status")
+def _restore_status(segment_id: str, what: dict) -> tuple[Response, str]:
+    """Undo a status change (a 409 when someone changed the segment since); its row comes back
+    as it is now, wherever it is on the page."""
+    segment = set_status(g.tenant, segment_id, what["status"], what["version"])
+    state = "active" if segment.status == "ACTIVE" else "inactive"
+    response = render(
+        "segments/_row.html",
+        segment=segment,
+        counts=stats.segment_counts([segment.pk]),
+        back=what.get("back") or url_for("web.segments"),
+        now=utcnow(),
+        oob=True,
+    )
+    return response, f"“{display_name(segment)}” is {state} again."
 
 
 @bp.get("/segments/<segment_id>/delete")

@@ -5,16 +5,14 @@ so a page cannot make one up; it names the tenant, so it works nowhere else."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, current_app, g, request, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..errors import Conflict
-from ..models.types import utcnow
-from ..services import members, stats
-from ..services.segment_items import restore_item
-from ..services.segments import get_segment, set_status
 from . import bp, can
-from .htmx import counts_changed, go, notify, refresh_trigger, render, wants_fragment
+from .htmx import counts_changed, go, notify, wants_fragment
 from .redirects import local_url
 
 #: how long the message offers its Undo (app.js shows it this long)
@@ -52,38 +50,31 @@ def _what(segment_id: str) -> dict:
     return what
 
 
+#: kind -> what puts it back: given the segment id and the token's contents, the response
+#: (with what the page shows anew) and the message; each page module registers its own
+_UNDOERS: dict[str, Callable[[str, dict], tuple[Response, str]]] = {}
+
+
+def undoes(kind: str):
+    """Register the function that undoes actions of `kind` (see _UNDOERS)."""
+
+    def register(function: Callable[[str, dict], tuple[Response, str]]):
+        _UNDOERS[kind] = function
+        return function
+
+    return register
+
+
 @bp.post("/segments/<segment_id>/undo")
 @can("edit")
 def segment_undo(segment_id: str):
     """Put back what a single action removed or changed, exactly as it was."""
     what = _what(segment_id)
-    back = local_url(request.form.get("back"), url_for("web.segment_detail", segment_id=segment_id))
-    kind = what["kind"]
-    response = Response("", 200)
-    if kind == "member":
-        segment = get_segment(g.tenant, segment_id)
-        key = (what["customer"], what.get("entity"))
-        message = f"Restored {members.restore_member(g.tenant, segment, key, what['was'])}."
-    elif kind == "item":
-        segment = get_segment(g.tenant, segment_id)
-        restore_item(g.tenant, segment, what["type"], what["item"], what["was"])
-        message = f"“{what['name']}” is assigned again."
-        refresh_trigger(response, "items-changed")
-    else:
-        segment = set_status(g.tenant, segment_id, what["status"], what["version"])
-        state = "active" if segment.status == "ACTIVE" else "inactive"
-        message = f"“{what['name']}” is {state} again."
-        back = local_url(request.form.get("back"), url_for("web.segments"))
-        if wants_fragment():
-            # the row that changed comes back as it is now, wherever it is on the page
-            response = render(
-                "segments/_row.html",
-                segment=segment,
-                counts=stats.segment_counts([segment.pk]),
-                back=what.get("back") or back,
-                now=utcnow(),
-                oob=True,
-            )
+    undoer = _UNDOERS.get(what.get("kind", ""))
+    if undoer is None:
+        raise Conflict("This cannot be undone.")
+    response, message = undoer(segment_id, what)
     if not wants_fragment():
-        return go(back, message)
+        fallback = url_for("web.segment_detail", segment_id=segment_id)
+        return go(local_url(what.get("back"), fallback), message)
     return counts_changed(notify(response, message))

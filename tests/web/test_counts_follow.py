@@ -16,6 +16,7 @@ from segments_app.models import CustomerAssignment, ItemAssignment, LegalEntity,
 from segments_app.services.rules import evaluate
 from tests.factories import (
     add_assignment,
+    add_category,
     add_customer,
     add_legal_entity,
     add_product,
@@ -267,3 +268,23 @@ def test_import_apply_and_revert_move_the_counts(app, editor):
         "items tab": "0",
         "list": "empty",
     }
+
+
+def test_undoing_a_category_unassign_brings_its_node_back_assigned(app, editor, anna):
+    with app.app_context():
+        add_category("acme", "tools", name={"en": "Tools"})
+        db.session.commit()
+    editor.post(f"{URL}/items/category", data={"id": "tools", "assign": "1"}, htmx=True)
+    gone = editor.post(f"{URL}/items/category", data={"id": "tools", "assign": "0"}, htmx=True)
+    assert counts_shown(editor)["items tab"] == "0"
+    undo = hx_events(gone)["notify"]["undo"]
+    back = editor.post(undo["url"], data={"token": undo["token"]}, htmx=True)
+    node = page_text(back)
+    assert node.startswith('<li role="treeitem"') and 'hx-swap-oob="true"' in node
+    assert 'data-state="assigned"' in node and ">Unassign<" in node
+    assert counts_shown(editor)["items tab"] == "1"
+    # without JavaScript the undo goes back to the tab
+    gone = editor.post(f"{URL}/items/category", data={"id": "tools", "assign": "0"}, htmx=True)
+    token = hx_events(gone)["notify"]["undo"]["token"]
+    plain = editor.post(f"{URL}/undo", data={"token": token})
+    assert plain.status_code == 303 and plain.headers["Location"].startswith(f"{URL}/items")
