@@ -219,6 +219,18 @@ def restore_member(tenant: Tenant, segment: Segment, key: tuple[str, str | None]
     return _named(batch, tenant, key)
 
 
+def pin_member(tenant: Tenant, segment: Segment, key: tuple[str, str | None]) -> str:
+    """Make a member the rule holds a manual one (the API's PUT does the same), so it stays
+    when the rule no longer selects it; its name. 404 when it is no member."""
+    batch = CustomerAssignments(tenant, segment, [key])
+    assignment = _assignment(batch, key)
+    if assignment is None:
+        get_customer_assignment(segment, key)  # says why: 404
+    else:
+        batch.upsert(key, upsert_body(snapshot(assignment)))
+    return _named(batch, tenant, key)
+
+
 def _assignment(batch: CustomerAssignments, key: tuple[str, str | None]):
     customer = batch.customers.get(key[0])
     entity = batch.entities.get(key[1]) if key[1] else None

@@ -176,6 +176,21 @@ def segment_members_remove(segment_id: str):
     return counts_changed(notify(Response("", 200), message, undo=undo))
 
 
+@bp.post("/segments/<segment_id>/members/pin")
+@can("edit")
+def segment_members_pin(segment_id: str):
+    """Pin a member the rule holds: it becomes a manual member, kept whatever the rule says."""
+    segment = get_segment(g.tenant, segment_id)
+    key = _key_from_form()
+    name = service.pin_member(g.tenant, segment, key)
+    message = f"Pinned {name}: a manual member now, kept even when the rule no longer selects them."
+    back = local_url(request.form.get("back"), url_for("web.segment_detail", segment_id=segment.id))
+    if not wants_fragment():
+        return go(back, message)
+    # the list reloads itself with the rest of the counts, showing the member as manual
+    return counts_changed(notify(Response("", 200), message))
+
+
 @undoes("member")
 def _restore_member(segment_id: str, what: dict) -> tuple[Response, str]:
     """Undo a removal: the membership comes back as it was; the list reloads itself."""

@@ -153,7 +153,11 @@ def test_a_member_the_rule_holds_shows_by_rule_without_remove(app, editor, anna,
         db.session.commit()
     html = page_text(editor.get(URL))
     assert ">by rule</span>" in html and "Held by the rule" in html
-    assert 'aria-label="Remove Bob Stone"' not in html
+    assert 'aria-label="Remove Bob Stone"' not in html and 'aria-label="Pin Bob Stone"' in html
+    pinned = editor.post(f"{URL}/members/pin", data={"customer_id": "bob"}, htmx=True)
+    assert hx_events(pinned)["counts-changed"] is True
+    assert hx_events(pinned)["notify"]["message"].startswith("Pinned Bob Stone: a manual member")
+    assert 'aria-label="Remove Bob Stone"' in page_text(editor.get(URL))
     assert 'aria-label="Remove Anna Schmidt (Acme GmbH)"' in html
     # a manual B2C member the rule selects stays, held by the rule; Undo pins it again
     monkeypatch.setattr(evaluate.Selector, "selects", lambda self, pk: True)
