@@ -12,6 +12,7 @@ from segments_app.extensions import db
 from segments_app.services.accounts import create_user
 from segments_app.services.segments import create_segment
 from tests.factories import TENANT, tenant_named
+from tests.imports_support import csv_bytes, run_file
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
@@ -35,6 +36,7 @@ def shop(app, api):
          "legalEntityIds": ["acme-le"]},
         {"id": "c2", "email": "ben@acme.example", "firstName": "Ben", "lastName": "Doe"},
         {"id": "c3", "email": "cem@acme.example", "firstName": "Cem", "lastName": "Doe"},
+        {"id": "c4", "email": "dora@acme.example", "firstName": "Dora", "lastName": "Doe"},
     ]  # fmt: skip
     assert api.put("/directory/customers", json=records).status_code == 207
     for path in ("c1/acme-le", "c2", "c3"):
@@ -141,3 +143,23 @@ def test_confirmations_use_the_styled_dialog(shop, live_server, page: Page):
     page.locator("#asks").click()
     with page.expect_response(lambda r: r.url.endswith("/facts")):
         page.locator("dialog.confirm").get_by_role("button", name="Go ahead").click()
+
+
+def test_reverting_an_import_asks_in_the_styled_dialog(
+    shop, app, import_dir, live_server, page: Page
+):
+    with app.app_context():
+        imp = run_file(csv_bytes("customerId", "c4"), dry_run=False, file_name="more.csv")
+        assert imp.status == "applied", imp.status
+    log_in(page, live_server)
+    page.on("dialog", lambda dialog: pytest.fail(f"a browser dialog opened: {dialog.message}"))
+    page.goto(f"{live_server}/segments/gold/history")
+    expect(page.locator("#segment-facts")).to_contain_text("4 members")
+    page.get_by_role("button", name="Revert the import of more.csv").click()
+    dialog = page.locator("dialog.confirm")
+    expect(dialog.get_by_role("heading", name="Revert the import of more.csv?")).to_be_visible()
+    assert dialog.evaluate("el => el.open && el.matches(':modal')")
+    dialog.get_by_role("button", name="Revert import").click()
+    expect(page.locator("#toasts")).to_contain_text("Reverted the import of more.csv.")
+    expect(page.locator("#segment-facts")).to_contain_text("3 members")
+    expect(page.locator('#segment-tabs [data-count="detail"]')).to_have_text("3")
