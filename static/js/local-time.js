@@ -13,21 +13,38 @@
     try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
   }
 
+  function moment(el) {
+    let text = el.getAttribute("datetime") || "";
+    // a time the server wrote without zone is UTC, as it stores them all
+    if (/T\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(text)) text += "Z";
+    const value = new Date(text);
+    return isNaN(value) ? null : value;
+  }
+
+  // <time data-local>: the text becomes the local time ("date": the day only); any other <time>
+  // whose text or title is the UTC fallback ("... UTC") gets the local time there instead
   function showTimes(root) {
-    root.querySelectorAll("time[data-local]").forEach(function (el) {
-      const moment = new Date(el.getAttribute("datetime"));
-      if (isNaN(moment)) return;
-      const dateOnly = el.getAttribute("data-local") === "date";
-      const options = dateOnly ? { dateStyle: "medium" } : { dateStyle: "medium", timeStyle: "short" };
-      if (!el.title) el.title = el.textContent.trim();
-      el.textContent = new Intl.DateTimeFormat(undefined, options).format(moment);
+    const full = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+    const day = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+    root.querySelectorAll("time[datetime]").forEach(function (el) {
+      const value = moment(el);
+      if (!value || el.hasAttribute("data-localized")) return;
+      const text = el.textContent.trim();
+      if (el.hasAttribute("data-local") || /UTC$/.test(text)) {
+        if (!el.title) el.title = text;
+        el.textContent = (el.getAttribute("data-local") === "date" ? day : full).format(value);
+      } else if (/UTC$/.test(el.title)) {
+        el.title = full.format(value);
+      }
+      el.setAttribute("data-localized", "");
     });
   }
 
   // "2025-03-31T18:00" in UTC -> the same moment as the browser's local datetime-local text
   function localText(utc) {
+    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(utc)) return null;
     const moment = new Date(utc + "Z");
-    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(utc) || isNaN(moment)) return null;
+    if (isNaN(moment)) return null;
     let text = moment.getFullYear() + "-" + pad(moment.getMonth() + 1) + "-" + pad(moment.getDate()) +
       "T" + pad(moment.getHours()) + ":" + pad(moment.getMinutes());
     if (moment.getSeconds()) text += ":" + pad(moment.getSeconds());
@@ -43,7 +60,8 @@
         if (text) input.value = text;
       });
       const name = zoneName();
-      zone.value = name || "UTC";
+      // without a zone name the server goes by the offset (tz-offset)
+      zone.value = name;
       const offset = form.querySelector("input[data-time-zone-offset]");
       if (offset) offset.value = String(-new Date().getTimezoneOffset());
       const hint = form.querySelector("[data-time-zone-hint]");
@@ -54,7 +72,7 @@
   function run(root) { showTimes(root); localInputs(root); }
 
   document.addEventListener("DOMContentLoaded", function () { run(document); });
-  document.addEventListener("htmx:afterSettle", function (event) {
-    run(event.detail && event.detail.elt ? event.detail.elt.parentNode || document : document);
-  });
+  // a swap may replace the element it was aimed at (outerHTML): look over the whole page, which
+  // skips what is shown in local time already
+  document.addEventListener("htmx:afterSettle", function () { run(document); });
 })();

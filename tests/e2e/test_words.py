@@ -23,6 +23,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.live]
 EMAIL = "lena@acme.example"
 PASSWORD = "a long enough password"
 SETTLED = "() => !document.querySelector('.htmx-swapping, .htmx-settling')"
+#: the elements that reach past the view's right edge (outside the tabs, which scroll)
+WIDER_THAN_VIEW = """() => document.documentElement.scrollWidth <= window.innerWidth ? [] :
+  Array.from(document.querySelectorAll("body *"))
+  .filter((el) => !el.closest(".tabs") && el.getBoundingClientRect().right > window.innerWidth)
+  .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`).slice(0, 8)"""
 
 
 @pytest.fixture
@@ -108,7 +113,13 @@ def test_times_are_typed_and_shown_in_the_browsers_zone_and_stored_in_utc(
     expect(start).to_have_attribute("title", "01 Jul 2030 10:00 UTC")
     expect(page.locator(".segment-about")).to_contain_text("channel")
     expect(page.locator(".page-head p.muted")).to_have_text("Segments / Summer sale")
-    assert serious_violations(page) == []
+    expect(page.get_by_text("Use the finder under “Add a member”")).to_be_visible()
+    expect(page.get_by_role("link", name="Export all as CSV")).to_have_count(0)
+    for width in (1440, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert serious_violations(page) == [], width
+        assert page.evaluate(WIDER_THAN_VIEW) == [], width
+    page.set_viewport_size({"width": 1440, "height": 900})
 
     # the edit form shows the local times again, and saving unchanged keeps them
     page.get_by_role("link", name="Edit segment").click()
