@@ -11,10 +11,20 @@
     return el.isContentEditable || tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT";
   }
 
+  function searchField() {
+    return document.querySelector("main [data-search], main input[type=search]");
+  }
+
+  // say so to assistive technology, on the field the key goes to
+  document.addEventListener("DOMContentLoaded", function () {
+    const field = searchField();
+    if (field && !field.hasAttribute("aria-keyshortcuts")) field.setAttribute("aria-keyshortcuts", "/");
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
     if (typing(document.activeElement)) return;
-    const field = document.querySelector("main [data-search], main input[type=search]");
+    const field = searchField();
     if (!field) return;
     event.preventDefault();
     field.focus();

@@ -16,7 +16,7 @@ from segments_app.models import Segment
 from segments_app.services.accounts import create_user
 from tests.factories import TENANT, tenant_named
 
-from .conftest import REPORT_VIOLATIONS
+from .conftest import OUTPUT, REPORT_VIOLATIONS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
@@ -59,6 +59,12 @@ def berlin(app, tenant, browser, live_server, problems):
     assert not problems.violations, f"Content-Security-Policy violations: {problems.violations}"
 
 
+def shot(page: Page, name: str) -> None:
+    """A screenshot of the page as it is, for a person to look at (test-results/e2e/words)."""
+    (OUTPUT / "words").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "words" / f"{name}.png"), full_page=True)
+
+
 def serious_violations(page: Page) -> list[tuple]:
     results = Axe().run(page)
     return [
@@ -84,9 +90,20 @@ def test_times_are_typed_and_shown_in_the_browsers_zone_and_stored_in_utc(
     for width in (390, 1440):
         page.set_viewport_size({"width": width, "height": 900})
         assert serious_violations(page) == [], width
+        shot(page, f"first-run-{width}")
     page.get_by_role("link", name="Create a segment").click()
 
     expect(page.locator("[data-time-zone-hint]")).to_contain_text("Europe/Berlin")
+    # the languages by name, at both widths
+    page.get_by_label("Add a language").select_option("de")
+    page.get_by_role("button", name="Add language").click()
+    expect(page.get_by_label("Name (German)")).to_be_focused()
+    for width in (390, 1440):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate(WIDER_THAN_VIEW) == [], width
+        assert serious_violations(page) == [], width
+        shot(page, f"form-{width}")
+    page.get_by_label("Name (German)").fill("Sommerschlussverkauf")
     page.get_by_label("ID (optional)").fill("summer")
     page.get_by_label("Name (English)").fill("Summer sale")
     page.get_by_label("Site").fill("main")
@@ -119,6 +136,7 @@ def test_times_are_typed_and_shown_in_the_browsers_zone_and_stored_in_utc(
         page.set_viewport_size({"width": width, "height": 900})
         assert serious_violations(page) == [], width
         assert page.evaluate(WIDER_THAN_VIEW) == [], width
+        shot(page, f"segment-{width}")
     page.set_viewport_size({"width": 1440, "height": 900})
 
     # the edit form shows the local times again, and saving unchanged keeps them
@@ -145,6 +163,7 @@ def test_slash_focuses_the_search_and_the_copy_button_copies(berlin: Page, live_
     page.locator("body").press("/")
     search = page.locator("main input[type=search]").first
     expect(search).to_be_focused()
+    expect(search).to_have_attribute("aria-keyshortcuts", "/")
     search.fill("")
     search.type("a/b")  # while typing, "/" is a character
     expect(search).to_have_value("a/b")
