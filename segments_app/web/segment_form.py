@@ -318,8 +318,8 @@ def differences(mine: SegmentForm, stored: SegmentForm) -> list[tuple[str, str, 
     for label, attr in (
         ("Site", "site_code"),
         ("Status", "status"),
-        ("Valid from", "valid_from"),
-        ("Valid to", "valid_to"),
+        ("Valid from (UTC)", "valid_from"),
+        ("Valid to (UTC)", "valid_to"),
     ):
         if getattr(mine, attr).strip() != getattr(stored, attr).strip():
             out.append((label, getattr(mine, attr), getattr(stored, attr)))
