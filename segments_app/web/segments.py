@@ -30,6 +30,7 @@ from .htmx import counts_changed, go, notify, render, wants_fragment
 from .redirects import local_url
 from .segment_form import SegmentForm, differences
 from .undo import offer, undoes
+from .words import language_choice
 
 PAGE_SIZE = 25
 
@@ -237,7 +238,9 @@ def _form_page(
         form=form,
         segment=segment,
         action=action,
-        unused_languages=[(lang, lang) for lang in form.unused_languages(g.tenant)],
+        unused_languages=[
+            (lang, language_choice(lang)) for lang in form.unused_languages(g.tenant)
+        ],
         sites=_sites,
         conflict=conflict,
     )
@@ -258,7 +261,7 @@ def segment_new():
         try:
             segment = create_segment(tenant, doc, "")
         except ValidationFailed as exc:
-            form.take_errors(exc.by_field())
+            form.take_errors(exc)
         except Conflict:
             form.add_error("id", "A segment with this id exists already. Choose another id.")
         else:
@@ -291,7 +294,7 @@ def segment_edit(segment_id: str):
         try:
             upsert_segment(tenant, segment_id, doc, "")
         except ValidationFailed as exc:
-            form.take_errors(exc.by_field())
+            form.take_errors(exc)
         except Conflict:
             stored = SegmentForm.of_segment(segment, tenant)
             conflict = {

@@ -128,7 +128,7 @@ def test_unknown_segment_is_404(editor, tenant):
 
 
 def test_empty_state_says_what_to_do(editor, viewer, gold):
-    assert "Find customers below and add them" in page_text(editor.get(URL))
+    assert "Use the finder under “Add a member” to add customers" in page_text(editor.get(URL))
     html = page_text(viewer.get(URL))
     assert "An editor of your team adds members" in html
 
