@@ -3,7 +3,8 @@
 Uploading stores the file and queues a preview; the import's page then follows its run (htmx
 polls the import's fragment while it runs) and offers to apply, discard or read the file again
 with another encoding. The tab itself shows the import running now, or the latest preview not
-yet applied nor discarded, before it offers a new upload.
+yet applied nor discarded, before it offers a new upload. Discarding is the import's own state
+(for every editor), not this browser's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from flask import (
     current_app,
     g,
     request,
-    session,
     url_for,
 )
 
@@ -51,9 +51,6 @@ ENCODING_CHOICES = (
     ("iso-8859-15", "ISO-8859-15 (Latin-9, with €)"),
 )
 FIELD_LABELS = {"customerId": "customer id", "email": "e-mail", "legalEntityId": "legal entity id"}
-#: the previews a browser has discarded (newest last), kept in its session
-DISMISSED = "dismissed_imports"
-DISMISSED_KEPT = 20
 
 
 @dataclass
@@ -133,20 +130,16 @@ def _helpers() -> dict:
     }
 
 
-def _dismissed() -> list[str]:
-    return list(session.get(DISMISSED, []))
-
-
 def _shown_import(segment: Segment, new: bool) -> MemberImport | None:
     """The import the tab opens on: the one running now, else the latest import when it is a
-    preview (or a failed run) this browser has not discarded, unless a new upload is asked."""
+    preview (or a failed run) nobody has discarded, unless a new upload is asked."""
     running = service.current_import(segment)
     if running is not None or new:
         return running
     latest = history.latest_import(segment)
     if latest is None or latest.status not in ("previewed", "failed"):
         return None
-    return None if latest.id in _dismissed() else latest
+    return latest
 
 
 def _tab(
@@ -288,10 +281,12 @@ def segment_upload_preview(segment_id: str, import_id: str):
 @bp.post("/segments/<segment_id>/upload/<import_id>/discard")
 @can("edit")
 def segment_upload_discard(segment_id: str, import_id: str):
-    """Put a preview aside: the tab offers a new upload again (the import stays in History)."""
-    imp = service.get_import(g.tenant, segment_id, import_id)
-    kept = [other for other in _dismissed() if other != imp.id]
-    session[DISMISSED] = [*kept[-(DISMISSED_KEPT - 1) :], imp.id]
+    """Put a preview aside for everyone (its file removed, the import kept in History as
+    discarded); the tab offers a new upload again."""
+    try:
+        imp = service.discard_import(g.tenant, segment_id, import_id)
+    except Conflict as exc:
+        return _refused(segment_id, import_id, exc.message)
     return go(
         url_for("web.segment_upload", segment_id=imp.segment.id),
         f"Discarded the preview of {imp.file_name}; nothing was changed.",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .files import FileRefused
+from .quotes import CheckedRecords
 
 CUSTOMER_ID = "customerId"
 LEGAL_ENTITY_ID = "legalEntityId"
@@ -122,5 +122,6 @@ def read_header(records: Iterator[list[str]]) -> tuple[list[str], int]:
 
 
 def reader(text: Iterable[str], delimiter: str) -> Iterator[list[str]]:
-    """csv records of `text`; spaces after a delimiter are skipped so quotes still count."""
-    return csv.reader(text, delimiter=delimiter, skipinitialspace=True)
+    """csv records of `text`; spaces after a delimiter are skipped so quotes still count,
+    and a quote never closed costs its own row only (see quotes)."""
+    return CheckedRecords(text, delimiter)

@@ -126,6 +126,35 @@ def start_apply(
     return _restart(tenant, segment_id, import_id, dry_run=False, encoding=encoding)
 
 
+def discard_import(tenant: AnyTenant, segment_id: str, import_id: str) -> MemberImport:
+    """Put a preview (or a failed run) aside for everyone: the import becomes `discarded`, its
+    file is removed, and it stays in History. Refused (409) once applied, or while it runs."""
+    imp = get_import(tenant, segment_id, import_id)
+    if imp.status == "discarded":
+        return imp  # a second click, or another editor's: the same outcome
+    if imp.status not in ("previewed", "failed"):
+        raise Conflict(
+            f"Import {imp.id} is {imp.status}; only a preview or a failed import can be discarded.",
+            resource_id=imp.id,
+        )
+    result = db.session.execute(
+        update(MemberImport)
+        .where(MemberImport.pk == imp.pk, MemberImport.status.in_(("previewed", "failed")))
+        .values(status="discarded", phase=None, seconds_left=None)
+    )
+    if not rowcount(result):
+        raise Conflict(f"Import {imp.id} changed meanwhile; read it again.", resource_id=imp.id)
+    activity.record(
+        imp.segment, "import.discarded", 1, {"importId": imp.id, "fileName": imp.file_name}
+    )
+    db.session.flush()
+    db.session.refresh(imp)
+    # the file goes now rather than after the commit: should the commit fail, the import
+    # stays a preview whose Apply says the file is no longer kept, which is still safe
+    discard(imp.file_path)
+    return imp
+
+
 def revert_import(tenant: AnyTenant, segment_id: str, import_id: str) -> MemberImport:
     """Undo an applied import: unassign what it assigned and restore what it removed.
 
@@ -220,7 +249,17 @@ def _restart(
         raise Conflict(f"The file of import {imp.id} is no longer kept; upload it again.")
 
     def claim() -> None:
-        values: dict = {"status": "queued", "dry_run": dry_run, "heartbeat_at": utcnow()}
+        # the last run's progress goes: a waiting apply must not show the preview's numbers
+        values: dict = {
+            "status": "queued",
+            "dry_run": dry_run,
+            "heartbeat_at": utcnow(),
+            "phase": None,
+            "rows_done": 0,
+            "rows_per_second": None,
+            "rows_estimated": None,
+            "seconds_left": None,
+        }
         if override is not None:
             values["encoding_override"] = override
         result = db.session.execute(
@@ -272,6 +311,11 @@ def _not_revertible(imp: MemberImport) -> str:
 
 def _not_startable(imp: MemberImport, dry_run: bool) -> str:
     action = "previewed" if dry_run else "applied"
+    if imp.status == "discarded":
+        return (
+            f"Import {imp.id} ({imp.file_name}) was discarded and cannot be {action}; "
+            "upload the file again."
+        )
     if imp.status in ("queued", "running"):
         return f"Import {imp.id} is {imp.status}; wait for it to finish."
     return f"Import {imp.id} is {imp.status} and cannot be {action} again; upload the file anew."

@@ -1,0 +1,115 @@
+"""CSV records that notice a stray quote, one line of text at a time.
+
+A quote that is opened and never closed makes the csv module read every line after it, to the
+next quote or to the end of the file, as one value: a 535-row file came out as 532 rows, the
+swallowed ones as a single "e-mail longer than 320 characters". A member file has no reason to
+hold a value over several lines, so a record that spans lines is taken for a stray quote when
+
+- its quotes do not pair up (the quote runs to the end of the file), or
+- a line it swallowed looks like a row of its own (as many delimiters as the header has), or
+- the csv module gives up on it (a field over its size limit).
+
+Then the row where the quote opened is rejected (UnclosedQuote, with how many lines it ran
+over), and the lines after it are read again as rows of their own, so each keeps its number.
+Only the lines of the current record are held, never the file.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import deque
+from collections.abc import Iterable
+
+
+class UnclosedQuote(csv.Error):
+    """The record at this place opened a quote that its line does not close."""
+
+    def __init__(self, lines: int, to_end: bool):
+        super().__init__(f"a quote opened here runs over {lines} lines")
+        #: how many lines the quote ran over (its own included)
+        self.lines = lines
+        #: whether it ran to the end of the file
+        self.to_end = to_end
+
+    def reason(self, row: int) -> str:
+        """What the rejected row says, in a marketer's words."""
+        end = "to the end of the file" if self.to_end else f"over {self.lines - 1} more lines"
+        return (
+            f"A quote opened in row {row} is never closed (it runs {end}). The row is "
+            "rejected and the lines after it are read as rows of their own; close the quote, "
+            "or double it to keep it in the value, and upload the file again."
+        )
+
+
+class _Lines:
+    """The text's lines, with lines to read again first, remembering those of one record."""
+
+    def __init__(self, text: Iterable[str]):
+        self.text = iter(text)
+        self.again: deque[str] = deque()
+        self.taken: list[str] = []
+        self.ended = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.again:
+            line = self.again.popleft()
+        else:
+            try:
+                line = next(self.text)
+            except StopIteration:
+                self.ended = True
+                raise
+        self.taken.append(line)
+        return line
+
+
+class CheckedRecords:
+    """csv records of `text` (see the module's note); an iterator like csv.reader's."""
+
+    def __init__(self, text: Iterable[str], delimiter: str):
+        self.lines = _Lines(text)
+        self.delimiter = delimiter
+        self.csv = csv.reader(self.lines, delimiter=delimiter, skipinitialspace=True)
+        #: the delimiters of the header (the first record that is not blank)
+        self.header_delimiters: int | None = None
+
+    def __iter__(self) -> CheckedRecords:
+        return self
+
+    def __next__(self) -> list[str]:
+        self.lines.taken = []
+        try:
+            record = next(self.csv)
+        except csv.Error:
+            if len(self.lines.taken) > 1:  # only a quoted value runs over lines
+                raise self._read_again(to_end=False) from None
+            raise
+        taken = self.lines.taken
+        if len(taken) > 1 and self._stray(taken):
+            raise self._read_again(to_end=self._unpaired(taken))
+        if self.header_delimiters is None and any(cell.strip() for cell in record):
+            self.header_delimiters = max(len(record) - 1, 0)
+        return record
+
+    def _read_again(self, to_end: bool) -> UnclosedQuote:
+        taken = self.lines.taken
+        self.lines.again.extendleft(reversed(taken[1:]))
+        self.lines.taken = []
+        return UnclosedQuote(len(taken), to_end)
+
+    @staticmethod
+    def _unpaired(taken: list[str]) -> bool:
+        return sum(line.count('"') for line in taken) % 2 == 1
+
+    def _stray(self, taken: list[str]) -> bool:
+        if self._unpaired(taken) or self.header_delimiters is None:
+            return True
+        wanted = self.header_delimiters
+        if wanted == 0:
+            return True  # a one-column file: no value of it spans lines
+        # the last line's fields after the closing quote are the record's own
+        last = taken[-1][: taken[-1].rfind('"')]
+        return any(line.count(self.delimiter) >= wanted for line in [*taken[1:-1], last])
