@@ -15,7 +15,8 @@ from .types import JSONDoc, UTCDateTime, utcnow
 MODES = ("add", "remove", "replace")
 #: queued and running imports hold their segment; `reverting` only ever exists inside the
 #: revert's own transaction, so that a revert and a run of the same segment exclude each other
-#: `discarded`: a preview (or failed run) put aside, its file removed, kept in History
+#: `discarded`: a preview (or failed run) put aside, its file removed, kept in History;
+#: `unmapped`: an upload whose header names no known column, waiting for a person to pick them
 STATUSES = (
     "queued",
     "running",
@@ -25,6 +26,7 @@ STATUSES = (
     "reverting",
     "reverted",
     "discarded",
+    "unmapped",
 )
 ACTIVE_STATUSES = ("queued", "running", "reverting")
 PHASES = ("parsing", "validating", "applying")

@@ -94,3 +94,45 @@ def test_an_apply_waiting_to_start_shows_its_own_numbers(app, editor):
     assert "Waiting to start" in html
     assert "rows/s" not in html and "Rows per second" not in html
     assert "Rows read" not in html
+
+
+def test_a_header_with_no_known_column_asks_which_column_is_which(app, editor):
+    data = csv_bytes("Kundennummer;Firma;legalEntityId", "c1;Acme;", "c4;Beta;le1")
+    response = upload_file(editor, data)
+    assert response.status_code == 303
+    url = response.headers["Location"]
+    html = page_text(editor.get(url))
+    assert "Which column is which?" in html and "Needs its columns" in html
+    assert '<option value="Kundennummer">' in html
+    # the legal entity's known name is picked already
+    assert '<option value="legalEntityId" selected>' in html
+    assert ">Apply</button>" not in html
+    assert editor.post(f"{url}/apply", htmx=True).status_code == 200  # refused, shown
+    wait_for_jobs(app)
+    assert members_of(app) == set()
+
+    # nothing picked for the customers: refused beside the columns
+    refused = editor.post(f"{url}/columns", data={"legalEntityId": "legalEntityId"}, htmx=True)
+    assert refused.status_code == 422
+    assert "Pick the column that holds the customer id or the e-mail." in page_text(refused)
+    same = {"customerId": "Firma", "email": "Firma"}
+    assert editor.post(f"{url}/columns", data=same, htmx=True).status_code == 422
+
+    picked = editor.post(
+        f"{url}/columns",
+        data={"customerId": "Kundennummer", "email": "", "legalEntityId": "legalEntityId"},
+    )
+    assert picked.status_code == 303
+    wait_for_jobs(app)
+    html = page_text(editor.get(url))
+    assert "Preview ready" in html
+    assert '<span class="mono">Kundennummer</span> as customer id' in html
+    editor.post(f"{url}/apply")
+    wait_for_jobs(app)
+    assert members_of(app) == {("c1", None), ("c4", "le1")}
+
+
+def upload_file(browser, data: bytes):
+    from tests.imports_support import upload
+
+    return upload(browser, data, "kunden.csv")
