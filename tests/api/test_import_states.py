@@ -3,6 +3,8 @@ quote is reported with its row and honest counts."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tests.imports_support import IMPORTS, api_upload, csv_bytes, finished, members
@@ -53,3 +55,28 @@ def test_a_stray_quote_is_one_rejected_row_that_names_itself(api):
         "A quote opened in row 10 is never closed (it runs to the end of the file)."
     )
     assert not any("longer than" in problem["reason"] for problem in preview["problems"])
+
+
+def test_an_apply_waiting_to_start_carries_none_of_the_previews_numbers(api, monkeypatch):
+    from segments_app.extensions import db
+    from segments_app.services import imports
+    from segments_app.services.imports import commands
+    from tests.factories import tenant_named
+    from tests.imports_support import reloaded
+
+    imp = imports.create_import(
+        tenant_named(),
+        "gold",
+        io.BytesIO(csv_bytes("customerId", "c1", "c2")),
+        "m.csv",
+        enqueue=False,
+    )
+    db.session.commit()
+    imports.run_import(imp.pk)
+    assert reloaded(imp.pk).rows_done == 2
+    monkeypatch.setattr(commands, "_enqueue", lambda imp: None)  # the runner is busy
+    imports.start_apply(tenant_named(), "gold", imp.id)
+    db.session.commit()
+    doc = api.get(f"{IMPORTS}/{imp.id}").get_json()
+    assert doc["status"] == "queued" and doc["dryRun"] is False
+    assert doc["progress"] == {"rowsDone": 0}
