@@ -3,6 +3,7 @@ as rows of their own; values that legitimately span lines are kept."""
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pytest
@@ -65,3 +66,21 @@ def test_the_cli_reports_the_stray_quote(cli, tmp_path):
     assert "row 10: A quote opened in row 10 is never closed" in result.output
     assert "longer than" not in result.output
     assert "535" in result.output  # rows read
+
+
+def test_a_row_the_csv_module_cannot_read_still_counts_as_one(monkeypatch):
+    previous = csv.field_size_limit(20)
+    try:
+        records, errors = _records("id,email\nc1,a\nc2," + "x" * 50 + "\nc3,b\nc4,c\n")
+    finally:
+        csv.field_size_limit(previous)
+    assert records == [["id", "email"], ["c1", "a"], [], ["c3", "b"], ["c4", "c"]]
+    assert list(errors) == [2] and not isinstance(errors[2], UnclosedQuote)
+
+
+def test_windows_line_ends_and_a_stray_quote_across_batches():
+    lines = ["id,email"] + [f"c{n},c{n}@x.com" for n in range(1, 8)]
+    lines[3] = 'c3,"c3@x.com'
+    records, errors = _records("\r\n".join(lines) + "\r\n")
+    assert len(records) == 8 and list(errors) == [3]
+    assert records[4:] == [[f"c{n}", f"c{n}@x.com"] for n in range(4, 8)]
