@@ -50,20 +50,12 @@ class _Lines:
         self.text = iter(text)
         self.again: deque[str] = deque()
         self.taken: list[str] = []
-        self.ended = False
 
     def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
-        if self.again:
-            line = self.again.popleft()
-        else:
-            try:
-                line = next(self.text)
-            except StopIteration:
-                self.ended = True
-                raise
+        line = self.again.popleft() if self.again else next(self.text)
         self.taken.append(line)
         return line
 
