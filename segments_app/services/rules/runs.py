@@ -176,7 +176,10 @@ def _evaluate(pk: int, heartbeat: Heartbeat | None = None) -> None:
     if rule is None:
         raise AppError("The rule no longer checks (a segment it names was deleted); save it anew.")
     ctx = rules.context(clock())
-    progress = Progress(heartbeat, pk, evaluation.detail or {})
+    # SQLite: the transaction holds the write lock to its commit, so no other connection can
+    # write the progress; polls in this process read it from memory
+    shared = heartbeat if session.get_bind().dialect.name != "sqlite" else None
+    progress = Progress(shared, pk, evaluation.detail or {})
     progress.phase("counting")
     # one count before the writes (cheap beside them): a poll then knows the size of the work
     matched = count_selected(session, rule, ctx)
