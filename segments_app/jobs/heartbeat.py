@@ -28,15 +28,26 @@ log = logging.getLogger(__name__)
 class Heartbeat:
     """Renews the heartbeat of a set of imports (or of rows of another `model` with a
     heartbeat_at column: rule evaluations) every `interval` seconds, from its own thread and
-    connection."""
+    connection.
 
-    def __init__(self, app: Flask, interval: float, model: Any = MemberImport):
+    It also carries progress that a run reports (`report`) while its own transaction is still
+    open: written at once from the heartbeat's connection, so a poll sees it before the run
+    commits. `unfinished` (a condition on `model`) keeps a report that arrives late from
+    overwriting what the finished run wrote.
+    """
+
+    def __init__(
+        self, app: Flask, interval: float, model: Any = MemberImport, unfinished: Any = None
+    ):
         self.app = app
         self.interval = interval
         self.model = model
+        self.unfinished = unfinished
         self._pks: set[int] = set()
+        self._reports: dict[int, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     def add(self, pk: int) -> None:
@@ -50,19 +61,49 @@ class Heartbeat:
     def discard(self, pk: int) -> None:
         with self._lock:
             self._pks.discard(pk)
+            self._reports.pop(pk, None)
+
+    def report(self, pk: int, values: dict[str, Any]) -> None:
+        """Write `values` (columns of row `pk`) from the heartbeat's thread, now; a newer
+        report replaces one not written yet."""
+        with self._lock:
+            self._reports[pk] = values
+        self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=self.interval + 5)
 
     def _beat(self) -> None:
-        while not self._stop.wait(self.interval):
+        while True:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             with self._lock:
                 pks = sorted(self._pks)
+                reports, self._reports = self._reports, {}
+            if reports:
+                self.write_reports(reports)
             if pks:
                 self.beat(pks)
+
+    def write_reports(self, reports: dict[int, dict[str, Any]]) -> None:
+        """Write reported progress, with a heartbeat (a busy database: the report is lost,
+        the next one says more)."""
+        with self.app.app_context():
+            try:
+                with db.engine.begin() as connection:
+                    for pk, values in reports.items():
+                        stmt = update(self.model).where(self.model.pk == pk)
+                        if self.unfinished is not None:
+                            stmt = stmt.where(self.unfinished)
+                        connection.execute(stmt.values(**values, heartbeat_at=utcnow()))
+            except SQLAlchemyError as exc:
+                log.warning("progress not written: %s", exc)
 
     def beat(self, pks: Iterable[int]) -> None:
         """Renew the heartbeats now; a busy database only delays the next one."""
@@ -79,13 +120,15 @@ class Heartbeat:
 
 
 @contextmanager
-def beating(app: Flask, pk: int, model: Any = MemberImport) -> Iterator[None]:
+def beating(
+    app: Flask, pk: int, model: Any = MemberImport, unfinished: Any = None
+) -> Iterator[Heartbeat]:
     """Keep the heartbeat of import `pk` (or of row `pk` of `model`) alive while the block
-    runs."""
-    heartbeat = Heartbeat(app, app.config["IMPORT_HEARTBEAT_SECONDS"], model)
+    runs; the block may `report` progress through it."""
+    heartbeat = Heartbeat(app, app.config["IMPORT_HEARTBEAT_SECONDS"], model, unfinished)
     heartbeat.add(pk)
     try:
-        yield
+        yield heartbeat
     finally:
         heartbeat.stop()
 

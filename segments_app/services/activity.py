@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 
 from ..extensions import db
 from ..models import Activity, Segment
@@ -59,8 +59,14 @@ def record(segment: Segment, action: str, count: int = 1, detail: dict | None = 
 
 def segment_history(segment_pk: int) -> Select:
     """A segment's log, newest first; writes of one actor and action within a minute are one
-    line (a bulk request of 200 members reads as one change)."""
+    line (a bulk request of 200 members reads as one change); `last` is the pk of its newest
+    entry, whose detail says why (see services.history)."""
     minute = func.min(Activity.at)
+    # writes by hand (API, dashboard) carry no detail, an import's and a rule's do: the same
+    # person's import and hand-made changes in one minute stay two lines, each with its reason
+    by_hand = Activity.detail.is_(None)
+    # each evaluation of the rule is a line of its own, with its counts
+    own_line = case((Activity.action == "rule.evaluated", Activity.id), else_=None)
     return (
         select(
             Activity.action,
@@ -68,10 +74,11 @@ def segment_history(segment_pk: int) -> Select:
             minute.label("at"),
             func.max(Activity.at).label("until"),
             func.sum(Activity.count).label("count"),
+            func.max(Activity.id).label("last"),
         )
         .where(Activity.segment_pk == segment_pk)
-        .group_by(Activity.action, Activity.actor, _minute_bucket(Activity.at))
-        .order_by(minute.desc())
+        .group_by(Activity.action, Activity.actor, _minute_bucket(Activity.at), by_hand, own_line)
+        .order_by(minute.desc(), func.max(Activity.id).desc())
     )
 
 

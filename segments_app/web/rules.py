@@ -71,6 +71,7 @@ def _page(
         form=form,
         preview=preview,
         evaluation=evaluation,
+        progress=service.evaluation_progress(evaluation) if evaluation else None,
         active_states=ACTIVE,
         refused=refused,
         **_editor_words(segment),
@@ -163,6 +164,7 @@ def segment_rule_evaluation(segment_id: str, pk: int):
         "rules/_evaluation.html",
         segment=segment,
         evaluation=evaluation,
+        progress=service.evaluation_progress(evaluation),
         active_states=ACTIVE,
     )
     if evaluation.state not in ACTIVE:

@@ -231,11 +231,11 @@ def test_an_evaluation_that_loses_a_deadlock_is_tried_again(app, api, tenant, or
     class Deadlock(Exception):
         sqlstate = "40P01"
 
-    def once_deadlocked(pk: int) -> None:
+    def once_deadlocked(pk: int, *progress) -> None:
         calls.append(pk)
         if len(calls) == 1:
             raise OperationalError("INSERT ...", {}, Deadlock("deadlock detected"))
-        real(pk)
+        real(pk, *progress)
 
     monkeypatch.setattr(runs, "_evaluate", once_deadlocked)
     done = save(api, seg, {"field": "attributes.lastOrderAt", "op": "exists"})

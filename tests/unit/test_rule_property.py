@@ -19,6 +19,7 @@ from segments_app.extensions import db
 from segments_app.services.rules.sql import SqlContext
 from segments_app.services.rules.tree import OPERATORS, AttributeTypes, check_rule
 from tests.factories import tenant_named
+from tests.hypotheses import examples
 from tests.rules_data import python_selects, seed, sql_selects
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
@@ -130,7 +131,7 @@ rules = st.recursive(
 
 
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     # the fixtures give the tenant only; each example's rows are rolled back
     suppress_health_check=[
@@ -184,7 +185,7 @@ def test_the_generated_rules_select_some_and_not_all() -> None:
     """A guard on the generator: random rules are not all trivially empty or full."""
     sizes = []
 
-    @settings(max_examples=40, deadline=None, database=None)
+    @settings(max_examples=examples(40), deadline=None, database=None)
     @given(body=rules, drawn=st.lists(customers, min_size=6, max_size=6))
     def sample(body: dict[str, Any], drawn: list[dict[str, Any]]) -> None:
         records = [

@@ -15,7 +15,7 @@ the change was restricted to some).
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -186,9 +186,11 @@ def apply_rule(
     rule: CheckedRule,
     ctx: SqlContext,
     customer_pks: Sequence[int] | None = None,
+    on_added: Callable[[int], None] | None = None,
 ) -> Change:
     """Make the segment's AUTOMATIC members what `rule` says (for `customer_pks` only, when
-    given): two statements; the caller counts and records."""
+    given): two statements; the caller counts and records. `on_added(joined)` is told between
+    them (a whole evaluation reports its progress)."""
     now = utcnow()
     member = _assignment.alias("member")
     picked = matches(rule, ctx, customer_pks, session)
@@ -225,6 +227,8 @@ def apply_rule(
             .execution_options(preserve_rowcount=True)
         )
     )
+    if on_added is not None:
+        on_added(joined)
     automatic = (member.c.segment_pk == segment_pk) & (member.c.assignment_type == "AUTOMATIC")
     if customer_pks is not None:
         # the batch's customers the rule does not select: a set the database hashes, where an
@@ -249,33 +253,10 @@ def apply_rule(
     return Change(joined, left)
 
 
-def count_matched(session: DbSession, segment_pk: int, rule: CheckedRule, ctx: SqlContext) -> int:
-    """How many customers the rule selects, right after an evaluation of the segment: its
-    AUTOMATIC members (which it selects), and those of the other members it selects (read
-    without evaluating the rule over the whole directory again)."""
-    member = _assignment.alias("member")
-    automatic = select(func.count(func.distinct(member.c.customer_pk))).where(
-        member.c.segment_pk == segment_pk, member.c.assignment_type == "AUTOMATIC"
-    )
-    others = select(func.count()).select_from(
-        matches(rule, ctx)
-        .where(
-            _customer.c.pk.in_(
-                select(member.c.customer_pk).where(
-                    member.c.segment_pk == segment_pk, member.c.assignment_type != "AUTOMATIC"
-                )
-            ),
-            _customer.c.pk.not_in(
-                select(member.c.customer_pk).where(
-                    member.c.segment_pk == segment_pk, member.c.assignment_type == "AUTOMATIC"
-                )
-            ),
-        )
-        .subquery()
-    )
-    return int(session.execute(automatic).scalar() or 0) + int(
-        session.execute(others).scalar() or 0
-    )
+def count_selected(session: DbSession, rule: CheckedRule, ctx: SqlContext) -> int:
+    """How many of the tenant's customers the rule selects (members or not)."""
+    counted = select(func.count()).select_from(matches(rule, ctx, session=session).subquery())
+    return int(session.execute(counted).scalar() or 0)
 
 
 def record_change(session: DbSession, segment: Segment, change: Change, trigger: str) -> None:

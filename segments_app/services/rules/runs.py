@@ -3,7 +3,8 @@
 An evaluation runs in one transaction (its segment's two statements, then its dependants'), so
 one that fails or whose process dies leaves the membership exactly as it was. Its row says how
 far it got: queued, running (with a heartbeat renewed from another thread, as member imports
-do), done or failed with the reason. One silent for IMPORT_STALE_SECONDS was interrupted and
+do), done or failed with the reason. While it runs it reports its progress (see `Progress`).
+One silent for IMPORT_STALE_SECONDS was interrupted and
 is marked failed by the sweep that also looks for interrupted imports, which also refreshes the
 rules with relative dates every RULE_REFRESH_MINUTES.
 """
@@ -14,6 +15,7 @@ import logging
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import and_, or_, select, update
@@ -22,12 +24,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from ...errors import AppError
 from ...extensions import db, rowcount
 from ...jobs import embedded_runner, submit_after_commit, uses_rq
-from ...jobs.heartbeat import beating
+from ...jobs.heartbeat import Heartbeat, beating
 from ...models import RuleEvaluation, Segment
 from ...models.types import utcnow
 from .. import activity
 from ..longwork import lift_statement_timeout
-from .evaluate import RuleSet, apply_rule, clock, count_matched, evaluate_dependants, record_change
+from .evaluate import RuleSet, apply_rule, clock, count_selected, evaluate_dependants, record_change
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,44 @@ ANALYZE_AFTER = 10_000
 def checkpoint(step: str) -> None:
     """Called after the segment's own statements ('applied'); does nothing. Tests replace it
     to fail an evaluation at that point."""
+
+
+#: what an evaluation is doing, in order (the progress' `phase`)
+PHASES = ("counting", "adding", "removing", "dependants")
+_UNFINISHED = RuleEvaluation.state.in_(("queued", "running"))
+#: progress of the evaluations this process runs, by pk: what a poll in this process shows
+#: when the database cannot show it yet (SQLite: the run holds the write lock to its commit)
+_live: dict[int, dict[str, Any]] = {}
+
+
+class Progress:
+    """Reports how far an evaluation got: its phase, and the counts known so far (matched once
+    counted, joined once added, left once removed). Written into the evaluation's `detail`
+    from the heartbeat's own connection, so a poll sees it while the evaluation's transaction
+    is still open (PostgreSQL), and kept in this process for polls on SQLite."""
+
+    def __init__(self, heartbeat: Heartbeat | None, pk: int, detail: dict[str, Any]):
+        self.heartbeat = heartbeat
+        self.pk = pk
+        self.detail = {key: value for key, value in detail.items() if key != "progress"}
+        self.counts: dict[str, int] = {}
+
+    def phase(self, phase: str, **counts: int) -> None:
+        self.counts.update(counts)
+        progress = {"phase": phase, **self.counts}
+        _live[self.pk] = progress
+        if self.heartbeat is not None:
+            self.heartbeat.report(self.pk, {"detail": {**self.detail, "progress": progress}})
+
+    def close(self) -> None:
+        _live.pop(self.pk, None)
+
+
+def progress_of(evaluation: RuleEvaluation) -> dict[str, Any] | None:
+    """How far a running evaluation got ({phase, matched, joined, left} as known), or None."""
+    if evaluation.state != "running":
+        return None
+    return _live.get(evaluation.pk) or (evaluation.detail or {}).get("progress")
 
 
 def queue_evaluation(segment: Segment, reason: str) -> RuleEvaluation:
@@ -75,13 +115,16 @@ def queue_evaluation(segment: Segment, reason: str) -> RuleEvaluation:
 def run_evaluation(evaluation_pk: int) -> None:
     """The job: run a queued evaluation to its end (done or failed)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    with app.app_context(), beating(app, evaluation_pk, RuleEvaluation):
+    with (
+        app.app_context(),
+        beating(app, evaluation_pk, RuleEvaluation, _UNFINISHED) as heartbeat,
+    ):
         try:
             if not _claim(evaluation_pk):
                 return
             for attempt in range(1, ATTEMPTS + 1):
                 try:
-                    _evaluate(evaluation_pk)
+                    _evaluate(evaluation_pk, heartbeat)
                     break
                 except Exception as exc:
                     db.session.rollback()
@@ -91,6 +134,7 @@ def run_evaluation(evaluation_pk: int) -> None:
                     _fail(evaluation_pk, _reason(exc))
                     break
         finally:
+            _live.pop(evaluation_pk, None)
             db.session.remove()
 
 
@@ -108,14 +152,16 @@ def _claim(pk: int) -> bool:
     return bool(claimed)
 
 
-def _evaluate(pk: int) -> None:
+def _evaluate(pk: int, heartbeat: Heartbeat | None = None) -> None:
     session = db.session
     started = time.monotonic()
-    # a write first: on SQLite the transaction then holds the write lock, so what it reads
-    # next is what it changes
-    session.execute(
-        update(RuleEvaluation).where(RuleEvaluation.pk == pk).values(heartbeat_at=utcnow())
-    )
+    if session.get_bind().dialect.name == "sqlite":
+        # a write first: on SQLite the transaction then holds the write lock, so what it reads
+        # next is what it changes. Not on PostgreSQL: the row would stay locked to the commit,
+        # and the heartbeat could not write the progress into it.
+        session.execute(
+            update(RuleEvaluation).where(RuleEvaluation.pk == pk).values(heartbeat_at=utcnow())
+        )
     lift_statement_timeout(session)
     evaluation = session.get(RuleEvaluation, pk)
     assert evaluation is not None
@@ -130,12 +176,26 @@ def _evaluate(pk: int) -> None:
     if rule is None:
         raise AppError("The rule no longer checks (a segment it names was deleted); save it anew.")
     ctx = rules.context(clock())
-    change = apply_rule(session, segment.pk, rule, ctx)
+    # SQLite: the transaction holds the write lock to its commit, so no other connection can
+    # write the progress; polls in this process read it from memory
+    shared = heartbeat if session.get_bind().dialect.name != "sqlite" else None
+    progress = Progress(shared, pk, evaluation.detail or {})
+    progress.phase("counting")
+    # one count before the writes (cheap beside them): a poll then knows the size of the work
+    matched = count_selected(session, rule, ctx)
+    progress.phase("adding", matched=matched)
+    change = apply_rule(
+        session,
+        segment.pk,
+        rule,
+        ctx,
+        on_added=lambda joined: progress.phase("removing", joined=joined),
+    )
     checkpoint("applied")
-    matched = count_matched(session, segment.pk, rule, ctx)
     record_change(session, segment, change, evaluation.reason)
     dependants = {}
     if change.joined or change.left:
+        progress.phase("dependants", left=change.left)
         dependants = evaluate_dependants(rules, [segment.id], None, session)
     ms = round((time.monotonic() - started) * 1000)
     with activity.acting_as(evaluation.actor):
@@ -161,11 +221,12 @@ def _evaluate(pk: int) -> None:
     evaluation.finished_at = now
     evaluation.heartbeat_at = now
     evaluation.detail = {
-        **(evaluation.detail or {}),
+        **progress.detail,
         "ms": ms,
         "dependants": {key: {"joined": c.joined, "left": c.left} for key, c in dependants.items()},
     }
     session.commit()
+    progress.close()
     if change.joined + change.left >= ANALYZE_AFTER:
         _analyze()
 

@@ -23,6 +23,9 @@ from .sql import SqlContext
 from .tree import AttributeTypes, CheckedRule, check_rule, dependency_order
 from .triggers import evaluate_customers, membership_changed
 
+#: how far a running evaluation got ({phase, matched, joined, left} as known), or None
+evaluation_progress = runs.progress_of
+
 #: customers a preview shows
 SAMPLE_SIZE = 20
 
@@ -231,6 +234,7 @@ def evaluation_document(evaluation: RuleEvaluation, segment_id: str) -> dict:
     }
     if evaluation.error:
         doc["error"] = evaluation.error
+    doc["progress"] = evaluation_progress(evaluation)
     return {key: value for key, value in doc.items() if value is not None}
 
 
@@ -251,6 +255,7 @@ __all__ = [
     "check",
     "evaluate_customers",
     "evaluation_document",
+    "evaluation_progress",
     "get_evaluation",
     "get_rule",
     "latest_evaluation",
