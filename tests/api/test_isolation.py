@@ -41,7 +41,15 @@ NO_TENANT = "nosuchtenant"
 #: path arguments that are not record ids: what to put in them on every walk
 FIXED_ARGUMENTS = {"item_type": "PRODUCT"}
 #: path arguments the victim fixture makes a record KNOWN for
-MADE = {"segment_id", "customer_id", "legal_entity_id", "item_id", "record_id", "import_id"}
+MADE = {
+    "segment_id",
+    "customer_id",
+    "legal_entity_id",
+    "item_id",
+    "record_id",
+    "import_id",
+    "evaluation_id",
+}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 PASSWORD = "long enough secret"
 #: hashed once: hashing is deliberately slow, and a hundred tests sign customers in
@@ -86,8 +94,17 @@ def _route_id(method: str, rule: Rule, words: dict[str, str]) -> str:
     return f"{method} {path}"
 
 
-def _path(rule: Rule, words: dict[str, str], tenant: str, record_id: str) -> str:
+def _path(
+    rule: Rule,
+    words: dict[str, str],
+    tenant: str,
+    record_id: str,
+    numbered: dict[str, str] | None = None,
+) -> str:
+    """The rule's path with every record argument `record_id`; `numbered` gives the ids the
+    database chose (a rule evaluation's) for walks that name the victim's own records."""
     values = {**dict.fromkeys(rule.arguments, record_id), **FIXED_ARGUMENTS, **words}
+    values.update(numbered or {})
     values["tenant"] = tenant
     built = rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)
     assert built is not None, rule.rule
@@ -103,6 +120,8 @@ class World:
 
     victim: Api
     strangers: dict[str, Api]
+    #: path arguments whose KNOWN record has an id the database chose
+    numbered: dict[str, str]
 
 
 def _client_maker(app) -> Callable[..., Credentials]:
@@ -135,8 +154,9 @@ def _service_api(client, make_client, tenant: str) -> Api:
     return Api(client, response.get_json()["access_token"], tenant)
 
 
-def _make_victim(app, api: Api) -> None:
-    """Tenant acme, with a record called KNOWN of every kind, assigned to segment KNOWN."""
+def _make_victim(app, api: Api) -> dict[str, str]:
+    """Tenant acme, with a record called KNOWN of every kind, assigned to segment KNOWN; returns
+    the ids the database chose for its records that cannot be called KNOWN."""
     with directory(app):
         add_legal_entity(TENANT, KNOWN)
         add_customer(TENANT, KNOWN, legal_entity_ids=(KNOWN,))
@@ -148,7 +168,8 @@ def _make_victim(app, api: Api) -> None:
         assert api.put(f"/segments/{KNOWN}/{path}").status_code == 201, path
     assert api.put(f"/segments/{KNOWN}/items/CATEGORY/{KNOWN}").status_code == 201
     rule = {"rule": {"field": "id", "op": "equals", "value": KNOWN}}
-    assert api.put(f"/segments/{KNOWN}/rule", json=rule).status_code == 202
+    saved = api.put(f"/segments/{KNOWN}/rule", json=rule)
+    assert saved.status_code == 202
     assert jobs.wait_idle(app, 30)
     with app.app_context():
         tenant = db.session.scalar(select(Tenant).where(Tenant.name == TENANT))
@@ -159,6 +180,7 @@ def _make_victim(app, api: Api) -> None:
         pk = imp.pk
         db.session.commit()
         run_import(pk)  # a finished preview, with one rejected row to download
+    return {"evaluation_id": saved.get_json()["id"]}
 
 
 @pytest.fixture(scope="class")
@@ -173,7 +195,7 @@ def world(app, shared_rows) -> World:
     client = app.test_client()
     make_client = _client_maker(app)
     victim = _service_api(client, make_client, TENANT)
-    _make_victim(app, victim)
+    numbered = _make_victim(app, victim)
     with directory(app):
         _shopper(OTHER_TENANT, "gus", "gus@globex.example")
     strangers = {
@@ -182,7 +204,7 @@ def world(app, shared_rows) -> World:
             client, make_client, "gus@globex.example", PASSWORD, OTHER_TENANT
         ),
     }
-    return World(victim, strangers)
+    return World(victim, strangers, numbered)
 
 
 @pytest.fixture
@@ -239,9 +261,9 @@ class TestTheWalk:
         assert stranger.get("/segments").status_code == 200  # the token works at home
         before = _snapshot(victim)
 
-        existing = _call(stranger, method, _path(rule, words, TENANT, KNOWN))
+        existing = _call(stranger, method, _path(rule, words, TENANT, KNOWN, world.numbered))
         absent = _call(stranger, method, _path(rule, words, TENANT, MISSING))
-        nowhere = _call(stranger, method, _path(rule, words, NO_TENANT, KNOWN))
+        nowhere = _call(stranger, method, _path(rule, words, NO_TENANT, KNOWN, world.numbered))
 
         assert existing.status_code == 403, existing.get_data(as_text=True)
         assert existing.get_json()["code"] == 403
@@ -261,7 +283,7 @@ class TestTheWalk:
         unmade = set(rule.arguments) - MADE - set(FIXED_ARGUMENTS) - set(words) - {"tenant"}
         if unmade:
             pytest.skip(f"the victim has no record KNOWN for {sorted(unmade)}; the walk still ran")
-        response = _call(victim, method, _path(rule, words, TENANT, KNOWN))
+        response = _call(victim, method, _path(rule, words, TENANT, KNOWN, world.numbered))
         assert response.status_code == 200, response.get_data(as_text=True)
 
 
