@@ -127,6 +127,7 @@ from . import (  # noqa: E402,F401  (routes register on bp)
     members,
     overview,
     rules,
+    segment_bulk,
     segments,
     settings,
     uploads,
