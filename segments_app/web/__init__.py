@@ -128,6 +128,7 @@ from . import (  # noqa: E402,F401  (routes register on bp)
     overview,
     rules,
     segment_bulk,
+    segment_duplicate,
     segments,
     settings,
     uploads,

@@ -19,7 +19,8 @@ PASSWORD = "a long enough password"
 SETTLED = "() => !document.querySelector('.htmx-swapping, .htmx-settling')"
 WIDER_THAN_VIEW = """() => document.documentElement.scrollWidth <= window.innerWidth ? [] :
   Array.from(document.querySelectorAll("body *"))
-  .filter((el) => !el.closest(".table-wrap") && el.getBoundingClientRect().right > window.innerWidth)
+  .filter((el) => !el.closest(".table-wrap")
+    && el.getBoundingClientRect().right > window.innerWidth)
   .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`).slice(0, 8)"""
 
 
