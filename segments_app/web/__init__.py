@@ -120,6 +120,7 @@ def _ago(value: datetime) -> str:
 
 from . import (  # noqa: E402,F401  (routes register on bp)
     account,
+    assignment_bulk,
     catalog,
     catalog_customer,
     history,
