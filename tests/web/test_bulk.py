@@ -52,7 +52,7 @@ def test_list_offers_ticks_and_actions(editor, viewer, seed):
     seed("gold")
     html = page_text(editor.get("/segments"))
     assert 'form="segment-bulk" name="ids" value="gold"' in html
-    assert "data-bulk-page" in html and "Deactivate…" in html and "Export CSV" in html
+    assert "data-bulk-every" in html and "Deactivate…" in html and "Export CSV" in html
     assert "data-bulk-item" not in page_text(viewer.get("/segments"))
 
 

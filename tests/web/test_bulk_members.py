@@ -62,7 +62,7 @@ def _counts(app) -> tuple[int, int]:
 def test_member_rows_can_be_ticked(editor, viewer, gold):
     html = page_text(editor.get("/segments/gold"))
     assert 'form="member-bulk" name="ids"' in html and "Remove ticked" in html
-    assert "data-bulk-page" in html
+    assert "data-bulk-every" in html
     assert 'form="member-bulk"' not in page_text(viewer.get("/segments/gold"))
 
 
