@@ -3,12 +3,14 @@ naming the count, the action, and its Undo (services.bulk_assignments)."""
 
 from __future__ import annotations
 
-from flask import Response, g, request, url_for
+from flask import Response, g, redirect, request, url_for
 
 from ..models import Segment
 from ..services import bulk_assignments as service
+from ..services.assigned_items import assigned_page
 from ..services.segments import get_segment
 from . import bp, can
+from .args import page_arg
 from .htmx import notify, refresh_trigger, render, wants_fragment
 from .redirects import local_url
 
@@ -121,3 +123,32 @@ def segment_members_bulk_undo(segment_id: str):
 @can("edit")
 def segment_items_bulk_undo(segment_id: str):
     return _undo(segment_id, "items")
+
+
+ASSIGNED_PAGE = 50
+
+
+def assigned_context(segment: Segment) -> dict:
+    """What the Items tab's list of assigned items shows (templates/items/_assigned.html)."""
+    number = page_arg(request.args.get("assigned"))
+    shown = assigned_page(segment, number, ASSIGNED_PAGE, g.tenant.default_language)
+
+    def page_url(n: int) -> str:
+        return url_for("web.segment_items_assigned", segment_id=segment.id, assigned=n)
+
+    return {
+        "assigned": shown,
+        "assigned_size": ASSIGNED_PAGE,
+        "assigned_url": page_url,
+    }
+
+
+@bp.get("/segments/<segment_id>/items/assigned")
+@can("read")
+def segment_items_assigned(segment_id: str):
+    """The list of the segment's items, a page at a time; it reloads itself when items change."""
+    segment = get_segment(g.tenant, segment_id)
+    if not wants_fragment():
+        number = request.args.get("assigned")
+        return redirect(url_for("web.segment_items", segment_id=segment.id, assigned=number))
+    return render("items/_assigned.html", segment=segment, **assigned_context(segment))

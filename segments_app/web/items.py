@@ -13,6 +13,7 @@ from ..services.catalog import browsing
 from ..services.segment_items import set_item_assigned
 from ..services.segments import get_segment
 from . import bp, can
+from .assignment_bulk import assigned_context
 from .catalog import TreeLinks, TreeQuery, children_fragment, products_fragment, tree_page
 from .htmx import go, notify, refresh_trigger, render, wants_fragment
 from .redirects import local_url
@@ -54,6 +55,7 @@ def segment_items(segment_id: str):
         counts=counts,
         tab_name="web.segment_items",
         **tree_page(_links(segment), query),
+        **assigned_context(segment),
     )
 
 

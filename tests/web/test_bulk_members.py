@@ -144,3 +144,14 @@ def test_unassign_items_then_undo(app, editor, gold):
 def test_viewer_cannot_remove(app, viewer, gold):
     pk = _rows(app, CustomerAssignment)[0]["pk"]
     assert viewer.post("/segments/gold/members/bulk", data={"ids": [pk]}).status_code == 403
+
+
+def test_items_tab_lists_assigned_items_to_tick(app, editor, gold):
+    html = page_text(editor.get("/segments/gold/items"))
+    assert 'id="assigned-items"' in html and "Unassign ticked" in html
+    assert html.count('form="item-bulk" name="ids"') == 2 and ">p0<" in html
+    fragment = page_text(editor.get("/segments/gold/items/assigned", htmx=True))
+    assert fragment.startswith('<div id="assigned-items"') and ">p1<" in fragment
+    pks = [row["pk"] for row in _rows(app, ItemAssignment)]
+    confirm = page_text(editor.get(f"/segments/gold/items/bulk?ids={pks[0]}", htmx=True))
+    assert "Unassign 1 item?" in confirm
