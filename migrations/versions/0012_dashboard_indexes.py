@@ -1,4 +1,5 @@
-"""Indexes for the dashboard's new orders: the segment list sorted by members or by items.
+"""Indexes for the dashboard's new orders: the segment list sorted by members or by items, and a
+segment's members ordered or narrowed by since when.
 
 Revision ID: 0012
 Revises: 0010
@@ -28,8 +29,17 @@ def upgrade():
             unique=False,
         )
 
+    with op.batch_alter_table("customer_assignment", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_assignment_segment_pk_created_at_pk"),
+            ["segment_pk", "created_at", "pk"],
+            unique=False,
+        )
+
 
 def downgrade():
+    with op.batch_alter_table("customer_assignment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_assignment_segment_pk_created_at_pk"))
     with op.batch_alter_table("segment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_segment_tenant_id_item_count_id"))
         batch_op.drop_index(batch_op.f("ix_segment_tenant_id_member_count_id"))
