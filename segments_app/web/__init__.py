@@ -130,6 +130,7 @@ from . import (  # noqa: E402,F401  (routes register on bp)
     rules,
     segment_bulk,
     segment_duplicate,
+    segment_numbers,
     segments,
     settings,
     uploads,
