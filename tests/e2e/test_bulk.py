@@ -8,9 +8,10 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from segments_app.extensions import db
+from segments_app.models import CustomerAssignment
 from segments_app.services.accounts import create_user
 from segments_app.services.segments import create_segment
-from tests.factories import TENANT, tenant_named
+from tests.factories import TENANT, add_assignment, add_customer, tenant_named
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
@@ -19,7 +20,7 @@ PASSWORD = "a long enough password"
 SETTLED = "() => !document.querySelector('.htmx-swapping, .htmx-settling')"
 WIDER_THAN_VIEW = """() => document.documentElement.scrollWidth <= window.innerWidth ? [] :
   Array.from(document.querySelectorAll("body *"))
-  .filter((el) => !el.closest(".table-wrap")
+  .filter((el) => !el.closest(".table-wrap, .tabs")
     && el.getBoundingClientRect().right > window.innerWidth)
   .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`).slice(0, 8)"""
 
@@ -28,6 +29,7 @@ WIDER_THAN_VIEW = """() => document.documentElement.scrollWidth <= window.innerW
 def shop(app, tenant):
     with app.app_context():
         create_user(tenant_named(), EMAIL, "editor", PASSWORD)
+        made = {}
         for segment_id in ("gold", "silver", "bronze"):
             body = {
                 "id": segment_id,
@@ -35,7 +37,13 @@ def shop(app, tenant):
                 "siteCode": "main",
                 "status": "ACTIVE",
             }
-            create_segment(tenant_named(), body, "")
+            made[segment_id] = create_segment(tenant_named(), body, "")
+        for n, name in enumerate(("Ada", "Ben", "Cem")):
+            customer = add_customer("acme", f"c{n}", first_name=name)
+            for segment_id in ("gold", "silver") if n == 2 else ("gold",):
+                add_assignment(
+                    CustomerAssignment(segment_pk=made[segment_id].pk, customer_pk=customer.pk)
+                )
         db.session.commit()
 
 
@@ -52,8 +60,7 @@ def status_cell(page: Page, name: str):
     return page.locator("tr", has=page.get_by_role("link", name=name, exact=True)).locator(".badge")
 
 
-def test_tick_two_deactivate_then_undo(shop, live_server, page: Page, shots):
-    base = live_server
+def log_in(page: Page, base: str) -> None:
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(f"{base}/login")
     page.get_by_label("Team").fill(TENANT)
@@ -61,6 +68,11 @@ def test_tick_two_deactivate_then_undo(shop, live_server, page: Page, shots):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def test_tick_two_deactivate_then_undo(shop, live_server, page: Page, shots):
+    base = live_server
+    log_in(page, base)
     page.goto(f"{base}/segments")
 
     page.get_by_label("Select Gold").check()
@@ -98,6 +110,46 @@ def test_tick_two_deactivate_then_undo(shop, live_server, page: Page, shots):
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_function(SETTLED)
     shots("390")
+    wide = page.evaluate(WIDER_THAN_VIEW)
+    assert not wide, f"wider than 390 px: {wide}"
+    assert serious_violations(page) == []
+
+
+def test_remove_two_members_then_undo_and_read_the_numbers(shop, live_server, page: Page, shots):
+    base = live_server
+    log_in(page, base)
+    page.goto(f"{base}/segments/gold")
+    members = page.locator("#member-list")
+    expect(members).to_contain_text("3 members")
+    page.get_by_label("Select Ada Doe").check()
+    page.get_by_label("Select Ben Doe").check()
+    page.get_by_role("button", name="Remove ticked…").click()
+    dialog = page.get_by_role("dialog", name="Remove 2 members?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Remove 2 members").click()
+    expect(page.locator("#toasts")).to_contain_text("Removed 2 members.")
+    expect(members).to_contain_text("1 member")
+    expect(members).not_to_contain_text("Ada Doe")
+    undo = page.get_by_role("button", name="Undo")
+    expect(undo).to_be_focused()
+    undo.click()
+    expect(page.locator("#toasts")).to_contain_text("Restored: 2 members.")
+    expect(members).to_contain_text("3 members")
+    expect(members).to_contain_text("Ada Doe")
+
+    # its numbers: overlap with silver (Cem is in both)
+    numbers = page.locator("#segment-numbers")
+    expect(numbers.get_by_role("img")).to_be_visible()
+    numbers.get_by_label("Compare with").select_option("silver")
+    numbers.get_by_role("button", name="Compare").click()
+    expect(page.locator('#segment-numbers [data-count="both"]')).to_have_text("1")
+    expect(page.locator('#segment-numbers [data-count="only-here"]')).to_have_text("2")
+    expect(page.locator('#segment-numbers [data-count="only-there"]')).to_have_text("0")
+    shots("members")
+    assert serious_violations(page) == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function(SETTLED)
+    shots("members-390")
     wide = page.evaluate(WIDER_THAN_VIEW)
     assert not wide, f"wider than 390 px: {wide}"
     assert serious_violations(page) == []
