@@ -73,6 +73,7 @@ def segment_bulk_confirm():
         n=n,
         what=_plural(n),
         names=bulk.first_names(g.tenant, chosen),
+        capped=n >= bulk.BULK_MAX,
         chosen=chosen,
         ids=chosen.ids,
         args=args,
