@@ -55,6 +55,8 @@ class CustomerAssignment(Model):
         ),
         # a segment's members in key order: the listing pages over this index alone
         sa.Index(None, "segment_pk", "pk"),
+        # the members list ordered or narrowed by since when (services.member_filters)
+        sa.Index(None, "segment_pk", "created_at", "pk"),
         sa.Index(None, "customer_pk", "segment_pk"),
         sa.Index(None, "legal_entity_pk"),
         # partial: most assignments are made by hand, and revert and ON DELETE SET NULL

@@ -54,6 +54,9 @@ class Segment(Model):
         sa.UniqueConstraint("tenant_id", "id"),
         sa.Index(None, "tenant_id", "site_code", "status"),
         sa.Index(None, "tenant_id", "status", "valid_from", "valid_to"),
+        # the list sorted by its members or items column reads a page of an index
+        sa.Index(None, "tenant_id", "member_count", "id"),
+        sa.Index(None, "tenant_id", "item_count", "id"),
         # the schedule's refresh finds the rules that compare with "now"
         sa.Index(
             "ix_segment_relative_rule",

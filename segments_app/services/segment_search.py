@@ -46,6 +46,9 @@ SEGMENT_SORTS: dict[str, Sort] = {
         Sort("status", "Status", lambda lang: Segment.status),
         Sort("created", "Created", lambda lang: Segment.created_at),
         Sort("modified", "Modified", lambda lang: Segment.modified_at),
+        # the stored counts (services.counters), each with an index of its own
+        Sort("members", "Members", lambda lang: Segment.member_count),
+        Sort("items", "Items", lambda lang: Segment.item_count),
     )
 }
 DEFAULT_SORT = "name"

@@ -128,6 +128,7 @@ def _ago(value: datetime) -> str:
 
 from . import (  # noqa: E402,F401  (routes register on bp)
     account,
+    assignment_bulk,
     catalog,
     catalog_customer,
     history,
@@ -135,6 +136,9 @@ from . import (  # noqa: E402,F401  (routes register on bp)
     members,
     overview,
     rules,
+    segment_bulk,
+    segment_duplicate,
+    segment_numbers,
     segments,
     settings,
     uploads,

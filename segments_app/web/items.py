@@ -13,6 +13,7 @@ from ..services.catalog import browsing
 from ..services.segment_items import restore_item, set_item_assigned, unassign_item
 from ..services.segments import get_segment
 from . import bp, can
+from .assignment_bulk import assigned_context
 from .catalog import TreeLinks, TreeQuery, children_fragment, products_fragment, tree_page
 from .htmx import counts_changed, go, notify, refresh_trigger, render, wants_fragment
 from .redirects import local_url
@@ -55,6 +56,7 @@ def segment_items(segment_id: str):
         counts=counts,
         tab_name="web.segment_items",
         **tree_page(_links(segment), query),
+        **assigned_context(segment),
     )
 
 

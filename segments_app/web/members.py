@@ -7,6 +7,7 @@ from flask import Response, g, redirect, request, url_for
 from ..errors import BadRequest
 from ..models import Segment
 from ..services import members as service
+from ..services.member_filters import HOW_CHOICES, SORTS, MemberFilter, filtered_page
 from ..services.segments import get_segment
 from ..services.stats import Counts
 from . import bp, can
@@ -38,16 +39,22 @@ def _tab(segment: Segment, counts: Counts):
     #: matches shown before this batch (a search that ends having shown none says so)
     shown = int_arg(request.args.get("shown"), 0)
     found = None
+    # the filters and orders narrow the list; a search by text reads its own way
+    chosen = MemberFilter.from_args(request.args)
+    matching = counts.members
     if text:
         read = int_arg(request.args.get("read"), 0)
         found = service.search_batch(segment, text, int_arg(after, 0), read, PAGE_SIZE)
         members, more = found.members, found.after is not None
+    elif chosen.any:
+        listed, matching = filtered_page(g.tenant, segment, chosen, page, PAGE_SIZE)
+        members, more, page = listed.members, listed.more, listed.number
     else:
         listed = service.member_page(segment, page, PAGE_SIZE, counts.members)
         members, more, page = listed.members, listed.more, listed.number
 
     def list_url(**changes) -> str:
-        params = {"q": text, "page": page, **changes}
+        params = {"q": text, "page": page, **(chosen.args() if not text else {}), **changes}
         if params["page"] == 1:
             del params["page"]
         return url_for(
@@ -78,6 +85,10 @@ def _tab(segment: Segment, counts: Counts):
         list_url=list_url,
         find=find,
         picker=_candidates(segment, find) if find else service.Picker([]),
+        chosen=chosen,
+        matching=matching,
+        how_choices=HOW_CHOICES,
+        member_sorts=SORTS,
     )
 
 

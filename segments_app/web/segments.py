@@ -109,14 +109,21 @@ def _site_options(current: str):
 @can("read")
 def segments():
     """The segment list: search, filters, sort and paging, all in the URL."""
-    query = ListQuery.from_args(request.args)
+    # after a bulk action without JavaScript, its Undo rides in the URL (web.segment_bulk)
+    extra = {"undo": request.args.get("undo")} if request.args.get("undo") else {}
+    return render(
+        "segments/index.html", "segments/_list.html", **list_context(request.args, **extra)
+    )
+
+
+def list_context(args: MultiDict, **extra: Any) -> dict[str, Any]:
+    """What the list (page or fragment) shows for the URL arguments `args`."""
+    query = ListQuery.from_args(args)
     shown = segment_page(
         g.tenant, query.q, query.status, query.site, query.valid, query.sort, query.page, PAGE_SIZE
     )
     query = replace(query, page=shown.number)
-    return render(
-        "segments/index.html",
-        "segments/_list.html",
+    return dict(
         query=query,
         rows=shown.segments,
         counts=shown.counts,
@@ -127,6 +134,7 @@ def segments():
         page_url=lambda number: query.url(page=number),
         back=query.url(),
         now=utcnow(),
+        **extra,
     )
 
 
