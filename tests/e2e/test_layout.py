@@ -152,6 +152,7 @@ def test_every_page_fits_the_window_and_passes_axe_light_and_dark(shop, live_ser
     base = live_server
     log_in(page, base)
     axe = Axe()
+    cdp = page.context.new_cdp_session(page)
     failures = []
     for viewport in VIEWPORTS:
         page.set_viewport_size(viewport)
@@ -164,6 +165,11 @@ def test_every_page_fits_the_window_and_passes_axe_light_and_dark(shop, live_ser
             where = (viewport["width"], path)
             if wide := page.evaluate(WIDER_THAN_VIEW):
                 failures.append((*where, "wider than the window", wide))
+            # what Chromium scrolls (and a full-page screenshot takes): an absolutely
+            # positioned element can reach past the window without widening the document
+            content = cdp.send("Page.getLayoutMetrics")["cssContentSize"]["width"]
+            if content > viewport["width"]:
+                failures.append((*where, "content wider than the window", content))
             if path in LAYOUT_ONLY:
                 continue
             failures += [(*where, "light", *found) for found in problems_of(page, axe, AXE_ALL)]
