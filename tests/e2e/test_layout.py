@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,19 @@ def open_tree(page: Page) -> None:
         expect(level.locator("> li[role=treeitem]").first).to_be_visible()
 
 
+def reach_a_chart_bar_by_keyboard(page: Page, base: str) -> None:
+    """The overview's bars are links: Tab reaches the first and Enter opens its segment."""
+    page.goto(f"{base}/")
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => !!document.activeElement.closest('.chart-bars')"):
+            break
+    else:
+        pytest.fail("Tab never reaches the bars of the overview's chart")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/segments/[\w-]+$"))
+
+
 def problems_of(page: Page, axe: Axe, options: dict) -> list:
     """What axe-core finds critical or serious on the page as it is."""
     results = axe.run(page, options=options)
@@ -151,6 +165,7 @@ def test_every_page_fits_the_window_and_passes_axe_light_and_dark(shop, live_ser
     under a minute)."""
     base = live_server
     log_in(page, base)
+    reach_a_chart_bar_by_keyboard(page, base)
     axe = Axe()
     cdp = page.context.new_cdp_session(page)
     failures = []
