@@ -195,7 +195,7 @@ def test_every_page_fits_the_window_and_passes_axe_light_and_dark(shop, live_ser
 
 @pytest.mark.skipif(not os.environ.get("SEGMENTS_SCREENSHOTS"), reason="SEGMENTS_SCREENSHOTS")
 def test_screenshots_of_the_main_pages(shop, live_server, page: Page):
-    """docs/screenshots/<page>-<width>.png, for the README."""
+    """docs/screenshots/<page>-<width>.png, for the README, and the overview in dark mode."""
     log_in(page, live_server)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for viewport in VIEWPORTS:
@@ -212,3 +212,6 @@ def test_screenshots_of_the_main_pages(shop, live_server, page: Page):
                 if viewport["width"] < 1000
                 else {"x": 0, "y": 0, **viewport},
             )
+    page.emulate_media(color_scheme="dark")
+    page.goto(f"{live_server}/")
+    page.screenshot(path=str(SCREENSHOTS / "overview-dark-1440.png"))
