@@ -17,7 +17,9 @@ from .segments import Segment
 from .tenants import AccessToken, ApiClient, Tenant
 
 __all__ = [
+    "POSTGRES_RULE_INDEXES",
     "POSTGRES_TRIGRAM_INDEXES",
+    "RULE_INDEX_PREFIX",
     "AccessToken",
     "Activity",
     "ApiClient",
@@ -42,7 +44,20 @@ __all__ = [
 ]
 
 
+#: PostgreSQL-only indexes of rules: the GIN index of customer attributes (migration 0011)
+POSTGRES_RULE_INDEXES = frozenset({"ix_customer_attributes_gin"})
+#: the attribute indexes rules make as they are saved (services/rules/indexes.py)
+RULE_INDEX_PREFIX = "ix_rule_customer_"
+
+
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic's `include_object`: the schema is the models' and, on PostgreSQL, the trigram
-    indexes the metadata cannot describe in a form Alembic compares."""
-    return not (type_ == "index" and reflected and name in POSTGRES_TRIGRAM_INDEXES)
+    indexes the metadata cannot describe in a form Alembic compares; rules' indexes are left
+    out too (the GIN index, and the per-key ones saving a rule makes)."""
+    if type_ != "index" or not reflected or not name:
+        return True
+    return not (
+        name in POSTGRES_TRIGRAM_INDEXES
+        or name in POSTGRES_RULE_INDEXES
+        or name.startswith(RULE_INDEX_PREFIX)
+    )

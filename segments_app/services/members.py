@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select
+from sqlalchemy import Select, inspect
 
 from ..errors import NotFound
 from ..extensions import db
@@ -23,6 +23,7 @@ from .segment_search import (
     search_members,
     segment_members,
 )
+from .snapshots import restore, snapshot, upsert_body
 from .spreadsheets import SpreadsheetCsv
 
 EXPORT_BATCH = 2000
@@ -50,6 +51,8 @@ class Member:
     legal_entity_name: str | None
     since: datetime
     how: str
+    #: the rule holds the member (AUTOMATIC): it cannot be removed by hand
+    by_rule: bool = False
 
 
 def how_added(assignment: CustomerAssignment) -> str:
@@ -70,6 +73,7 @@ def _member(row) -> Member:
         entity.name if entity is not None else None,
         assignment.created_at,
         how_added(assignment),
+        assignment.assignment_type == "AUTOMATIC",
     )
 
 
@@ -178,9 +182,73 @@ def add_member(tenant: Tenant, segment: Segment, key: tuple[str, str | None]) ->
     return False
 
 
-def remove_member(tenant: Tenant, segment: Segment, key: tuple[str, str | None]) -> None:
-    """End the membership of `key` (404 when there is none)."""
-    CustomerAssignments(tenant, segment, [key]).delete(key)
+def member_name(tenant: Tenant, segment: Segment, key: tuple[str, str | None]) -> str:
+    """How a message names the member `key`: "Anna Schmidt (Acme GmbH)", the ids when the
+    directory has no names."""
+    return _named(CustomerAssignments(tenant, segment, [key]), tenant, key)
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A membership the dashboard ended: who, and what an Undo puts back."""
+
+    name: str
+    #: the membership as it was (see services.snapshots)
+    was: dict
+    #: the rule selects the customer: the member stays, held by the rule instead
+    stays: bool
+
+
+def remove_member(tenant: Tenant, segment: Segment, key: tuple[str, str | None]) -> Removed:
+    """End the membership of `key` (404 when there is none, 409 when the rule holds it)."""
+    batch = CustomerAssignments(tenant, segment, [key])
+    assignment = _assignment(batch, key)
+    was = snapshot(assignment) if assignment is not None else {}
+    batch.delete(key)
+    stays = assignment is not None and assignment in db.session and not inspect(assignment).deleted
+    return Removed(_named(batch, tenant, key), was, stays)
+
+
+def restore_member(tenant: Tenant, segment: Segment, key: tuple[str, str | None], was: dict) -> str:
+    """Put back the membership of `key` as `was` took it (remove_member); its name."""
+    batch = CustomerAssignments(tenant, segment, [key])
+    batch.upsert(key, upsert_body(was))
+    assignment = _assignment(batch, key)
+    if assignment is not None:
+        restore(assignment, was)
+    return _named(batch, tenant, key)
+
+
+def pin_member(tenant: Tenant, segment: Segment, key: tuple[str, str | None]) -> str:
+    """Make a member the rule holds a manual one (the API's PUT does the same), so it stays
+    when the rule no longer selects it; its name. 404 when it is no member."""
+    batch = CustomerAssignments(tenant, segment, [key])
+    assignment = _assignment(batch, key)
+    if assignment is None:
+        get_customer_assignment(segment, key)  # says why: 404
+    else:
+        batch.upsert(key, upsert_body(snapshot(assignment)))
+    return _named(batch, tenant, key)
+
+
+def _assignment(batch: CustomerAssignments, key: tuple[str, str | None]):
+    customer = batch.customers.get(key[0])
+    entity = batch.entities.get(key[1]) if key[1] else None
+    if customer is None or (key[1] and entity is None):
+        return None
+    return batch.assignments.get((customer.pk, entity.pk if entity else None))
+
+
+def _named(batch: CustomerAssignments, tenant: Tenant, key: tuple[str, str | None]) -> str:
+    customer_id, entity_id = key
+    customer = batch.customers.get(customer_id)
+    name = customer_id
+    if customer is not None:
+        name = " ".join(p for p in (customer.first_name, customer.last_name) if p) or customer_id
+    if entity_id is None:
+        return name
+    entity = batch.entities.get(entity_id)
+    return f"{name} ({(entity.name if entity is not None else None) or entity_id})"
 
 
 def members_csv(segment: Segment) -> Iterator[str]:

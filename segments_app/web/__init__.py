@@ -13,10 +13,18 @@ from ..models.types import utcnow
 from ..query.i18n import text_in
 from ..services import activity
 from .htmx import go
+from .local_time import utc_iso, utc_text
+from .words import language_choice, language_name
 
 bp = Blueprint("web", __name__)
 #: what a page shows of a localized name or description: {{ text_in(segment.name, language) }}
 bp.add_app_template_global(text_in)
+#: language codes as a person reads them: {{ lang|language_name }} ("German")
+bp.add_app_template_filter(language_name)
+bp.add_app_template_filter(language_choice)
+#: stored times as <time datetime="{{ t|utc_iso }}" data-local>{{ t|utc_text }}</time>
+bp.add_app_template_filter(utc_iso)
+bp.add_app_template_filter(utc_text)
 
 
 @bp.before_request

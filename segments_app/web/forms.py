@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired
 
 from ..errors import ValidationFailed
 from ..services.accounts import LoginRefused
+from .words import marketer_errors
 
 
 def _strip(value: str | None) -> str:
@@ -55,8 +56,9 @@ class Form(FlaskForm):
         return next((field for field in self if field.name == name and path), None)
 
     def show_errors(self, error: ValidationFailed) -> None:
-        """Put the service's field messages beside their fields (unplaced ones on the form)."""
-        for path, messages in error.by_field().items():
+        """Put the service's field messages, in a marketer's words (web/words.py), beside
+        their fields (unplaced ones on the form)."""
+        for path, messages in marketer_errors(error.details).items():
             if (field := self.named(path)) is not None:
                 field.errors = [*field.errors, *messages]
             else:

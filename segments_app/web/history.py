@@ -13,7 +13,7 @@ from ..services import imports as service
 from ..services.segments import get_segment
 from . import bp, can
 from .args import page_arg
-from .htmx import go, render, wants_fragment
+from .htmx import counts_changed, go, render, wants_fragment
 
 IMPORTS_PAGE_SIZE = 10
 CHANGES_PAGE_SIZE = 25
@@ -72,7 +72,7 @@ def segment_history_revert(segment_id: str, import_id: str):
         except Conflict as exc:
             imp = service.get_import(g.tenant, segment_id, import_id)
             return _confirm(imp, exc.message, status=422)
-        return go(history, f"Reverted the import of {imp.file_name}.")
+        return counts_changed(go(history, f"Reverted the import of {imp.file_name}."))
     return _confirm(imp)
 
 

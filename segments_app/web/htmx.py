@@ -35,12 +35,28 @@ def go(url: str, message: str | None = None, level: str = "success") -> Response
     return make_response(redirect(url, code=303))
 
 
-def notify(response: Response, message: str, level: str = "success") -> Response:
-    """Show a message that disappears on its own (a toast) with this response."""
+#: the one event every count on a page listens to (hx-trigger="counts-changed from:body"):
+#: every write that can move a count sends it, so no button patches a number of its own
+COUNTS_CHANGED = "counts-changed"
+
+
+def _trigger(response: Response, event: str, detail: object = True) -> Response:
+    events = json.loads(response.headers.get("HX-Trigger", "{}") or "{}")
+    events[event] = detail
+    response.headers["HX-Trigger"] = json.dumps(events)
+    return response
+
+
+def notify(
+    response: Response, message: str, level: str = "success", undo: dict | None = None
+) -> Response:
+    """Show a message that disappears on its own (a toast) with this response; `undo` (see
+    web/undo.py) gives it an Undo button for htmx."""
     if request.htmx:
-        events = json.loads(response.headers.get("HX-Trigger", "{}") or "{}")
-        events["notify"] = {"message": message, "level": level}
-        response.headers["HX-Trigger"] = json.dumps(events)
+        detail: dict = {"message": message, "level": level}
+        if undo is not None:
+            detail["undo"] = undo
+        _trigger(response, "notify", detail)
     else:
         flash(message, level)
     return response
@@ -48,7 +64,9 @@ def notify(response: Response, message: str, level: str = "success") -> Response
 
 def refresh_trigger(response: Response, event: str) -> Response:
     """Ask other widgets on the page to reload themselves (they listen for `event`)."""
-    events = json.loads(response.headers.get("HX-Trigger", "{}") or "{}")
-    events[event] = True
-    response.headers["HX-Trigger"] = json.dumps(events)
-    return response
+    return _trigger(response, event)
+
+
+def counts_changed(response: Response) -> Response:
+    """Tell every count on the page that a write moved it (they reload themselves)."""
+    return _trigger(response, COUNTS_CHANGED)

@@ -12,9 +12,10 @@ from ..services.stats import Counts
 from . import bp, can
 from .args import int_arg, page_arg
 from .downloads import csv_response
-from .htmx import go, notify, refresh_trigger, render, wants_fragment
+from .htmx import counts_changed, go, notify, render, wants_fragment
 from .redirects import local_url
 from .segment_pages import load_segment
+from .undo import offer, undoes
 
 PAGE_SIZE = 50
 CANDIDATES = 8
@@ -133,10 +134,6 @@ def _key_from_form() -> tuple[str, str | None]:
     return customer_id, entity_id
 
 
-def _who(customer_id: str, entity_id: str | None) -> str:
-    return customer_id if entity_id is None else f"{customer_id} ({entity_id})"
-
-
 @bp.post("/segments/<segment_id>/members")
 @can("edit")
 def segment_members_add(segment_id: str):
@@ -144,31 +141,63 @@ def segment_members_add(segment_id: str):
     segment = get_segment(g.tenant, segment_id)
     key = _key_from_form()
     find = request.form.get("find", "").strip()
-    if service.add_member(g.tenant, segment, key):
-        message, level = f"Added {_who(*key)}.", "success"
+    added = service.add_member(g.tenant, segment, key)
+    name = service.member_name(g.tenant, segment, key)
+    if added:
+        message, level = f"Added {name}.", "success"
     else:
-        message, level = f"{_who(*key)} is a member already.", "info"
+        message, level = f"{name} is a member already.", "info"
     if not wants_fragment():
         return go(url_for("web.segment_detail", segment_id=segment.id, find=find), message, level)
     response = _candidates_fragment(segment, find, added=key[0])
-    return refresh_trigger(notify(response, message, level), "members-changed")
+    return counts_changed(notify(response, message, level))
 
 
 @bp.post("/segments/<segment_id>/members/remove")
 @can("edit")
 def segment_members_remove(segment_id: str):
-    """Remove one membership; for htmx the row swaps out."""
+    """Remove one membership, with an Undo in its message; for htmx the row swaps out. A
+    member the rule selects stays, held by the rule."""
     segment = get_segment(g.tenant, segment_id)
     key = _key_from_form()
-    service.remove_member(g.tenant, segment, key)
-    message = f"Removed {_who(*key)}."
-    if not wants_fragment():
-        back = local_url(
-            request.form.get("back"), url_for("web.segment_detail", segment_id=segment.id)
+    removed = service.remove_member(g.tenant, segment, key)
+    if removed.stays:
+        message = (
+            f"{removed.name} stays in the segment as a rule member: the rule selects them. "
+            "To take them out, change the rule."
         )
+    else:
+        message = f"Removed {removed.name}."
+    back = local_url(request.form.get("back"), url_for("web.segment_detail", segment_id=segment.id))
+    if not wants_fragment():
         return go(back, message)
-    # the row swaps out; the counts in the frame reload themselves
-    return refresh_trigger(notify(Response("", 200), message), "counts-changed")
+    undo = offer(segment.id, "member", customer=key[0], entity=key[1], was=removed.was, back=back)
+    # the row swaps out; every count on the page (and the list) reloads itself
+    return counts_changed(notify(Response("", 200), message, undo=undo))
+
+
+@bp.post("/segments/<segment_id>/members/pin")
+@can("edit")
+def segment_members_pin(segment_id: str):
+    """Pin a member the rule holds: it becomes a manual member, kept whatever the rule says."""
+    segment = get_segment(g.tenant, segment_id)
+    key = _key_from_form()
+    name = service.pin_member(g.tenant, segment, key)
+    message = f"Pinned {name}: a manual member now, kept even when the rule no longer selects them."
+    back = local_url(request.form.get("back"), url_for("web.segment_detail", segment_id=segment.id))
+    if not wants_fragment():
+        return go(back, message)
+    # the list reloads itself with the rest of the counts, showing the member as manual
+    return counts_changed(notify(Response("", 200), message))
+
+
+@undoes("member")
+def _restore_member(segment_id: str, what: dict) -> tuple[Response, str]:
+    """Undo a removal: the membership comes back as it was; the list reloads itself."""
+    segment = get_segment(g.tenant, segment_id)
+    key = (what["customer"], what.get("entity"))
+    name = service.restore_member(g.tenant, segment, key, what["was"])
+    return Response("", 200), f"Restored {name}."
 
 
 @bp.get("/segments/<segment_id>/members.csv")

@@ -14,7 +14,7 @@ from ..services.segment_list import segment_choices
 from ..services.segments import get_segment
 from ..services.stats import Counts
 from . import bp, can
-from .htmx import go, refresh_trigger, render, wants_fragment
+from .htmx import counts_changed, go, refresh_trigger, render, wants_fragment
 from .rule_fields import DAYS, LISTS, MODES, NO_VALUE, TYPE_NAMES, Catalog
 from .rule_form import RuleForm, fields_of
 from .segment_pages import load_segment
@@ -166,7 +166,7 @@ def segment_rule_evaluation(segment_id: str, pk: int):
         active_states=ACTIVE,
     )
     if evaluation.state not in ACTIVE:
-        refresh_trigger(response, "members-changed")
+        counts_changed(refresh_trigger(response, "members-changed"))
     return response
 
 

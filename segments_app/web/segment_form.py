@@ -19,12 +19,15 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import DateTimeLocalInput
 
+from ..errors import ValidationFailed
 from ..limits import JSON_MAX_DEPTH, json_too_deep
 from ..models import Segment, Tenant
 from ..models.segments import STATUS_CHOICES
 from ..models.types import isoformat
 from .args import int_arg
 from .forms import Form
+from .local_time import local_input, with_utc_times
+from .words import language_name, marketer_errors
 
 #: form fields named like the contract's paths, so service errors land beside them
 SITE, STATUS, FROM, TO, ID = "siteCode", "status", "validity.from", "validity.to", "id"
@@ -43,8 +46,8 @@ class SegmentFields(Form):
         choices=[SelectChoice(value, label) for value, label in STATUS_CHOICES],
         validate_choice=False,
     )
-    valid_from = StringField("Valid from (UTC)", name=FROM, widget=DateTimeLocalInput())
-    valid_to = StringField("Valid until (UTC)", name=TO, widget=DateTimeLocalInput())
+    valid_from = StringField("Valid from", name=FROM, widget=DateTimeLocalInput())
+    valid_to = StringField("Valid until", name=TO, widget=DateTimeLocalInput())
 
 
 def _fields(**values: str) -> SegmentFields:
@@ -121,6 +124,9 @@ class SegmentForm:
 
     @classmethod
     def from_request(cls, data: MultiDict) -> SegmentForm:
+        """The posted form; its times typed in the browser's zone are held in UTC from here on
+        (web/local_time.py), as the page renders them."""
+        data = with_utc_times(data, (FROM, TO))
         languages: list[LanguageRow] = []
         for lang in data.getlist("language"):
             if lang and all(row.language != lang for row in languages):
@@ -209,9 +215,10 @@ class SegmentForm:
         else:
             self.errors.setdefault(path, []).append(message)
 
-    def take_errors(self, by_field: dict[str, list[str]]) -> None:
-        """Service errors, placed beside the field they name; a mixin's by its row."""
-        for path, messages in by_field.items():
+    def take_errors(self, error: ValidationFailed) -> None:
+        """Service errors in a marketer's words (web/words.py), placed beside the field they
+        name; a mixin's by its row."""
+        for path, messages in marketer_errors(error.details).items():
             if path.startswith("mixins."):
                 key = path.removeprefix("mixins.").split(".")[0]
                 rows = [n for n, row in enumerate(self.mixins) if row.key.strip() == key]
@@ -294,14 +301,6 @@ def mixin_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def local_input(moment: datetime | None) -> str:
-    """A UTC time as a datetime-local input shows it (seconds only when it has some)."""
-    if moment is None:
-        return ""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S" if moment.second else "%Y-%m-%dT%H:%M")
-
-
 def differences(mine: SegmentForm, stored: SegmentForm) -> list[tuple[str, str, str]]:
     """(what, your value, the stored value) for each field where the two forms differ."""
 
@@ -313,12 +312,14 @@ def differences(mine: SegmentForm, stored: SegmentForm) -> list[tuple[str, str, 
         yours, theirs = by_language(mine, attr), by_language(stored, attr)
         for lang in dict.fromkeys([*theirs, *yours]):
             if yours.get(lang, "").strip() != theirs.get(lang, "").strip():
-                out.append((f"{label} ({lang})", yours.get(lang, ""), theirs.get(lang, "")))
+                out.append(
+                    (f"{label} ({language_name(lang)})", yours.get(lang, ""), theirs.get(lang, ""))
+                )
     for label, attr in (
         ("Site", "site_code"),
         ("Status", "status"),
-        ("Valid from", "valid_from"),
-        ("Valid to", "valid_to"),
+        ("Valid from (UTC)", "valid_from"),
+        ("Valid to (UTC)", "valid_to"),
     ):
         if getattr(mine, attr).strip() != getattr(stored, attr).strip():
             out.append((label, getattr(mine, attr), getattr(stored, attr)))

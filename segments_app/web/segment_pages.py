@@ -1,9 +1,9 @@
-"""What every page of one segment needs: the segment itself and its counts for the frame
-(`templates/segments/detail_base.html`)."""
+"""What every page of one segment needs: the segment itself and its counts for the frame, and
+the frame's counts as fragments that reload themselves (`templates/segments/detail_base.html`)."""
 
 from __future__ import annotations
 
-from flask import g, render_template
+from flask import g, render_template, request
 
 from ..models import Segment
 from ..services import stats
@@ -26,3 +26,13 @@ def segment_facts(segment_id: str):
     when a tab changes the members or the items."""
     segment, counts = load_segment(segment_id)
     return render_template("segments/_facts.html", segment=segment, counts=counts)
+
+
+@bp.get("/segments/<segment_id>/tabs")
+@can("read")
+def segment_tabs(segment_id: str):
+    """The tabs of a segment's pages with their counts, `tab` the current one: the frame
+    reloads them when a write moves a count."""
+    segment, counts = load_segment(segment_id)
+    tab = request.args.get("tab", "")
+    return render_template("segments/_tabs.html", segment=segment, counts=counts, tab_name=tab)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flask import g, request, url_for
+from flask import Response, g, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from ..errors import Conflict, ValidationFailed
@@ -26,9 +26,11 @@ from ..services.segments import (
 )
 from . import bp, can
 from .args import page_arg
-from .htmx import go, notify, render, wants_fragment
+from .htmx import counts_changed, go, notify, render, wants_fragment
 from .redirects import local_url
 from .segment_form import SegmentForm, differences
+from .undo import offer, undoes
+from .words import language_choice
 
 PAGE_SIZE = 25
 
@@ -136,7 +138,9 @@ def segment_status(segment_id: str):
     status = request.form.get("status", "")
     version = request.form.get("version", type=int)
     back = local_url(request.form.get("back"), url_for("web.segments"))
+    undo = None
     try:
+        before = get_segment(g.tenant, segment_id).status
         segment = set_status(g.tenant, segment_id, status, version)
     except Conflict:
         segment = get_segment(g.tenant, segment_id)
@@ -148,6 +152,15 @@ def segment_status(segment_id: str):
     else:
         state = "active" if segment.status == "ACTIVE" else "inactive"
         message, level = f"“{display_name(segment)}” is now {state}.", "success"
+        if before != segment.status:
+            undo = offer(
+                segment.id,
+                "status",
+                status=before,
+                version=segment.version,
+                name=display_name(segment),
+                back=back,
+            )
     if not wants_fragment():
         return go(back, message, level)
     response = render(
@@ -158,7 +171,24 @@ def segment_status(segment_id: str):
         now=utcnow(),
         focus_toggle=True,
     )
-    return notify(response, message, level)
+    return counts_changed(notify(response, message, level, undo=undo))
+
+
+@undoes("status")
+def _restore_status(segment_id: str, what: dict) -> tuple[Response, str]:
+    """Undo a status change (a 409 when someone changed the segment since); its row comes back
+    as it is now, wherever it is on the page."""
+    segment = set_status(g.tenant, segment_id, what["status"], what["version"])
+    state = "active" if segment.status == "ACTIVE" else "inactive"
+    response = render(
+        "segments/_row.html",
+        segment=segment,
+        counts=stats.segment_counts([segment.pk]),
+        back=what.get("back") or url_for("web.segments"),
+        now=utcnow(),
+        oob=True,
+    )
+    return response, f"“{display_name(segment)}” is {state} again."
 
 
 @bp.get("/segments/<segment_id>/delete")
@@ -208,7 +238,9 @@ def _form_page(
         form=form,
         segment=segment,
         action=action,
-        unused_languages=[(lang, lang) for lang in form.unused_languages(g.tenant)],
+        unused_languages=[
+            (lang, language_choice(lang)) for lang in form.unused_languages(g.tenant)
+        ],
         sites=_sites,
         conflict=conflict,
     )
@@ -229,7 +261,7 @@ def segment_new():
         try:
             segment = create_segment(tenant, doc, "")
         except ValidationFailed as exc:
-            form.take_errors(exc.by_field())
+            form.take_errors(exc)
         except Conflict:
             form.add_error("id", "A segment with this id exists already. Choose another id.")
         else:
@@ -262,7 +294,7 @@ def segment_edit(segment_id: str):
         try:
             upsert_segment(tenant, segment_id, doc, "")
         except ValidationFailed as exc:
-            form.take_errors(exc.by_field())
+            form.take_errors(exc)
         except Conflict:
             stored = SegmentForm.of_segment(segment, tenant)
             conflict = {

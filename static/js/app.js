@@ -7,25 +7,53 @@
 
   const TOAST_MS = 5000;
 
-  function toast(message, level) {
+  // A toast; `undo` ({url, token, seconds}, from web/undo.py) adds an Undo button that posts the
+  // token back. The toast then stays its `seconds`, and while the pointer or focus is on it.
+  function toast(message, level, undo) {
     const box = document.getElementById("toasts");
     if (!box || !message) return;
     const el = document.createElement("div");
     el.className = "toast toast-" + (level || "info");
-    el.textContent = message;
+    const text = document.createElement("span");
+    text.textContent = message;
+    el.appendChild(text);
+    if (undo && undo.url && window.htmx) {
+      el.classList.add("toast-with-undo");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-small toast-undo";
+      button.textContent = "Undo";
+      button.setAttribute("aria-label", "Undo: " + message);
+      button.addEventListener("click", function () {
+        button.disabled = true;
+        window.htmx.ajax("POST", undo.url, {
+          source: document.body, swap: "none", values: { token: undo.token },
+        }).finally(function () { el.remove(); });
+      });
+      el.appendChild(button);
+    }
     box.appendChild(el);
-    dismissLater(el);
+    dismissLater(el, undo && undo.seconds ? undo.seconds * 1000 : TOAST_MS);
   }
 
-  function dismissLater(el) {
-    setTimeout(function () {
-      el.classList.add("leaving");
-      setTimeout(function () { el.remove(); }, 400);
-    }, TOAST_MS);
+  function dismissLater(el, ms) {
+    let timer = null;
+    function start() {
+      timer = setTimeout(function () {
+        el.classList.add("leaving");
+        setTimeout(function () { el.remove(); }, 400);
+      }, ms || TOAST_MS);
+    }
+    function hold() { clearTimeout(timer); }
+    el.addEventListener("mouseenter", hold);
+    el.addEventListener("focusin", hold);
+    el.addEventListener("mouseleave", start);
+    el.addEventListener("focusout", start);
+    start();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("#toasts .toast").forEach(dismissLater);
+    document.querySelectorAll("#toasts .toast").forEach(function (el) { dismissLater(el); });
   });
 
   // HX-Trigger: {"notify": {"message": "...", "level": "success"}}
@@ -35,7 +63,7 @@
     if (event.__segmentsSeen) return;
     event.__segmentsSeen = true;
     const detail = event.detail || {};
-    toast(detail.message, detail.level);
+    toast(detail.message, detail.level, detail.undo);
   }
 
   document.addEventListener("htmx:responseError", function (event) {
@@ -196,6 +224,55 @@
     if (!dialog) return;
     event.preventDefault();
     dialog.close();
+  });
+
+  // Every confirmation (hx-confirm) is the same styled modal as the delete dialog, never the
+  // browser's confirm(): the question is its title, data-confirm-detail says more and
+  // data-confirm-label names the button that goes ahead.
+  document.addEventListener("htmx:confirm", function (event) {
+    const question = event.detail.question;
+    const elt = event.detail.elt;
+    if (!question || event.defaultPrevented) return;
+    event.preventDefault();
+    const dialog = document.createElement("dialog");
+    dialog.className = "confirm";
+    dialog.id = "confirm-dialog";
+    dialog.setAttribute("aria-labelledby", "confirm-title");
+    const title = document.createElement("h2");
+    title.id = "confirm-title";
+    title.textContent = question;
+    dialog.appendChild(title);
+    const detail = elt.getAttribute("data-confirm-detail");
+    if (detail) {
+      const p = document.createElement("p");
+      p.id = "confirm-what";
+      p.textContent = detail;
+      dialog.appendChild(p);
+      dialog.setAttribute("aria-describedby", "confirm-what");
+    }
+    const actions = document.createElement("div");
+    actions.className = "form-actions";
+    const go = document.createElement("button");
+    go.type = "button";
+    go.className = "btn btn-danger btn-solid";
+    go.textContent = elt.getAttribute("data-confirm-label") || "Confirm";
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "btn";
+    cancel.textContent = "Cancel";
+    cancel.autofocus = true;
+    cancel.setAttribute("data-dialog-close", "");
+    actions.appendChild(go);
+    actions.appendChild(cancel);
+    dialog.appendChild(actions);
+    go.addEventListener("click", function () {
+      dialog.close();
+      event.detail.issueRequest(true);
+    });
+    const old = document.getElementById("confirm-dialog");
+    if (old) old.remove();
+    dialog.setAttribute("data-modal", "");
+    document.body.appendChild(dialog);
   });
 
   // An upload's bar follows the bytes sent.

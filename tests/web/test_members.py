@@ -107,7 +107,10 @@ def test_members_tab_page_and_fragment(editor, member):
     page = editor.get(URL)
     assert page.status_code == 200
     html = page_text(page)
-    assert "<html" in html and '<a href="/segments/gold" aria-current="page">Members</a>' in html
+    assert (
+        "<html" in html
+        and '<a href="/segments/gold" aria-current="page">Members <span class="tab-count"' in html
+    )
     assert "2 members" in html
     assert "Anna Berg" in html and "anna@example.com" in html and "Acme-Le GmbH" in html
     assert "B2C" in html and "Manual" in html
@@ -115,7 +118,7 @@ def test_members_tab_page_and_fragment(editor, member):
     fragment = editor.get(URL, htmx=True)
     body = page_text(fragment)
     assert "<html" not in body and body.startswith('<div id="member-list"')
-    assert 'hx-trigger="members-changed from:body"' in body
+    assert 'hx-trigger="counts-changed from:body"' in body
     assert "HX-Request" in fragment.headers["Vary"]
 
 
@@ -125,7 +128,7 @@ def test_unknown_segment_is_404(editor, tenant):
 
 
 def test_empty_state_says_what_to_do(editor, viewer, gold):
-    assert "Find customers below and add them" in page_text(editor.get(URL))
+    assert "Use the finder under “Add a member” to add customers" in page_text(editor.get(URL))
     html = page_text(viewer.get(URL))
     assert "An editor of your team adds members" in html
 
@@ -296,14 +299,14 @@ def test_add_member_with_htmx(editor, app, member):
     )
     assert response.status_code == 200
     events = hx_events(response)
-    assert events["members-changed"] is True
-    assert events["notify"]["message"] == "Added c2 (le-1)."
+    assert events["counts-changed"] is True
+    assert events["notify"]["message"] == "Added Annika Roth (Le-1 GmbH)."
     html = page_text(response)
     assert "Le-1 GmbH (le-1): member already" in html
     assert '<li class="candidate" tabindex="-1" data-autofocus>' in html  # focus stays here
     assert _assignments(app) == [("c2", "le-1")]
     b2c = editor.post(f"{URL}/members", data={"customer_id": "c2", "find": "annika"}, htmx=True)
-    assert hx_events(b2c)["notify"]["message"] == "Added c2."
+    assert hx_events(b2c)["notify"]["message"] == "Added Annika Roth."
     assert set(_assignments(app)) == {("c2", None), ("c2", "le-1")}
     assert "2 members" in page_text(editor.get(URL))
 
@@ -314,14 +317,17 @@ def test_add_member_without_javascript(editor, app, member):
     assert response.status_code == 303
     assert response.headers["Location"] == "/segments/gold?find=annika"
     assert _assignments(app) == [("c2", None)]
-    assert "Added c2." in page_text(editor.get(response.headers["Location"]))
+    assert "Added Annika Roth." in page_text(editor.get(response.headers["Location"]))
 
 
 def test_adding_a_member_again_changes_nothing(editor, app, member):
     member("c1", mixins={"source": "crm"})
     response = editor.post(f"{URL}/members", data={"customer_id": "c1"}, htmx=True)
     assert response.status_code == 200
-    assert hx_events(response)["notify"] == {"message": "c1 is a member already.", "level": "info"}
+    assert hx_events(response)["notify"] == {
+        "message": "Jane Doe is a member already.",
+        "level": "info",
+    }
     with app.app_context():
         assignment = db.session.scalar(select(CustomerAssignment))
         assert assignment.mixins == {"source": "crm"} and assignment.version == 1
@@ -347,7 +353,7 @@ def test_remove_member_swaps_the_row_out(editor, app, member):
     )
     assert response.status_code == 200
     assert response.get_data(as_text=True) == ""
-    assert hx_events(response)["notify"]["message"] == "Removed c1 (le-1)."
+    assert hx_events(response)["notify"]["message"] == "Removed Jane Doe (Le-1 GmbH)."
     assert _assignments(app) == [("c2", None)]
     html = page_text(editor.get(URL))
     assert re.search(r'hx-post="/segments/gold/members/remove" hx-target="closest tr"', html)

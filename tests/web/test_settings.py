@@ -438,8 +438,9 @@ def test_the_clients_page_says_what_to_do_when_empty(admin):
 
 def test_languages_page_shows_the_languages_and_the_default(admin):
     body = admin.get("/settings/languages").text
-    assert "<code>en</code>" in body
-    assert "<code>de</code>" in body
+    # by name, the code beside it
+    assert 'English <code class="muted">en</code>' in body
+    assert 'German — Deutsch <code class="muted">de</code>' in body
     assert re.search(r'name="default" value="en" checked', body)
 
 
