@@ -23,10 +23,12 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from segments_app import jobs
 from segments_app.extensions import db
-from segments_app.models import Tenant, User
+from segments_app.models import Segment, Tenant, User
 from segments_app.services import demo
 from segments_app.services.imports import create_import
+from segments_app.services.rules.service import save_rule
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
@@ -79,9 +81,20 @@ def shop(app, make_client):
             imp.counts = {"rowsRead": 1, "membersToAdd": 1, "rejectedRows": 0}
             db.session.commit()
             made[status] = imp.id
+        # "lapsed" becomes a rule segment: its Rule tab shows the editor, and it can be frozen
+        lapsed = db.session.scalar(
+            select(Segment).where(Segment.tenant_id == tenant.id, Segment.id == "lapsed")
+        )
+        save_rule(
+            tenant,
+            lapsed,
+            {"rule": {"all": [{"field": "attributes.tier", "op": "equals", "value": "gold"}]}},
+        )
+        db.session.commit()
         viewer = db.session.scalar(
             select(User.id).where(User.tenant_id == tenant.id, User.role == "viewer")
         )
+    assert jobs.wait_idle(app, 30)
     client = make_client(demo.DEMO_TENANT)
     return {"client": client.client_id, "user": viewer, **made}
 
@@ -105,6 +118,8 @@ def pages(ids: dict) -> list[str]:
         f"{gold}/history/{ids['applied']}/revert",
         f"{gold}/rule",
         f"{gold}/rule?new=1",
+        "/segments/lapsed/rule",
+        "/segments/lapsed/rule/freeze",
         "/catalog",
         "/catalog/customer",
         "/catalog/customer?customer=c00000",
@@ -173,7 +188,8 @@ def test_every_page_fits_the_window_and_passes_axe_light_and_dark(shop, live_ser
         page.set_viewport_size(viewport)
         for path in pages(shop):
             page.emulate_media(color_scheme="light")
-            page.goto(f"{base}{path}")
+            response = page.goto(f"{base}{path}")
+            assert response is not None and response.ok, f"{path}: {response and response.status}"
             page.wait_for_function(SETTLED)
             if path.endswith("/items"):
                 open_tree(page)
