@@ -27,11 +27,14 @@ from segments_app import jobs
 from segments_app.extensions import db
 from segments_app.models import Segment, Tenant, User
 from segments_app.services import demo
+from segments_app.services.accounts import create_user
 from segments_app.services.imports import create_import
 from segments_app.services.rules.service import save_rule
+from tests.factories import TENANT, tenant_named
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
+NEWCOMER = "new@acme.example"
 ADMIN = next(email for email, role in demo.DEMO_MARKETERS if role == "admin")
 VIEWPORTS = ({"width": 390, "height": 844}, {"width": 1440, "height": 900})
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -65,17 +68,18 @@ WIDER_THAN_VIEW = """() => document.documentElement.scrollWidth <= window.innerW
 
 
 @pytest.fixture
-def shop(app, make_client):
-    """The demo tenant with an API client, an import waiting as a preview and one applied;
-    returns the ids the confirmation pages need."""
+def shop(app, make_client, tenant):
+    """The demo tenant with an API client, an import waiting as a preview and one applied, a
+    rule segment; and the empty tenant acme with an admin. Returns the ids the confirmation
+    pages need."""
     with app.app_context():
         demo.load_demo()
         db.session.commit()
-        tenant = db.session.query(Tenant).filter_by(name=demo.DEMO_TENANT).one()
+        team = db.session.query(Tenant).filter_by(name=demo.DEMO_TENANT).one()
         made = {}
         for status in ("applied", "previewed"):
             imp = create_import(
-                tenant, "gold", io.BytesIO(b"customerId\nc00001\n"), f"{status}.csv", enqueue=False
+                team, "gold", io.BytesIO(b"customerId\nc00001\n"), f"{status}.csv", enqueue=False
             )
             imp.status = status
             imp.counts = {"rowsRead": 1, "membersToAdd": 1, "rejectedRows": 0}
@@ -83,18 +87,21 @@ def shop(app, make_client):
             made[status] = imp.id
         # "lapsed" becomes a rule segment: its Rule tab shows the editor, and it can be frozen
         lapsed = db.session.scalar(
-            select(Segment).where(Segment.tenant_id == tenant.id, Segment.id == "lapsed")
+            select(Segment).where(Segment.tenant_id == team.id, Segment.id == "lapsed")
         )
         save_rule(
-            tenant,
+            team,
             lapsed,
             {"rule": {"all": [{"field": "attributes.tier", "op": "equals", "value": "gold"}]}},
         )
         db.session.commit()
         viewer = db.session.scalar(
-            select(User.id).where(User.tenant_id == tenant.id, User.role == "viewer")
+            select(User.id).where(User.tenant_id == team.id, User.role == "viewer")
         )
     assert jobs.wait_idle(app, 30)
+    with app.app_context():
+        create_user(tenant_named(tenant), NEWCOMER, "admin", demo.DEMO_MARKETER_PASSWORD)
+        db.session.commit()
     client = make_client(demo.DEMO_TENANT)
     return {"client": client.client_id, "user": viewer, **made}
 
@@ -132,10 +139,10 @@ def pages(ids: dict) -> list[str]:
     ]
 
 
-def log_in(page: Page, base: str) -> None:
+def log_in(page: Page, base: str, team: str = demo.DEMO_TENANT, email: str = ADMIN) -> None:
     page.goto(f"{base}/login")
-    page.get_by_label("Team").fill(demo.DEMO_TENANT)
-    page.get_by_label("Email").fill(ADMIN)
+    page.get_by_label("Team").fill(team)
+    page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(demo.DEMO_MARKETER_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
@@ -203,6 +210,20 @@ def test_every_page_fits_the_window_and_passes_axe_light_and_dark(shop, live_ser
                 failures.append((*where, "content wider than the window", content))
             if path in LAYOUT_ONLY:
                 continue
+            failures += [(*where, "light", *found) for found in problems_of(page, axe, AXE_ALL)]
+            page.emulate_media(color_scheme="dark")
+            failures += [(*where, "dark", *found) for found in problems_of(page, axe, AXE_COLOURS)]
+    # an empty team: the overview's first-run guide and the empty lists
+    page.get_by_role("button", name="Log out").click()
+    log_in(page, base, TENANT, NEWCOMER)
+    for viewport in VIEWPORTS:
+        page.set_viewport_size(viewport)
+        for path in ("/", "/segments"):
+            page.emulate_media(color_scheme="light")
+            page.goto(f"{base}{path}")
+            where = (viewport["width"], f"empty {path}")
+            if wide := page.evaluate(WIDER_THAN_VIEW):
+                failures.append((*where, "wider than the window", wide))
             failures += [(*where, "light", *found) for found in problems_of(page, axe, AXE_ALL)]
             page.emulate_media(color_scheme="dark")
             failures += [(*where, "dark", *found) for found in problems_of(page, axe, AXE_COLOURS)]
