@@ -115,6 +115,14 @@ def revert_import(segment_id: str, import_id: str):
     return jsonify(service.import_document(imp))
 
 
+@bp.post(ONE + "/discard")
+@requires(SCOPE_MANAGE)
+def discard_import(segment_id: str, import_id: str):
+    """Put a preview aside for everyone: `discarded`, its file removed, kept in the list."""
+    imp = service.discard_import(g.tenant, segment_id, import_id)
+    return jsonify(service.import_document(imp))
+
+
 @bp.get(ONE + "/rejected.csv")
 @requires(SCOPE_MANAGE)
 def rejected_rows(segment_id: str, import_id: str):

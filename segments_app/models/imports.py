@@ -15,7 +15,19 @@ from .types import JSONDoc, UTCDateTime, utcnow
 MODES = ("add", "remove", "replace")
 #: queued and running imports hold their segment; `reverting` only ever exists inside the
 #: revert's own transaction, so that a revert and a run of the same segment exclude each other
-STATUSES = ("queued", "running", "previewed", "applied", "failed", "reverting", "reverted")
+#: `discarded`: a preview (or failed run) put aside, its file removed, kept in History;
+#: `unmapped`: an upload whose header names no known column, waiting for a person to pick them
+STATUSES = (
+    "queued",
+    "running",
+    "previewed",
+    "applied",
+    "failed",
+    "reverting",
+    "reverted",
+    "discarded",
+    "unmapped",
+)
 ACTIVE_STATUSES = ("queued", "running", "reverting")
 PHASES = ("parsing", "validating", "applying")
 

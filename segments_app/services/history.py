@@ -27,6 +27,7 @@ ACTIONS = {
     "items.unassigned": ("Unassigned an item", "Unassigned {n} items"),
     "import.applied": ("Applied an import", "Applied {n} imports"),
     "import.reverted": ("Reverted an import", "Reverted {n} imports"),
+    "import.discarded": ("Discarded an import's preview", "Discarded {n} previews"),
     "rule.saved": ("Saved the rule", "Saved the rule {n} times"),
     "rule.evaluated": ("Evaluated the rule", "Evaluated the rule {n} times"),
     "rule.removed": ("Removed the rule", "Removed the rule {n} times"),

@@ -3,7 +3,8 @@
 Uploading stores the file and queues a preview; the import's page then follows its run (htmx
 polls the import's fragment while it runs) and offers to apply, discard or read the file again
 with another encoding. The tab itself shows the import running now, or the latest preview not
-yet applied nor discarded, before it offers a new upload.
+yet applied nor discarded, before it offers a new upload. Discarding is the import's own state
+(for every editor), not this browser's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from flask import (
     current_app,
     g,
     request,
-    session,
     url_for,
 )
 
@@ -24,7 +24,7 @@ from ..models import MemberImport, Segment
 from ..models.imports import ACTIVE_STATUSES
 from ..services import history, stats
 from ..services import imports as service
-from ..services.imports.columns import ALIASES
+from ..services.imports.columns import ALIASES, guess_fields
 from ..services.imports.files import human_bytes
 from ..services.segments import get_segment
 from . import bp, can
@@ -51,9 +51,6 @@ ENCODING_CHOICES = (
     ("iso-8859-15", "ISO-8859-15 (Latin-9, with €)"),
 )
 FIELD_LABELS = {"customerId": "customer id", "email": "e-mail", "legalEntityId": "legal entity id"}
-#: the previews a browser has discarded (newest last), kept in its session
-DISMISSED = "dismissed_imports"
-DISMISSED_KEPT = 20
 
 
 @dataclass
@@ -130,23 +127,20 @@ def _helpers() -> dict:
         "column_names": ALIASES,
         "max_size": human_bytes(current_app.config["IMPORT_MAX_BYTES"]),
         "count_rows": count_rows,
+        "guess_fields": guess_fields,
     }
-
-
-def _dismissed() -> list[str]:
-    return list(session.get(DISMISSED, []))
 
 
 def _shown_import(segment: Segment, new: bool) -> MemberImport | None:
     """The import the tab opens on: the one running now, else the latest import when it is a
-    preview (or a failed run) this browser has not discarded, unless a new upload is asked."""
+    preview (or a failed run) nobody has discarded, unless a new upload is asked."""
     running = service.current_import(segment)
     if running is not None or new:
         return running
     latest = history.latest_import(segment)
-    if latest is None or latest.status not in ("previewed", "failed"):
+    if latest is None or latest.status not in ("previewed", "failed", "unmapped"):
         return None
-    return None if latest.id in _dismissed() else latest
+    return latest
 
 
 def _tab(
@@ -199,6 +193,7 @@ def segment_upload_create(segment_id: str):
             form.mode,
             True,
             form.encoding or None,
+            ask_columns=True,
         )
     except Conflict as exc:
         form.add_error("file", exc.message)
@@ -209,14 +204,24 @@ def segment_upload_create(segment_id: str):
     except OSError as exc:
         form.add_error("file", f"The file could not be stored ({exc.strerror}); try again later.")
         return _tab(segment, None, form, status=422)
+    message = (
+        f"Uploaded {imp.file_name}; say which column holds the customers."
+        if imp.status == "unmapped"
+        else f"Uploaded {imp.file_name}; the preview is being prepared."
+    )
     return go(
-        url_for("web.segment_upload_import", segment_id=segment.id, import_id=imp.id),
-        f"Uploaded {imp.file_name}; the preview is being prepared.",
+        url_for("web.segment_upload_import", segment_id=segment.id, import_id=imp.id), message
     )
 
 
-def _import_page(imp: MemberImport, error: str | None = None) -> Response:
-    """The import's page within the tab, or for htmx its widget (which polls while it runs)."""
+def _import_page(
+    imp: MemberImport,
+    error: str | None = None,
+    column_error: str | None = None,
+    picked: dict[str, str] | None = None,
+) -> Response:
+    """The import's page within the tab, or for htmx its widget (which polls while it runs);
+    an `unmapped` one asks which column is which (`picked` so far, `column_error` why not)."""
     fragment = "uploads/_import.html"
     return render(
         "uploads/index.html",
@@ -227,6 +232,8 @@ def _import_page(imp: MemberImport, error: str | None = None) -> Response:
         form=UploadForm(),
         running=None,
         error=error,
+        column_error=column_error,
+        picked=picked,
     )
 
 
@@ -285,13 +292,33 @@ def segment_upload_preview(segment_id: str, import_id: str):
     return _started(imp, f"Previewing {imp.file_name} again.")
 
 
+@bp.post("/segments/<segment_id>/upload/<import_id>/columns")
+@can("edit")
+def segment_upload_columns(segment_id: str, import_id: str):
+    """Read an upload whose header names no known column as the marketer says, and preview
+    it; a refusal stands beside the columns (422)."""
+    mapping = {name: request.form.get(name, "") for name in FIELD_LABELS}
+    try:
+        imp = service.map_import_columns(g.tenant, segment_id, import_id, mapping)
+    except BadRequest as exc:
+        imp = service.get_import(g.tenant, segment_id, import_id)
+        response = _import_page(imp, column_error=exc.message, picked=mapping)
+        response.status_code = 422
+        return response
+    except Conflict as exc:
+        return _refused(segment_id, import_id, exc.message)
+    return _started(imp, f"Previewing {imp.file_name} with the columns you picked.")
+
+
 @bp.post("/segments/<segment_id>/upload/<import_id>/discard")
 @can("edit")
 def segment_upload_discard(segment_id: str, import_id: str):
-    """Put a preview aside: the tab offers a new upload again (the import stays in History)."""
-    imp = service.get_import(g.tenant, segment_id, import_id)
-    kept = [other for other in _dismissed() if other != imp.id]
-    session[DISMISSED] = [*kept[-(DISMISSED_KEPT - 1) :], imp.id]
+    """Put a preview aside for everyone (its file removed, the import kept in History as
+    discarded); the tab offers a new upload again."""
+    try:
+        imp = service.discard_import(g.tenant, segment_id, import_id)
+    except Conflict as exc:
+        return _refused(segment_id, import_id, exc.message)
     return go(
         url_for("web.segment_upload", segment_id=imp.segment.id),
         f"Discarded the preview of {imp.file_name}; nothing was changed.",

@@ -4,7 +4,8 @@ The API, the dashboard and the CLI all go through these functions:
 
 - create_import stores the upload and queues its first run (a preview, or an apply);
 - start_preview / start_apply run a finished import again; run_import is the job body;
-- revert_import undoes an applied import;
+- revert_import undoes an applied import; discard_import puts a preview aside for everyone;
+- map_import_columns reads an upload whose header names no known column as a person says;
 - recover_interrupted fails the imports whose process stopped (current_import does, for one
   segment), keep_recovering does it on a timer in a serving process;
 - import_document, segment_imports_query, current_import and get_import read them;
@@ -14,6 +15,7 @@ The API, the dashboard and the CLI all go through these functions:
 from __future__ import annotations
 
 from .commands import create_import, revert_import, start_apply, start_preview
+from .decisions import discard_import, map_import_columns
 from .documents import import_document
 from .engine import Progress, run_import
 from .files import FileRefused
@@ -26,9 +28,11 @@ __all__ = [
     "Progress",
     "create_import",
     "current_import",
+    "discard_import",
     "get_import",
     "import_document",
     "keep_recovering",
+    "map_import_columns",
     "recover_interrupted",
     "rejected_rows_csv",
     "rejected_rows_file_name",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .files import FileRefused
+from .quotes import CheckedRecords
 
 CUSTOMER_ID = "customerId"
 LEGAL_ENTITY_ID = "legalEntityId"
@@ -47,19 +47,68 @@ class Columns:
     #: the number of named columns; a record may run longer only with empty fields
     width: int = 0
 
+    #: field -> header name, when a person picked the columns (the header named none we know)
+    mapping: dict[str, str] | None = None
+
     def document(self) -> dict:
-        return {"used": dict(self.names), "ignored": list(self.ignored)}
+        doc: dict = {"used": dict(self.names), "ignored": list(self.ignored)}
+        if self.mapping is not None:
+            doc["mapping"] = dict(self.mapping)
+        return doc
 
     def name_of(self, field_name: str) -> str:
         return self.names.get(field_name, field_name)
 
 
-def map_columns(header: list[str]) -> Columns:
-    """Match a header row; refused without a customer id or e-mail column, or when two
-    columns claim the same field."""
+class NoKeyColumn(FileRefused):
+    """The header names no customer id or e-mail column: the dashboard asks which it is."""
+
+    def __init__(self, message: str, header: list[str]):
+        super().__init__(message)
+        #: the header's names, in order (blank ones kept, so positions stay)
+        self.header = header
+
+
+def header_names(header: list[str]) -> list[str]:
+    """The header's cells, trimmed, without the empty ones trailing delimiters make."""
     names = [cell.strip() for cell in header]
     while names and not names[-1]:
-        names.pop()  # trailing delimiters
+        names.pop()
+    return names
+
+
+def guess_fields(header: list[str]) -> dict[str, str]:
+    """field -> header name, for the columns whose name is a known one (a mapping's start)."""
+    guessed: dict[str, str] = {}
+    for name in header_names(header):
+        field_name = _FIELD_BY_NAME.get(normalize(name))
+        if field_name is not None and field_name not in guessed:
+            guessed[field_name] = name
+    return guessed
+
+
+def mapped_columns(header: list[str], mapping: dict[str, str]) -> Columns:
+    """The columns a person picked: field -> the header's name of it. Refused when a name is
+    not in the header (the file changed?) or names no customer."""
+    names = header_names(header)
+    positions: dict[str, int] = {}
+    for field_name, name in mapping.items():
+        if name not in names:
+            raise FileRefused(f"The file has no column '{name}' to read the {field_name} from.")
+        positions[field_name] = names.index(name)
+    if CUSTOMER_ID not in positions and EMAIL not in positions:
+        raise FileRefused("Pick the column that holds the customer id or the e-mail.")
+    used = set(positions.values())
+    ignored = [name for index, name in enumerate(names) if name and index not in used]
+    return Columns(positions, dict(mapping), ignored, len(names), dict(mapping))
+
+
+def map_columns(header: list[str], mapping: dict[str, str] | None = None) -> Columns:
+    """Match a header row (or apply the `mapping` a person picked); refused without a
+    customer id or e-mail column (NoKeyColumn), or when two columns claim the same field."""
+    if mapping:
+        return mapped_columns(header, mapping)
+    names = header_names(header)
     positions: dict[str, int] = {}
     found: dict[str, str] = {}
     ignored: list[str] = []
@@ -78,10 +127,11 @@ def map_columns(header: list[str]) -> Columns:
         found[field_name] = name
     if CUSTOMER_ID not in positions and EMAIL not in positions:
         shown = ", ".join(f"'{name}'" for name in names if name) or "none"
-        raise FileRefused(
+        raise NoKeyColumn(
             f"The file has no customer id or e-mail column (its columns: {shown}). "
             f"Name one in the first row; accepted names, in any case and spacing: "
-            f"{accepted_names()}."
+            f"{accepted_names()}.",
+            names,
         )
     return Columns(positions, found, ignored, len(names))
 
@@ -122,5 +172,6 @@ def read_header(records: Iterator[list[str]]) -> tuple[list[str], int]:
 
 
 def reader(text: Iterable[str], delimiter: str) -> Iterator[list[str]]:
-    """csv records of `text`; spaces after a delimiter are skipped so quotes still count."""
-    return csv.reader(text, delimiter=delimiter, skipinitialspace=True)
+    """csv records of `text`; spaces after a delimiter are skipped so quotes still count,
+    and a quote never closed costs its own row only (see quotes)."""
+    return CheckedRecords(text, delimiter)

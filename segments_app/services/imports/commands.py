@@ -30,7 +30,7 @@ from ..longwork import lift_statement_timeout
 from ..rules.triggers import membership_changed
 from ..segments import get_segment
 from . import changes
-from .columns import first_line, map_columns, read_header, reader, sniff_delimiter
+from .columns import NoKeyColumn, first_line, map_columns, read_header, reader, sniff_delimiter
 from .engine import run_import
 from .files import (
     FileRefused,
@@ -64,13 +64,16 @@ def create_import(
     encoding: str | None = None,
     *,
     enqueue: bool = True,
+    ask_columns: bool = False,
 ) -> MemberImport:
     """Store the file, check it can be read, and queue an import of it for the segment.
 
     `source` is a binary stream (an upload) or a path (the CLI). The import runs in the
     background once the caller commits (a preview when `dry_run`), unless `enqueue` is False:
     then the caller runs it with run_import. Refused (400) when the file cannot be imported
-    at all, 409 while another import holds the segment.
+    at all, 409 while another import holds the segment. A header that names no customer id
+    or e-mail column is refused too, unless `ask_columns` (the dashboard): then the import
+    waits, `unmapped`, for map_import_columns to say which column is which.
     """
     segment = get_segment(tenant, segment_id)  # type: ignore[arg-type]
     if mode not in MODES:
@@ -84,14 +87,14 @@ def create_import(
     else:
         stored = store_stream(source, public_id, max_bytes)
     try:
-        sniffed = _inspect(stored, override, max_bytes)
+        sniffed = _inspect(stored, override, max_bytes, ask_columns)
         imp = MemberImport(
             id=public_id,
             tenant_id=segment.tenant_id,
             segment_pk=segment.pk,
             mode=mode,
             dry_run=dry_run,
-            status="queued",
+            status=sniffed.pop("status", "queued"),
             file_name=(file_name or "members.csv")[:255],
             file_path=stored.name,
             file_size=stored.size,
@@ -106,7 +109,7 @@ def create_import(
     except BaseException:
         discard(stored.name)
         raise
-    if enqueue:
+    if enqueue and imp.status == "queued":
         _enqueue(imp)
     return imp
 
@@ -220,7 +223,17 @@ def _restart(
         raise Conflict(f"The file of import {imp.id} is no longer kept; upload it again.")
 
     def claim() -> None:
-        values: dict = {"status": "queued", "dry_run": dry_run, "heartbeat_at": utcnow()}
+        # the last run's progress goes: a waiting apply must not show the preview's numbers
+        values: dict = {
+            "status": "queued",
+            "dry_run": dry_run,
+            "heartbeat_at": utcnow(),
+            "phase": None,
+            "rows_done": 0,
+            "rows_per_second": None,
+            "rows_estimated": None,
+            "seconds_left": None,
+        }
         if override is not None:
             values["encoding_override"] = override
         result = db.session.execute(
@@ -272,14 +285,21 @@ def _not_revertible(imp: MemberImport) -> str:
 
 def _not_startable(imp: MemberImport, dry_run: bool) -> str:
     action = "previewed" if dry_run else "applied"
+    if imp.status == "discarded":
+        return (
+            f"Import {imp.id} ({imp.file_name}) was discarded and cannot be {action}; "
+            "upload the file again."
+        )
     if imp.status in ("queued", "running"):
         return f"Import {imp.id} is {imp.status}; wait for it to finish."
     return f"Import {imp.id} is {imp.status} and cannot be {action} again; upload the file anew."
 
 
-def _inspect(stored: StoredFile, override: str | None, max_bytes: int) -> dict:
+def _inspect(stored: StoredFile, override: str | None, max_bytes: int, ask_columns: bool) -> dict:
     """Refuse a file that cannot be imported, before any work: too big, not text, no
-    usable header. Returns what was sniffed: encoding, certainty and delimiter."""
+    usable header. Returns what was sniffed: encoding, certainty and delimiter (and, when
+    the header names no known column and `ask_columns`, the `unmapped` status and the
+    header's names)."""
     path = file_path(stored.name)
     if uncompressed_estimate(path, stored.format) > max_bytes:
         raise too_big(max_bytes)
@@ -309,5 +329,11 @@ def _inspect(stored: StoredFile, override: str | None, max_bytes: int) -> dict:
     line = first_line(text, complete)
     delimiter = sniff_delimiter(line)
     header, _ = read_header(reader([line], delimiter))
-    map_columns(header)
-    return {"encoding": encoding, "encoding_certain": certain, "delimiter": delimiter}
+    sniffed: dict = {"encoding": encoding, "encoding_certain": certain, "delimiter": delimiter}
+    try:
+        map_columns(header)
+    except NoKeyColumn as exc:
+        if not ask_columns:
+            raise
+        sniffed.update(status="unmapped", columns={"header": exc.header})
+    return sniffed

@@ -207,7 +207,7 @@ class _Run:
         with open_file(imp.file_path, imp.file_format, config["IMPORT_MAX_BYTES"]) as opened:
             records = reader(text_stream(opened, encoding), imp.delimiter or ",")
             header, header_row = read_header(records)
-            columns = map_columns(header)
+            columns = map_columns(header, (imp.columns or {}).get("mapping"))
             imp.columns = columns.document()
             self.session.commit()
             self.stage = stage = Stage.for_session(self.session, columns, imp.tenant_id)

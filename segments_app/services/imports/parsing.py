@@ -16,6 +16,7 @@ from operator import itemgetter, methodcaller
 
 from ..spreadsheets import NEUTRALISED, restore
 from .columns import CUSTOMER_ID, EMAIL, LEGAL_ENTITY_ID, Columns
+from .quotes import UnclosedQuote
 
 BATCH = 20_000
 #: the longest value each field may have (the directory's column sizes)
@@ -53,18 +54,27 @@ class Batch:
 
 def record_batches(
     records: Iterator[list[str]], size: int = BATCH
-) -> Iterator[tuple[list[list[str]], dict[int, str]]]:
+) -> Iterator[tuple[list[list[str]], dict[int, csv.Error]]]:
     """The records `size` at a time, with the records the csv module could not read:
     {index in the batch: error}, each counted as one row (an empty record stands in)."""
+    take = getattr(records, "take", None)
+    if take is not None:  # CheckedRecords: a stray quote costs its own row only
+        while True:
+            taken = take(size)
+            if not taken[0]:
+                return
+            yield taken
+            if len(taken[0]) < size:
+                return
     while True:
         batch: list[list[str]] = []
-        errors: dict[int, str] = {}
+        errors: dict[int, csv.Error] = {}
         while len(batch) < size:
             before = len(batch)
             try:
                 batch.extend(islice(records, size - len(batch)))
             except csv.Error as exc:
-                errors[len(batch)] = str(exc)
+                errors[len(batch)] = exc
                 batch.append([])
                 continue
             if len(batch) == before or len(batch) < size:
@@ -77,7 +87,7 @@ def record_batches(
 
 
 def prepare(
-    records: list[list[str]], errors: dict[int, str], first_row: int, columns: Columns
+    records: list[list[str]], errors: dict[int, csv.Error], first_row: int, columns: Columns
 ) -> Batch:
     """Cut a batch of records into the columns to stage, and reject what is wrong in itself."""
     n = len(records)
@@ -98,9 +108,13 @@ def prepare(
     rejected: dict[int, Problem] = {}
     blank: set[int] = set()
     for index, error in errors.items():
-        rejected[index] = Problem(
-            first_row + index, None, "unreadable", f"The row cannot be read as CSV: {error}."
-        )
+        row = first_row + index
+        if isinstance(error, UnclosedQuote):
+            rejected[index] = Problem(row, None, "unclosed_quote", error.reason(row))
+        else:
+            rejected[index] = Problem(
+                row, None, "unreadable", f"The row cannot be read as CSV: {error}."
+            )
     if longest > columns.width:
         _reject_extra_fields(records, columns, first_row, rejected)
     _reject_keyless(records, values, first_row, rejected, blank)

@@ -39,18 +39,24 @@ def rejected_rows_csv(imp: MemberImport) -> Iterator[str]:
     if not file_path(imp.file_path).exists():
         raise Conflict(f"The file of import {imp.id} is no longer kept.", resource_id=imp.id)
     encoding = imp.encoding_override or imp.encoding
-    return _rows(imp.pk, imp.file_path, imp.file_format, encoding, imp.delimiter or ",")
+    mapping = (imp.columns or {}).get("mapping")
+    return _rows(imp.pk, imp.file_path, imp.file_format, encoding, imp.delimiter or ",", mapping)
 
 
 def _rows(
-    import_pk: int, name: str, fmt: str, encoding: str | None, delimiter: str
+    import_pk: int,
+    name: str,
+    fmt: str,
+    encoding: str | None,
+    delimiter: str,
+    mapping: dict[str, str] | None,
 ) -> Iterator[str]:
     rejections = _rejections(import_pk)
     pending = next(rejections, None)
     with open_file(name, fmt, current_app.config["IMPORT_MAX_BYTES"]) as opened:
         records = reader(text_stream(opened, encoding or "utf-8"), delimiter)
         header, header_row = read_header(records)
-        positions = map_columns(header).positions
+        positions = map_columns(header, mapping).positions
         out = SpreadsheetCsv(
             (positions[key] for key in (CUSTOMER_ID, LEGAL_ENTITY_ID) if key in positions),
             prefix=BOM,

@@ -28,6 +28,7 @@ TABLES = ("import_stage", "import_resolved", "import_key", "import_problem")
 #: problem code -> the count it adds to
 CATEGORY = {
     "unreadable": "malformedRows",
+    "unclosed_quote": "malformedRows",
     "extra_fields": "malformedRows",
     "no_customer": "malformedRows",
     "too_long": "malformedRows",
