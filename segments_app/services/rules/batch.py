@@ -2,7 +2,7 @@
 
 A statement per rule costs its planning and a round trip whatever it finds: 200 rules over a
 batch of 1,000 customers were 400 statements, several times the batch's own writes. Here the
-rules go in waves (a rule naming with inSegment a segment of the current wave starts the next,
+rules go in waves (a rule naming with inSegment a segment evaluated here goes in a later wave,
 so it sees that segment's new members) and each wave is one INSERT ... SELECT over (the wave's
 segments x the batch's customers), the rule picked by a CASE on the segment, and one DELETE
 likewise; RETURNING tells which segment each row was for, so counts and history stay per rule.
@@ -43,16 +43,15 @@ def reads(rule: CheckedRule, fields: frozenset[str]) -> bool:
 
 
 def waves(rules: RuleSet, ids: Sequence[str]) -> list[list[str]]:
-    """`ids` (in dependency order) cut where a rule names a segment of the wave before it."""
-    result: list[list[str]] = []
-    current: list[str] = []
+    """`ids` (in dependency order) by level: a rule goes one wave after the latest wave of the
+    segments among `ids` it names, so it sees their new members."""
+    level: dict[str, int] = {}
     for segment_id in ids:
-        if rules.rules[segment_id].segments & set(current):
-            result.append(current)
-            current = []
-        current.append(segment_id)
-    if current:
-        result.append(current)
+        named = [level[key] for key in rules.rules[segment_id].segments if key in level]
+        level[segment_id] = 1 + max(named, default=-1)
+    result: list[list[str]] = [[] for _ in range(1 + max(level.values(), default=-1))]
+    for segment_id in ids:
+        result[level[segment_id]].append(segment_id)
     return result
 
 
