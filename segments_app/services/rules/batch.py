@@ -22,7 +22,7 @@ from ...extensions import DbSession
 from ...models import Customer, CustomerAssignment, Segment
 from ...models.types import utcnow
 from . import evaluate
-from .evaluate import Change, RuleSet, _insert, in_list, record_change
+from .evaluate import Change, RuleSet, _insert, apply_rule, in_list, record_change
 from .sql import SqlContext, rule_condition
 from .tree import CheckedRule
 
@@ -40,6 +40,10 @@ def reads(rule: CheckedRule, fields: frozenset[str]) -> bool:
     if rule.fields & fields:
         return True
     return LEGAL_ENTITIES in fields and any(f.startswith("legalEntity.") for f in rule.fields)
+
+
+def _legal(rule: CheckedRule) -> bool:
+    return any(name.startswith("legalEntity.") for name in rule.fields)
 
 
 def waves(rules: RuleSet, ids: Sequence[str]) -> list[list[str]]:
@@ -158,11 +162,17 @@ def evaluate_batch(
             ]
             if not wave:
                 continue
-        by_pk = {rules.segments[key].pk: rules.rules[key] for key in wave}
-        applied = apply_wave(session, by_pk, ctx, customer_pks)
+        # legal entity rules one by one: in one statement with others PostgreSQL runs their
+        # EXISTS as a subplan over every link (6.8 s for 17), alone as a semi-join (33 ms each)
+        alone = {key for key in wave if _legal(rules.rules[key])}
+        by_pk = {rules.segments[key].pk: rules.rules[key] for key in wave if key not in alone}
+        applied = apply_wave(session, by_pk, ctx, customer_pks) if by_pk else {}
         for key in wave:
             segment = rules.segments[key]
-            change = applied[segment.pk]
+            if key in alone:
+                change = apply_rule(session, segment.pk, rules.rules[key], ctx, customer_pks)
+            else:
+                change = applied[segment.pk]
             if change.joined or change.left:
                 record_change(session, segment, change, trigger)
                 changes[key] = change
