@@ -47,6 +47,9 @@ def _checked(rule: dict = RULE):
 
 @pytest.fixture
 def clean_indexes(app) -> Iterator[None]:
+    # evaluations make indexes too (runs._prepare_indexes): start without those of other tests
+    with app.app_context():
+        indexes.drop_unused(db.engine, set())
     yield
     with app.app_context():
         indexes.drop_unused(db.engine, set())

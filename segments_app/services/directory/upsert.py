@@ -21,7 +21,7 @@ from ...models import Tenant
 from ...models.types import utcnow
 from .. import attributes
 from ..documents import MSG_CHANGED
-from ..rules.triggers import evaluate_records
+from ..rules.triggers import changed_fields, evaluate_records
 from .batch import Candidate, Stored
 from .kinds import CATEGORY, CUSTOMER, DirectoryKind, kind_named
 from .prepare import prepare
@@ -138,7 +138,9 @@ def _upsert_round(
     _write(tenant, spec, valid)
     if ledger is not None:
         ledger.save()
-    evaluate_records(tenant, spec.name, [c.id for c in valid if c.changed])
+    written = [c for c in valid if c.changed]
+    fields = changed_fields(spec.name, [(c.stored, c.record) for c in written])
+    evaluate_records(tenant, spec.name, [c.id for c in written], fields)
     results.extend(
         RecordResult(c.index, c.id, 204 if c.stored else 201, changed=c.changed) for c in valid
     )

@@ -30,6 +30,7 @@ from ...models.types import utcnow
 from .. import activity
 from ..longwork import lift_statement_timeout
 from .evaluate import RuleSet, apply_rule, clock, count_selected, evaluate_dependants, record_change
+from .indexes import ensure_indexes
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ def run_evaluation(evaluation_pk: int) -> None:
         try:
             if not _claim(evaluation_pk):
                 return
+            _prepare_indexes(evaluation_pk)
             for attempt in range(1, ATTEMPTS + 1):
                 try:
                     _evaluate(evaluation_pk, heartbeat)
@@ -136,6 +138,27 @@ def run_evaluation(evaluation_pk: int) -> None:
         finally:
             _live.pop(evaluation_pk, None)
             db.session.remove()
+
+
+def _prepare_indexes(pk: int) -> None:
+    """Make the expression indexes the rule would use (indexes.py) before evaluating it, with
+    no transaction of this session open: PostgreSQL's concurrent build waits for every older
+    transaction to end. A failure only costs speed: logged, and the evaluation goes on."""
+    try:
+        evaluation = db.session.get(RuleEvaluation, pk)
+        segment = db.session.get(Segment, evaluation.segment_pk) if evaluation else None
+        if segment is None or segment.rule is None:
+            return
+        rules = RuleSet.load(segment.tenant_id)
+        rule = rules.rules.get(segment.id)
+        db.session.rollback()
+        if rule is not None:
+            made = ensure_indexes(db.engine, rule, rules.types)
+            if made:
+                log.info("made indexes %s for the rule of evaluation %s", made, pk)
+    except Exception:
+        db.session.rollback()
+        log.exception("the indexes for the rule of evaluation %s were not made", pk)
 
 
 def _claim(pk: int) -> bool:

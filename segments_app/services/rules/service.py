@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, false, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ...errors import NotFound, ValidationFailed
@@ -19,7 +19,7 @@ from .. import activity, counters
 from ..directory import customer_document
 from . import runs
 from .evaluate import RuleSet, clock, matches, stored_references
-from .sql import SqlContext
+from .sql import SqlContext, rule_condition
 from .tree import AttributeTypes, CheckedRule, check_rule, dependency_order
 from .triggers import evaluate_customers, membership_changed
 
@@ -148,27 +148,31 @@ def preview(tenant: Tenant, segment: Segment, body: object) -> Preview:
         ).all()
     )
     ctx = SqlContext(tenant.id, clock(), AttributeTypes.for_tenant(tenant.id), pks)
-    picked = matches(checked, ctx).subquery()
+    # one pass over the customers the rule selects; the joining come from the segment's own
+    # members (few beside the directory): matched less the members the rule selects
+    matched = db.session.scalar(select(func.count()).select_from(matches(checked, ctx).subquery()))
+    customer = Customer.__table__
+    holds = func.coalesce(rule_condition(checked, ctx), false())
+    automatic = (
+        select(CustomerAssignment.pk)
+        .where(
+            CustomerAssignment.segment_pk == segment.pk,
+            CustomerAssignment.customer_pk == customer.c.pk,
+            CustomerAssignment.assignment_type == "AUTOMATIC",
+        )
+        .exists()
+    )
     members = select(CustomerAssignment.customer_pk).where(
         CustomerAssignment.segment_pk == segment.pk
     )
-    matched = db.session.scalar(select(func.count()).select_from(picked)) or 0
-    joining = (
-        db.session.scalar(
-            select(func.count()).select_from(picked).where(picked.c.pk.not_in(members))
-        )
-        or 0
-    )
-    leaving = (
-        db.session.scalar(
-            select(func.count()).where(
-                CustomerAssignment.segment_pk == segment.pk,
-                CustomerAssignment.assignment_type == "AUTOMATIC",
-                CustomerAssignment.customer_pk.not_in(select(picked.c.pk)),
-            )
-        )
-        or 0
-    )
+    selected_members, leaving = db.session.execute(
+        select(
+            func.coalesce(func.sum(case((holds, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((automatic & ~holds, 1), else_=0)), 0),
+        ).where(customer.c.pk.in_(members))
+    ).one()
+    joining = (matched or 0) - int(selected_members)
+    picked = matches(checked, ctx).subquery()
     sample = db.session.scalars(
         select(Customer)
         .options(selectinload(Customer.legal_entity_links))
@@ -176,7 +180,7 @@ def preview(tenant: Tenant, segment: Segment, body: object) -> Preview:
         .order_by(Customer.pk)
         .limit(SAMPLE_SIZE)
     )
-    return Preview(matched, joining, leaving, [customer_document(c) for c in sample])
+    return Preview(matched or 0, joining, int(leaving), [customer_document(c) for c in sample])
 
 
 def get_rule(segment: Segment) -> dict:

@@ -13,15 +13,19 @@ from sqlalchemy.orm import Session
 from ...extensions import DbSession, db
 from ...models import Customer, Segment
 from ...models.directory import CustomerLegalEntity
+from .batch import LEGAL_ENTITIES, evaluate_batch
 from .evaluate import RuleSet, evaluate_ids, in_list
 
 #: session.info key of the segments whose membership changed in the transaction
 _PENDING = "segments_rules_pending"
 
 
-def evaluate_customers(tenant: Any, customer_pks: Iterable[int]) -> None:
+def evaluate_customers(
+    tenant: Any, customer_pks: Iterable[int], fields: frozenset[str] | None = None
+) -> None:
     """Evaluate every rule of the tenant for the customers `customer_pks` (a directory batch
-    wrote them), set-based per rule, in dependency order, in the caller's transaction."""
+    wrote them), in dependency order, in the caller's transaction; only the rules that read
+    `fields` (the fields the writes changed; None: any) or depend on a segment that changed."""
     pks = sorted(set(customer_pks))
     if not pks:
         return
@@ -29,12 +33,15 @@ def evaluate_customers(tenant: Any, customer_pks: Iterable[int]) -> None:
     if not has_rules(db.session, tenant_id):
         return
     rules = RuleSet.load(tenant_id)
-    evaluate_ids(rules, rules.order(), "directory", pks)
+    evaluate_batch(db.session, rules, rules.order(), "directory", pks, fields)
 
 
-def evaluate_records(tenant: Any, kind: str, ids: Iterable[str]) -> None:
+def evaluate_records(
+    tenant: Any, kind: str, ids: Iterable[str], fields: frozenset[str] | None = None
+) -> None:
     """After directory records of `kind` were written or deleted: evaluate the rules for the
-    customers they are or (legal entities) that belong to them."""
+    customers they are or (legal entities) that belong to them. `fields`: see changed_fields
+    (None: any field may have changed)."""
     ids = list(dict.fromkeys(ids))
     if not ids or kind not in ("customer", "legalEntity") or not has_rules(db.session, tenant.id):
         return
@@ -51,7 +58,38 @@ def evaluate_records(tenant: Any, kind: str, ids: Iterable[str]) -> None:
                 in_list(CustomerLegalEntity.legal_entity_id, part, db.session),
             )
         pks.extend(db.session.scalars(stmt))
-    evaluate_customers(tenant.id, pks)
+    if kind == "legalEntity":
+        fields = frozenset({LEGAL_ENTITIES})
+    evaluate_customers(tenant.id, pks, fields)
+
+
+#: directory columns of a customer -> the rule fields that read them
+_COLUMNS = {"first_name": "firstName", "last_name": "lastName", "email": "email"}
+
+
+def changed_fields(kind: str, writes: Iterable[tuple[Any, Any]]) -> frozenset[str] | None:
+    """The rule fields that (stored, prepared) record pairs of `kind` change; None when any may
+    (a new record, another kind). Compared over the batch, so a rule no record's change reads
+    need not be evaluated for it."""
+    if kind != "customer":
+        return None
+    found: set[str] = set()
+    for stored, record in writes:
+        if stored is None:
+            return None
+        old, new = stored.values, record.values
+        found.update(
+            name for column, name in _COLUMNS.items() if old.get(column) != new.get(column)
+        )
+        before, after = old.get("attributes") or {}, new.get("attributes") or {}
+        found.update(
+            f"attributes.{key}"
+            for key in before.keys() | after.keys()
+            if before.get(key) != after.get(key)
+        )
+        if stored.links != record.links:
+            found.add(LEGAL_ENTITIES)
+    return frozenset(found)
 
 
 def membership_changed(
@@ -95,7 +133,7 @@ def _evaluate_pending(session: Session) -> None:
         some: dict[str, set[int]] = {k: v for k, v in by_segment.items() if v is not None}
         if some:
             pks = sorted(set().union(*some.values()))
-            evaluate_ids(rules, rules.affected(some), "dependency", pks, session)
+            evaluate_batch(session, rules, rules.affected(some), "dependency", pks)
     session.flush()
 
 

@@ -1,0 +1,91 @@
+"""A directory batch evaluates its rules in waves and leaves out the rules whose fields it did not
+change: what it leaves must be what a full evaluation of every rule makes."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from segments_app.extensions import db
+from segments_app.models import Segment
+from segments_app.services.rules import batch, evaluate
+from tests.factories import tenant_named
+from tests.rules_support import members, save, seed
+
+RULES = {
+    "gold": {"field": "attributes.tier", "op": "equals", "value": "gold"},
+    "big": {
+        "all": [{"inSegment": "gold"}, {"field": "attributes.n", "op": "gt", "value": 1}],
+    },
+    "janes": {"field": "firstName", "op": "equals", "value": "Jane"},
+    "rest": {"not": {"inSegment": "big"}},
+    "firms": {"field": "legalEntity.id", "op": "exists"},
+}
+
+
+def _customer(n: int, **attributes: object) -> dict:
+    return {
+        "id": f"c{n}",
+        "firstName": "Jane",
+        "lastName": "Doe",
+        "email": f"c{n}@example.com",
+        **attributes,
+    }
+
+
+def _full_evaluation_changes(app, tenant: str) -> dict[str, tuple[int, int]]:
+    """What a full evaluation of every rule would still change (rolled back)."""
+    with app.app_context():
+        rules = evaluate.RuleSet.load(tenant_named(tenant).id)
+        ctx = rules.context(evaluate.clock())
+        found = {}
+        for key in rules.order():
+            change = evaluate.apply_rule(db.session, rules.segments[key].pk, rules.rules[key], ctx)
+            if change.joined or change.left:
+                found[key] = (change.joined, change.left)
+        db.session.rollback()
+        return found
+
+
+def test_a_batch_leaves_what_a_full_evaluation_makes(app, api, tenant, monkeypatch):
+    seed(
+        app,
+        tenant,
+        {f"c{n}": {"tier": "gold" if n % 2 else "silver", "n": n} for n in range(1, 7)},
+        {"tier": "string", "n": "number"},
+    )
+    for key, rule in RULES.items():
+        body = {"id": key, "name": {"en": key}, "siteCode": "main", "status": "ACTIVE"}
+        assert api.post("/segments", json=body).status_code == 201
+        save(api, key, rule)
+    assert _full_evaluation_changes(app, tenant) == {}
+    evaluated: list[list[str]] = []
+    original = batch.apply_wave
+
+    def spy(session, rules, ctx, customer_pks):
+        with app.app_context():
+            names = dict(db.session.execute(select(Segment.pk, Segment.id)).all())
+        evaluated.append(sorted(names[pk] for pk in rules))
+        return original(session, rules, ctx, customer_pks)
+
+    monkeypatch.setattr(batch, "apply_wave", spy)
+    # only n changes: "gold", "janes" and "firms" cannot change; "big" reads n, "rest" follows it
+    docs = [
+        _customer(n, attributes={"tier": "gold" if n % 2 else "silver", "n": 0}) for n in (1, 3)
+    ]
+    assert api.put("/directory/customers", json=docs).status_code == 207
+    assert evaluated == [["big"], ["rest"]]
+    assert "c1" not in members(app, tenant, "big") and "c1" in members(app, tenant, "rest")
+    assert _full_evaluation_changes(app, tenant) == {}
+    # a tier and a name change, and a new customer: every rule, in waves after their segments
+    evaluated.clear()
+    docs = [
+        _customer(2, attributes={"tier": "gold", "n": 5}),
+        {**_customer(4, attributes={"tier": "silver", "n": 4}), "firstName": "Joan"},
+        _customer(9, attributes={"tier": "gold", "n": 9}),
+    ]
+    assert api.put("/directory/customers", json=docs).status_code == 207
+    # "firms" (a legal entity rule) on its own, beside the waves
+    assert evaluated == [["gold", "janes"], ["big"], ["rest"]]
+    assert set(members(app, tenant, "big")) == {"c2", "c5", "c9"}
+    assert "c4" not in members(app, tenant, "janes")
+    assert _full_evaluation_changes(app, tenant) == {}
