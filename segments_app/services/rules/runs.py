@@ -85,15 +85,15 @@ def progress_of(evaluation: RuleEvaluation) -> dict[str, Any] | None:
     return _live.get(evaluation.pk) or (evaluation.detail or {}).get("progress")
 
 
-def queue_evaluation(segment: Segment, reason: str) -> RuleEvaluation:
-    """A queued evaluation of the segment's rule as it is now, run once the caller commits."""
+def _queued(segment: Segment, reason: str, actor: str) -> RuleEvaluation:
+    """A new evaluation of the segment's rule as it is now, waiting to run (added, unflushed)."""
     now = utcnow()
     evaluation = RuleEvaluation(
         tenant_id=segment.tenant_id,
         segment_pk=segment.pk,
         reason=reason,
         state="queued",
-        actor=activity.current_actor(),
+        actor=actor,
         joined=0,
         left=0,
         detail={"ruleVersion": segment.rule_version},
@@ -101,6 +101,12 @@ def queue_evaluation(segment: Segment, reason: str) -> RuleEvaluation:
         heartbeat_at=now,
     )
     db.session.add(evaluation)
+    return evaluation
+
+
+def queue_evaluation(segment: Segment, reason: str) -> RuleEvaluation:
+    """A queued evaluation of the segment's rule as it is now, run once the caller commits."""
+    evaluation = _queued(segment, reason, activity.current_actor())
     db.session.flush()
     submit_after_commit(
         db.session(),
@@ -350,20 +356,7 @@ def refresh(
         segment = db.session.get(Segment, segment_pk)
         if segment is None:
             continue
-        now = utcnow()
-        evaluation = RuleEvaluation(
-            tenant_id=segment.tenant_id,
-            segment_pk=segment.pk,
-            reason="schedule",
-            state="queued",
-            actor="schedule",
-            joined=0,
-            left=0,
-            detail={"ruleVersion": segment.rule_version},
-            created_at=now,
-            heartbeat_at=now,
-        )
-        db.session.add(evaluation)
+        evaluation = _queued(segment, "schedule", "schedule")
         db.session.commit()
         run_evaluation(evaluation.pk)
         db.session.refresh(evaluation)
