@@ -345,10 +345,12 @@ class _Run:
         )
         imp.applied_at = utcnow()
         self._finish("applied", counts)
-        # last: the segment's row stays locked only from here to the commit
-        counters.adjust(self.session, segment.pk, members=added - removed)
         if added or removed:  # the rules that refer to the segment follow, before the commit
             membership_changed(self.session, segment)
+        # last: the segment's row stays locked only from here to the commit, so the rules'
+        # inserts above never wait for a member key while holding it (a writer of one member
+        # holds its key and then wants this row: that order would deadlock)
+        counters.adjust(self.session, segment.pk, members=added - removed)
         self.session.commit()
 
     def _finish(self, status: str, counts: dict[str, int]) -> None:
