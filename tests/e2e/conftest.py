@@ -77,27 +77,40 @@ def problems() -> Problems:
 
 
 @pytest.fixture
-def page(browser, problems):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+def new_page(browser, problems):
+    """`new_page(**context_options)` opens a page in a fresh browser context that reports script
+    errors and policy violations to `problems`; the test fails on any once it is over."""
     errors, violations = problems.errors, problems.violations
+    contexts = []
 
     def violated(text: str) -> None:
         if not any(url in text for url in BLOCKED_ON_PURPOSE):
             violations.append(text)
 
-    context.expose_function("__cspViolation", violated)
-    context.add_init_script(REPORT_VIOLATIONS)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda message: "Content Security Policy" in message.text and violated(message.text),
-    )
-    yield page
-    context.close()
+    def open_page(**context_options):
+        context = browser.new_context(**context_options)
+        contexts.append(context)
+        context.expose_function("__cspViolation", violated)
+        context.add_init_script(REPORT_VIOLATIONS)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on(
+            "console",
+            lambda message: "Content Security Policy" in message.text and violated(message.text),
+        )
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
     assert not violations, f"Content-Security-Policy violations: {violations}"
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
 
 
 @pytest.fixture

@@ -9,18 +9,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from segments_app.extensions import db
 from segments_app.services.accounts import create_user
 from segments_app.services.segments import create_segment
-from tests.factories import TENANT, tenant_named
+from tests.factories import tenant_named
+
+from .browsing import PASSWORD, SETTLED, log_in, serious_violations, wider_than_view
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
 EMAIL = "rosa@acme.example"
-PASSWORD = "a long enough password"
 
 
 @pytest.fixture
@@ -51,16 +51,6 @@ def shop(app, api):
     assert response.status_code == 207, response.get_data(as_text=True)
 
 
-#: htmx has no swap left to settle
-SETTLED = "() => !document.querySelector('.htmx-swapping, .htmx-settling')"
-#: when the page is wider than the view: the elements that reach past its right edge (outside
-#: the tabs, which scroll sideways on their own)
-WIDER_THAN_VIEW = """() => document.documentElement.scrollWidth <= window.innerWidth ? [] :
-  Array.from(document.querySelectorAll("body *"))
-  .filter((el) => !el.closest(".tabs") && el.getBoundingClientRect().right > window.innerWidth)
-  .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`).slice(0, 8)"""
-
-
 @contextmanager
 def edited(page: Page) -> Iterator[None]:
     """Wait for the editing step the block starts: the editor re-renders itself, and htmx
@@ -81,25 +71,10 @@ def choose(page: Page, select: str, value: str) -> None:
     expect(page.locator(select)).to_be_focused()
 
 
-def serious_violations(page: Page) -> list[tuple]:
-    """What axe-core finds critical or serious on the page as it is."""
-    results = Axe().run(page)
-    return [
-        (v["id"], v["impact"], [node["target"] for node in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("critical", "serious")
-    ]
-
-
 def test_a_marketer_builds_a_rule_sees_the_count_and_saves_it(shop, live_server, page: Page, shots):
     base = live_server
     page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(f"{base}/login")
-    page.get_by_label("Team").fill(TENANT)
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    log_in(page, base, EMAIL)
 
     # a list segment's Rule tab offers to convert it
     page.goto(f"{base}/segments/gold")
@@ -138,7 +113,7 @@ def test_a_marketer_builds_a_rule_sees_the_count_and_saves_it(shop, live_server,
     # at 390 pixels the rows stack and nothing runs off the side
     page.set_viewport_size({"width": 390, "height": 844})
     shots("two-rows-390")
-    wide = page.evaluate(WIDER_THAN_VIEW)
+    wide = wider_than_view(page)
     assert not wide, f"wider than 390 px: {wide}"
     assert serious_violations(page) == []
     page.set_viewport_size({"width": 1440, "height": 900})
