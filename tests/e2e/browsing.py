@@ -9,6 +9,8 @@ from playwright.sync_api import Page, expect
 from tests.factories import TENANT
 
 PASSWORD = "a long enough password"
+#: the editor of the `gold` fixture
+EDITOR = "rosa@acme.example"
 #: htmx has no swap left to settle
 SETTLED = "() => !document.querySelector('.htmx-swapping, .htmx-settling')"
 #: when the page is wider than the view: the elements that reach past its right edge, outside
@@ -45,3 +47,14 @@ def serious_violations(page: Page, axe: Axe | None = None, options: dict | None 
 def wider_than_view(page: Page, scrolling: str = ".tabs") -> list[str]:
     """The elements that reach past the view's right edge, none when the page fits it."""
     return page.evaluate(_WIDER_THAN_VIEW, scrolling)
+
+
+def check_at_phone_width(page: Page, shots, name: str, scrolling: str = ".tabs") -> None:
+    """At 390 pixels, once htmx has settled: a screenshot, nothing past the right edge and
+    nothing critical or serious for axe-core."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function(SETTLED)
+    shots(name)
+    wide = wider_than_view(page, scrolling)
+    assert not wide, f"wider than 390 px: {wide}"
+    assert serious_violations(page) == []

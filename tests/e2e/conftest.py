@@ -14,6 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from segments_app.extensions import db
+from segments_app.services.accounts import create_user
+from segments_app.services.segments import create_segment
+from tests.factories import tenant_named
+
+from .browsing import EDITOR, PASSWORD
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(
     os.environ.get("E2E_OUTPUT", Path(__file__).resolve().parents[2] / "test-results" / "e2e")
@@ -129,3 +136,14 @@ def shots(request, page):
         return path
 
     return shoot
+
+
+@pytest.fixture
+def gold(app, tenant):
+    """An editor (browsing.EDITOR) and an empty list segment 'gold'."""
+    with app.app_context():
+        create_user(tenant_named(), EDITOR, "editor", PASSWORD)
+        create_segment(
+            tenant_named(), {"id": "gold", "name": {"en": "Gold"}, "siteCode": "main"}, ""
+        )
+        db.session.commit()

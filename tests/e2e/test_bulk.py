@@ -12,17 +12,15 @@ from segments_app.services.accounts import create_user
 from segments_app.services.segments import create_segment
 from tests.factories import add_assignment, add_customer, tenant_named
 
-from .browsing import PASSWORD, SETTLED, log_in, serious_violations, wider_than_view
+from .browsing import EDITOR, PASSWORD, check_at_phone_width, log_in, serious_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
-
-EMAIL = "rosa@acme.example"
 
 
 @pytest.fixture
 def shop(app, tenant):
     with app.app_context():
-        create_user(tenant_named(), EMAIL, "editor", PASSWORD)
+        create_user(tenant_named(), EDITOR, "editor", PASSWORD)
         made = {}
         for segment_id in ("gold", "silver", "bronze"):
             body = {
@@ -48,7 +46,7 @@ def status_cell(page: Page, name: str):
 def test_tick_two_deactivate_then_undo(shop, live_server, page: Page, shots):
     base = live_server
     page.set_viewport_size({"width": 1440, "height": 900})
-    log_in(page, base, EMAIL)
+    log_in(page, base, EDITOR)
     page.goto(f"{base}/segments")
 
     page.get_by_label("Select Gold").check()
@@ -83,18 +81,13 @@ def test_tick_two_deactivate_then_undo(shop, live_server, page: Page, shots):
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
 
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_function(SETTLED)
-    shots("390")
-    wide = wider_than_view(page, ".table-wrap, .tabs")
-    assert not wide, f"wider than 390 px: {wide}"
-    assert serious_violations(page) == []
+    check_at_phone_width(page, shots, "390", ".table-wrap, .tabs")
 
 
 def test_remove_two_members_then_undo_and_read_the_numbers(shop, live_server, page: Page, shots):
     base = live_server
     page.set_viewport_size({"width": 1440, "height": 900})
-    log_in(page, base, EMAIL)
+    log_in(page, base, EDITOR)
     page.goto(f"{base}/segments/gold")
     members = page.locator("#member-list")
     expect(members).to_contain_text("3 members")
@@ -124,9 +117,4 @@ def test_remove_two_members_then_undo_and_read_the_numbers(shop, live_server, pa
     expect(page.locator('#segment-numbers [data-count="only-there"]')).to_have_text("0")
     shots("members")
     assert serious_violations(page) == []
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_function(SETTLED)
-    shots("members-390")
-    wide = wider_than_view(page, ".table-wrap, .tabs")
-    assert not wide, f"wider than 390 px: {wide}"
-    assert serious_violations(page) == []
+    check_at_phone_width(page, shots, "members-390", ".table-wrap, .tabs")

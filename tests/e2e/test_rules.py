@@ -11,27 +11,14 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import Page, expect
 
-from segments_app.extensions import db
-from segments_app.services.accounts import create_user
-from segments_app.services.segments import create_segment
-from tests.factories import tenant_named
-
-from .browsing import PASSWORD, SETTLED, log_in, serious_violations, wider_than_view
+from .browsing import EDITOR, SETTLED, check_at_phone_width, log_in, serious_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
-EMAIL = "rosa@acme.example"
-
 
 @pytest.fixture
-def shop(app, api):
+def shop(gold, api):
     """A marketer, a list segment 'gold' and four customers with a tier and an order count."""
-    with app.app_context():
-        create_user(tenant_named(), EMAIL, "editor", PASSWORD)
-        create_segment(
-            tenant_named(), {"id": "gold", "name": {"en": "Gold"}, "siteCode": "main"}, ""
-        )
-        db.session.commit()
     records = [
         {
             "id": f"c{n}",
@@ -74,7 +61,7 @@ def choose(page: Page, select: str, value: str) -> None:
 def test_a_marketer_builds_a_rule_sees_the_count_and_saves_it(shop, live_server, page: Page, shots):
     base = live_server
     page.set_viewport_size({"width": 1440, "height": 900})
-    log_in(page, base, EMAIL)
+    log_in(page, base, EDITOR)
 
     # a list segment's Rule tab offers to convert it
     page.goto(f"{base}/segments/gold")
@@ -111,11 +98,7 @@ def test_a_marketer_builds_a_rule_sees_the_count_and_saves_it(shop, live_server,
     assert serious_violations(page) == []
 
     # at 390 pixels the rows stack and nothing runs off the side
-    page.set_viewport_size({"width": 390, "height": 844})
-    shots("two-rows-390")
-    wide = wider_than_view(page)
-    assert not wide, f"wider than 390 px: {wide}"
-    assert serious_violations(page) == []
+    check_at_phone_width(page, shots, "two-rows-390")
     page.set_viewport_size({"width": 1440, "height": 900})
 
     # save: the rule runs, then the members are the ones it selected
