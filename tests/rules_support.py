@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from segments_app import jobs
 from segments_app.extensions import db
-from segments_app.models import AttributeKey, Customer, CustomerAssignment, Segment
-from tests.factories import add_customer, tenant_named
+from segments_app.models import AttributeKey, Customer, CustomerAssignment, RuleEvaluation, Segment
+from tests.factories import TENANT, add_customer, tenant_named
 
 
 def seed(app, tenant: str, customers: dict[str, dict], types: dict[str, str]) -> None:
@@ -51,18 +51,36 @@ def save(api, segment_id: str, rule: dict, expect: str = "done") -> dict:
     return body
 
 
-def members(app, tenant: str, segment_id: str) -> dict[str, str]:
+def members(app, tenant: str = TENANT, segment_id: str = "gold") -> dict[str, str]:
     """customer id -> assignment type, of the segment's customer-level members."""
     with app.app_context():
-        segment = db.session.scalar(
-            select(Segment).where(
-                Segment.tenant_id == tenant_named(tenant).id, Segment.id == segment_id
-            )
-        )
-        assert segment is not None
+        segment = _segment(tenant, segment_id)
         rows = db.session.execute(
             select(Customer.id, CustomerAssignment.assignment_type)
             .join(Customer, Customer.pk == CustomerAssignment.customer_pk)
             .where(CustomerAssignment.segment_pk == segment.pk)
         )
         return dict(rows.tuples().all())
+
+
+def add_evaluation(segment_id: str, tenant: str = TENANT, **fields) -> RuleEvaluation:
+    """A run of the segment's rule written straight into the session (in an app context, for
+    the caller to commit): `fields` as given, a rule saved by a test unless they say otherwise."""
+    segment = _segment(tenant, segment_id)
+    evaluation = RuleEvaluation(
+        tenant_id=segment.tenant_id,
+        segment_pk=segment.pk,
+        **{"reason": "saved", "actor": "test", **fields},
+    )
+    db.session.add(evaluation)
+    return evaluation
+
+
+def _segment(tenant: str, segment_id: str) -> Segment:
+    found = db.session.scalar(
+        select(Segment).where(
+            Segment.tenant_id == tenant_named(tenant).id, Segment.id == segment_id
+        )
+    )
+    assert found is not None, f"no segment {segment_id}"
+    return found

@@ -90,13 +90,7 @@ def remove_members(
     """End the ticked memberships. Members the rule holds (AUTOMATIC) are not ticked-away; a
     B2C member kept by hand whom the rule selects stays, held by the rule from now on (as a
     single removal does)."""
-    pks = _pks(assignment_pks)
-    rows = [
-        dict(row)
-        for row in db.session.execute(
-            select(_members).where(_members.c.segment_pk == segment.pk, _members.c.pk.in_(pks))
-        ).mappings()
-    ]
+    rows = _ticked(_members, segment, assignment_pks)
     manual = [row for row in rows if row["assignment_type"] != "AUTOMATIC"]
     selected = _rule_selects(
         segment, [row["customer_pk"] for row in manual if row["legal_entity_pk"] is None]
@@ -122,14 +116,14 @@ def unassign_items(
     tenant: Tenant, segment: Segment, assignment_pks: Sequence[str | int]
 ) -> Removed:
     """Unassign the ticked items of the segment."""
-    pks = _pks(assignment_pks)
-    rows = [
-        dict(row)
-        for row in db.session.execute(
-            select(_items).where(_items.c.segment_pk == segment.pk, _items.c.pk.in_(pks))
-        ).mappings()
-    ]
+    rows = _ticked(_items, segment, assignment_pks)
     return Removed(len(rows), 0, _remove(segment, "items", rows, {}))
+
+
+def _ticked(table: Table, segment: Segment, assignment_pks: Sequence[str | int]) -> list[dict]:
+    """The segment's rows of `table` among the ticked pks (others' pks are ignored)."""
+    where = (table.c.segment_pk == segment.pk, table.c.pk.in_(_pks(assignment_pks)))
+    return [dict(row) for row in db.session.execute(select(table).where(*where)).mappings()]
 
 
 def _remove(segment: Segment, kind: str, rows: list[dict], extra: dict) -> str | None:

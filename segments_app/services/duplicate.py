@@ -4,6 +4,7 @@ members and its items, copied set-based (INSERT ... SELECT) in the caller's tran
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import case, insert, literal, select
 
@@ -80,75 +81,46 @@ def duplicate_segment(
 
 def _copy_members(source: Segment, copy: Segment, keep_automatic: bool) -> int:
     a = CustomerAssignment
-    now = utcnow()
     kind = (
         a.assignment_type
         if keep_automatic
         else case((a.assignment_type == "AUTOMATIC", "MANUAL"), else_=a.assignment_type)
     )
-    return rowcount(
-        db.session.execute(
-            insert(CustomerAssignment.__table__)
-            .from_select(
-                [
-                    "segment_pk",
-                    "customer_pk",
-                    "legal_entity_pk",
-                    "assignment_type",
-                    "mixins",
-                    "metadata_mixins",
-                    "version",
-                    "created_at",
-                    "modified_at",
-                ],
-                select(
-                    literal(copy.pk),
-                    a.customer_pk,
-                    a.legal_entity_pk,
-                    kind,
-                    a.mixins,
-                    a.metadata_mixins,
-                    literal(1),
-                    literal(now, a.created_at.type),
-                    literal(now, a.modified_at.type),
-                ).where(a.segment_pk == source.pk),
-            )
-            # an INSERT's rowcount is kept only when asked for (SQLAlchemy 2.1)
-            .execution_options(preserve_rowcount=True)
-        )
-    )
+    own = {"customer_pk": a.customer_pk, "legal_entity_pk": a.legal_entity_pk}
+    return _copy_rows(a, source, copy, {**own, "assignment_type": kind})
 
 
 def _copy_items(source: Segment, copy: Segment) -> int:
     i = ItemAssignment
+    own = {"item_type": i.item_type, "product_pk": i.product_pk, "category_pk": i.category_pk}
+    return _copy_rows(i, source, copy, own)
+
+
+def _copy_rows(
+    model: type[CustomerAssignment] | type[ItemAssignment],
+    source: Segment,
+    copy: Segment,
+    columns: dict[str, Any],
+) -> int:
+    """Copy the source's assignments of one kind to the copy: `columns` (name -> what it takes,
+    mostly the row's own value), the mixins as they are, a first version and fresh times."""
     now = utcnow()
+    values = {
+        "segment_pk": literal(copy.pk),
+        **columns,
+        "mixins": model.mixins,
+        "metadata_mixins": model.metadata_mixins,
+        "version": literal(1),
+        "created_at": literal(now, model.created_at.type),
+        "modified_at": literal(now, model.modified_at.type),
+    }
     return rowcount(
         db.session.execute(
-            insert(ItemAssignment.__table__)
+            insert(model.__table__)
             .from_select(
-                [
-                    "segment_pk",
-                    "item_type",
-                    "product_pk",
-                    "category_pk",
-                    "mixins",
-                    "metadata_mixins",
-                    "version",
-                    "created_at",
-                    "modified_at",
-                ],
-                select(
-                    literal(copy.pk),
-                    i.item_type,
-                    i.product_pk,
-                    i.category_pk,
-                    i.mixins,
-                    i.metadata_mixins,
-                    literal(1),
-                    literal(now, i.created_at.type),
-                    literal(now, i.modified_at.type),
-                ).where(i.segment_pk == source.pk),
+                list(values), select(*values.values()).where(model.segment_pk == source.pk)
             )
+            # an INSERT's rowcount is kept only when asked for (SQLAlchemy 2.1)
             .execution_options(preserve_rowcount=True)
         )
     )

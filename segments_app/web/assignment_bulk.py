@@ -21,6 +21,8 @@ WORDS = {
 }
 #: the tab each kind lives on
 TABS = {"members": "web.segment_detail", "items": "web.segment_items"}
+#: the kind in the URLs that read the same for both
+KIND = "<any(members, items):kind>"
 
 
 def _count(n: int, noun: str) -> str:
@@ -57,7 +59,7 @@ def _done(segment: Segment, kind: str, message: str, token: str | None, back: st
         kind=kind,
         message=message,
         token=token,
-        undo_url=url_for(f"web.segment_{kind}_bulk_undo", segment_id=segment.id),
+        undo_url=url_for("web.segment_assignments_bulk_undo", segment_id=segment.id, kind=kind),
         back=back,
     )
     if not wants_fragment():
@@ -67,16 +69,11 @@ def _done(segment: Segment, kind: str, message: str, token: str | None, back: st
     return notify(counts_changed(refresh_trigger(html, "items-changed")), message)
 
 
-@bp.get("/segments/<segment_id>/members/bulk")
+@bp.get(f"/segments/<segment_id>/{KIND}/bulk")
 @can("edit")
-def segment_members_bulk_confirm(segment_id: str):
-    return _confirm(segment_id, "members")
-
-
-@bp.get("/segments/<segment_id>/items/bulk")
-@can("edit")
-def segment_items_bulk_confirm(segment_id: str):
-    return _confirm(segment_id, "items")
+def segment_assignments_bulk_confirm(segment_id: str, kind: str):
+    """The dialog that asks before removing (members) or unassigning (items) the ticked ones."""
+    return _confirm(segment_id, kind)
 
 
 @bp.post("/segments/<segment_id>/members/bulk")
@@ -103,24 +100,14 @@ def segment_items_bulk(segment_id: str):
     return _done(segment, "items", message, removed.token, _back(segment, "items", request.form))
 
 
-def _undo(segment_id: str, kind: str) -> Response:
+@bp.post(f"/segments/<segment_id>/{KIND}/bulk/undo")
+@can("edit")
+def segment_assignments_bulk_undo(segment_id: str, kind: str) -> Response:
     segment = get_segment(g.tenant, segment_id)
     n = service.undo(g.tenant, segment, kind, request.form.get("token", ""))
     noun, _verb, _done_word, undone = WORDS[kind]
     message = f"{undone}: {_count(n, noun)}."
     return _done(segment, kind, message, None, _back(segment, kind, request.form))
-
-
-@bp.post("/segments/<segment_id>/members/bulk/undo")
-@can("edit")
-def segment_members_bulk_undo(segment_id: str):
-    return _undo(segment_id, "members")
-
-
-@bp.post("/segments/<segment_id>/items/bulk/undo")
-@can("edit")
-def segment_items_bulk_undo(segment_id: str):
-    return _undo(segment_id, "items")
 
 
 ASSIGNED_PAGE = 50

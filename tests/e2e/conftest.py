@@ -14,6 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from segments_app.extensions import db
+from segments_app.services.accounts import create_user
+from segments_app.services.segments import create_segment
+from tests.factories import tenant_named
+
+from .browsing import EDITOR, PASSWORD
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(
     os.environ.get("E2E_OUTPUT", Path(__file__).resolve().parents[2] / "test-results" / "e2e")
@@ -77,27 +84,40 @@ def problems() -> Problems:
 
 
 @pytest.fixture
-def page(browser, problems):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+def new_page(browser, problems):
+    """`new_page(**context_options)` opens a page in a fresh browser context that reports script
+    errors and policy violations to `problems`; the test fails on any once it is over."""
     errors, violations = problems.errors, problems.violations
+    contexts = []
 
     def violated(text: str) -> None:
         if not any(url in text for url in BLOCKED_ON_PURPOSE):
             violations.append(text)
 
-    context.expose_function("__cspViolation", violated)
-    context.add_init_script(REPORT_VIOLATIONS)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda message: "Content Security Policy" in message.text and violated(message.text),
-    )
-    yield page
-    context.close()
+    def open_page(**context_options):
+        context = browser.new_context(**context_options)
+        contexts.append(context)
+        context.expose_function("__cspViolation", violated)
+        context.add_init_script(REPORT_VIOLATIONS)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on(
+            "console",
+            lambda message: "Content Security Policy" in message.text and violated(message.text),
+        )
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
     assert not violations, f"Content-Security-Policy violations: {violations}"
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
 
 
 @pytest.fixture
@@ -116,3 +136,14 @@ def shots(request, page):
         return path
 
     return shoot
+
+
+@pytest.fixture
+def gold(app, tenant):
+    """An editor (browsing.EDITOR) and an empty list segment 'gold'."""
+    with app.app_context():
+        create_user(tenant_named(), EDITOR, "editor", PASSWORD)
+        create_segment(
+            tenant_named(), {"id": "gold", "name": {"en": "Gold"}, "siteCode": "main"}, ""
+        )
+        db.session.commit()

@@ -4,31 +4,23 @@ dialog, undo; then tick a whole page. Checked by axe-core at 1440 and 390 pixels
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from segments_app.extensions import db
 from segments_app.models import CustomerAssignment
 from segments_app.services.accounts import create_user
 from segments_app.services.segments import create_segment
-from tests.factories import TENANT, add_assignment, add_customer, tenant_named
+from tests.factories import add_assignment, add_customer, tenant_named
+
+from .browsing import EDITOR, PASSWORD, check_at_phone_width, log_in, serious_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
-
-EMAIL = "rosa@acme.example"
-PASSWORD = "a long enough password"
-SETTLED = "() => !document.querySelector('.htmx-swapping, .htmx-settling')"
-WIDER_THAN_VIEW = """() => document.documentElement.scrollWidth <= window.innerWidth ? [] :
-  Array.from(document.querySelectorAll("body *"))
-  .filter((el) => !el.closest(".table-wrap, .tabs")
-    && el.getBoundingClientRect().right > window.innerWidth)
-  .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`).slice(0, 8)"""
 
 
 @pytest.fixture
 def shop(app, tenant):
     with app.app_context():
-        create_user(tenant_named(), EMAIL, "editor", PASSWORD)
+        create_user(tenant_named(), EDITOR, "editor", PASSWORD)
         made = {}
         for segment_id in ("gold", "silver", "bronze"):
             body = {
@@ -47,32 +39,14 @@ def shop(app, tenant):
         db.session.commit()
 
 
-def serious_violations(page: Page) -> list[tuple]:
-    results = Axe().run(page)
-    return [
-        (v["id"], v["impact"], [node["target"] for node in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("critical", "serious")
-    ]
-
-
 def status_cell(page: Page, name: str):
     return page.locator("tr", has=page.get_by_role("link", name=name, exact=True)).locator(".badge")
 
 
-def log_in(page: Page, base: str) -> None:
-    page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(f"{base}/login")
-    page.get_by_label("Team").fill(TENANT)
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-
-
 def test_tick_two_deactivate_then_undo(shop, live_server, page: Page, shots):
     base = live_server
-    log_in(page, base)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    log_in(page, base, EDITOR)
     page.goto(f"{base}/segments")
 
     page.get_by_label("Select Gold").check()
@@ -107,17 +81,13 @@ def test_tick_two_deactivate_then_undo(shop, live_server, page: Page, shots):
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
 
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_function(SETTLED)
-    shots("390")
-    wide = page.evaluate(WIDER_THAN_VIEW)
-    assert not wide, f"wider than 390 px: {wide}"
-    assert serious_violations(page) == []
+    check_at_phone_width(page, shots, "390", ".table-wrap, .tabs")
 
 
 def test_remove_two_members_then_undo_and_read_the_numbers(shop, live_server, page: Page, shots):
     base = live_server
-    log_in(page, base)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    log_in(page, base, EDITOR)
     page.goto(f"{base}/segments/gold")
     members = page.locator("#member-list")
     expect(members).to_contain_text("3 members")
@@ -147,9 +117,4 @@ def test_remove_two_members_then_undo_and_read_the_numbers(shop, live_server, pa
     expect(page.locator('#segment-numbers [data-count="only-there"]')).to_have_text("0")
     shots("members")
     assert serious_violations(page) == []
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_function(SETTLED)
-    shots("members-390")
-    wide = page.evaluate(WIDER_THAN_VIEW)
-    assert not wide, f"wider than 390 px: {wide}"
-    assert serious_violations(page) == []
+    check_at_phone_width(page, shots, "members-390", ".table-wrap, .tabs")

@@ -30,7 +30,9 @@ from segments_app.services import demo
 from segments_app.services.accounts import create_user
 from segments_app.services.imports import create_import
 from segments_app.services.rules.service import save_rule
-from tests.factories import TENANT, tenant_named
+from tests.factories import tenant_named
+
+from .browsing import log_in, serious_violations, wider_than_view
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
@@ -58,13 +60,8 @@ AXE_ALL = {
 AXE_COLOURS = {"resultTypes": ["violations"], "runOnly": ["color-contrast", "link-in-text-block"]}
 #: the page has loaded and htmx has nothing in flight
 SETTLED = "() => document.readyState === 'complete' && !document.querySelector('.htmx-request')"
-#: the elements that reach past the right edge of the window when the page is wider than it
-#: (outside the boxes that scroll sideways on their own)
-WIDER_THAN_VIEW = """() => document.documentElement.scrollWidth <= window.innerWidth ? [] :
-  Array.from(document.querySelectorAll("body *"))
-  .filter((el) => el.getBoundingClientRect().right > window.innerWidth
-    && !el.closest(".table-wrap, .tabs, pre"))
-  .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`).slice(0, 6)"""
+#: the boxes that scroll sideways on their own
+SCROLLING = ".table-wrap, .tabs, pre"
 
 
 @pytest.fixture
@@ -139,15 +136,6 @@ def pages(ids: dict) -> list[str]:
     ]
 
 
-def log_in(page: Page, base: str, team: str = demo.DEMO_TENANT, email: str = ADMIN) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Team").fill(team)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(demo.DEMO_MARKETER_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-
-
 def open_tree(page: Page) -> None:
     """Open the category tree three levels deep, the way a marketer clicks it."""
     level = page.get_by_role("tree", name="Categories")
@@ -171,24 +159,22 @@ def reach_a_chart_bar_by_keyboard(page: Page, base: str) -> None:
     expect(page).to_have_url(re.compile(r"/segments/[\w-]+$"))
 
 
-def problems_of(page: Page, axe: Axe, options: dict) -> list:
-    """What axe-core finds critical or serious on the page as it is."""
-    results = axe.run(page, options=options)
-    return [
-        (v["id"], v["impact"], [node["target"] for node in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("critical", "serious")
-    ]
-
-
 def test_every_page_fits_the_window_and_passes_axe_light_and_dark(shop, live_server, page: Page):
     """Each page is loaded once per width and checked in both colour schemes: the dark one
     changes colours only, so there axe-core checks the contrast alone (and the whole run stays
     under a minute)."""
     base = live_server
-    log_in(page, base)
+    log_in(page, base, ADMIN, demo.DEMO_MARKETER_PASSWORD, demo.DEMO_TENANT)
     reach_a_chart_bar_by_keyboard(page, base)
     axe = Axe()
+
+    def in_both_schemes(where: tuple) -> list:
+        """Light: every rule; dark (which changes colours only): the contrast alone."""
+        light = [(*where, "light", *found) for found in serious_violations(page, axe, AXE_ALL)]
+        page.emulate_media(color_scheme="dark")
+        dark = [(*where, "dark", *found) for found in serious_violations(page, axe, AXE_COLOURS)]
+        return light + dark
+
     cdp = page.context.new_cdp_session(page)
     failures = []
     for viewport in VIEWPORTS:
@@ -201,7 +187,7 @@ def test_every_page_fits_the_window_and_passes_axe_light_and_dark(shop, live_ser
             if path.endswith("/items"):
                 open_tree(page)
             where = (viewport["width"], path)
-            if wide := page.evaluate(WIDER_THAN_VIEW):
+            if wide := wider_than_view(page, SCROLLING):
                 failures.append((*where, "wider than the window", wide))
             # what Chromium scrolls (and a full-page screenshot takes): an absolutely
             # positioned element can reach past the window without widening the document
@@ -210,30 +196,26 @@ def test_every_page_fits_the_window_and_passes_axe_light_and_dark(shop, live_ser
                 failures.append((*where, "content wider than the window", content))
             if path in LAYOUT_ONLY:
                 continue
-            failures += [(*where, "light", *found) for found in problems_of(page, axe, AXE_ALL)]
-            page.emulate_media(color_scheme="dark")
-            failures += [(*where, "dark", *found) for found in problems_of(page, axe, AXE_COLOURS)]
+            failures += in_both_schemes(where)
     # an empty team: the overview's first-run guide and the empty lists
     page.get_by_role("button", name="Log out").click()
-    log_in(page, base, TENANT, NEWCOMER)
+    log_in(page, base, NEWCOMER, demo.DEMO_MARKETER_PASSWORD)
     for viewport in VIEWPORTS:
         page.set_viewport_size(viewport)
         for path in ("/", "/segments"):
             page.emulate_media(color_scheme="light")
             page.goto(f"{base}{path}")
             where = (viewport["width"], f"empty {path}")
-            if wide := page.evaluate(WIDER_THAN_VIEW):
+            if wide := wider_than_view(page, SCROLLING):
                 failures.append((*where, "wider than the window", wide))
-            failures += [(*where, "light", *found) for found in problems_of(page, axe, AXE_ALL)]
-            page.emulate_media(color_scheme="dark")
-            failures += [(*where, "dark", *found) for found in problems_of(page, axe, AXE_COLOURS)]
+            failures += in_both_schemes(where)
     assert not failures, "\n".join(map(str, failures))
 
 
 @pytest.mark.skipif(not os.environ.get("SEGMENTS_SCREENSHOTS"), reason="SEGMENTS_SCREENSHOTS")
 def test_screenshots_of_the_main_pages(shop, live_server, page: Page):
     """docs/screenshots/<page>-<width>.png, for the README, and the overview in dark mode."""
-    log_in(page, live_server)
+    log_in(page, live_server, ADMIN, demo.DEMO_MARKETER_PASSWORD, demo.DEMO_TENANT)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for viewport in VIEWPORTS:
         page.set_viewport_size(viewport)

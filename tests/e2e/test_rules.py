@@ -9,29 +9,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from segments_app.extensions import db
-from segments_app.services.accounts import create_user
-from segments_app.services.segments import create_segment
-from tests.factories import TENANT, tenant_named
+from .browsing import EDITOR, SETTLED, check_at_phone_width, log_in, serious_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
-EMAIL = "rosa@acme.example"
-PASSWORD = "a long enough password"
-
 
 @pytest.fixture
-def shop(app, api):
+def shop(gold, api):
     """A marketer, a list segment 'gold' and four customers with a tier and an order count."""
-    with app.app_context():
-        create_user(tenant_named(), EMAIL, "editor", PASSWORD)
-        create_segment(
-            tenant_named(), {"id": "gold", "name": {"en": "Gold"}, "siteCode": "main"}, ""
-        )
-        db.session.commit()
     records = [
         {
             "id": f"c{n}",
@@ -49,16 +36,6 @@ def shop(app, api):
     ]
     response = api.put("/directory/customers", json=records)
     assert response.status_code == 207, response.get_data(as_text=True)
-
-
-#: htmx has no swap left to settle
-SETTLED = "() => !document.querySelector('.htmx-swapping, .htmx-settling')"
-#: when the page is wider than the view: the elements that reach past its right edge (outside
-#: the tabs, which scroll sideways on their own)
-WIDER_THAN_VIEW = """() => document.documentElement.scrollWidth <= window.innerWidth ? [] :
-  Array.from(document.querySelectorAll("body *"))
-  .filter((el) => !el.closest(".tabs") && el.getBoundingClientRect().right > window.innerWidth)
-  .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`).slice(0, 8)"""
 
 
 @contextmanager
@@ -81,25 +58,10 @@ def choose(page: Page, select: str, value: str) -> None:
     expect(page.locator(select)).to_be_focused()
 
 
-def serious_violations(page: Page) -> list[tuple]:
-    """What axe-core finds critical or serious on the page as it is."""
-    results = Axe().run(page)
-    return [
-        (v["id"], v["impact"], [node["target"] for node in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("critical", "serious")
-    ]
-
-
 def test_a_marketer_builds_a_rule_sees_the_count_and_saves_it(shop, live_server, page: Page, shots):
     base = live_server
     page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(f"{base}/login")
-    page.get_by_label("Team").fill(TENANT)
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    log_in(page, base, EDITOR)
 
     # a list segment's Rule tab offers to convert it
     page.goto(f"{base}/segments/gold")
@@ -136,11 +98,7 @@ def test_a_marketer_builds_a_rule_sees_the_count_and_saves_it(shop, live_server,
     assert serious_violations(page) == []
 
     # at 390 pixels the rows stack and nothing runs off the side
-    page.set_viewport_size({"width": 390, "height": 844})
-    shots("two-rows-390")
-    wide = page.evaluate(WIDER_THAN_VIEW)
-    assert not wide, f"wider than 390 px: {wide}"
-    assert serious_violations(page) == []
+    check_at_phone_width(page, shots, "two-rows-390")
     page.set_viewport_size({"width": 1440, "height": 900})
 
     # save: the rule runs, then the members are the ones it selected

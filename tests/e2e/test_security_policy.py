@@ -15,6 +15,8 @@ from segments_app.models import Tenant
 from segments_app.services import demo
 from segments_app.services.imports import create_import
 
+from .browsing import log_in
+
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
 ADMIN = next(email for email, role in demo.DEMO_MARKETERS if role == "admin")
@@ -35,21 +37,11 @@ def shop(app):
         db.session.commit()
 
 
-def log_in(page: Page, base: str, team: str, email: str, password: str) -> None:
-    """The dashboard's login form, filled in and sent."""
-    page.goto(f"{base}/login")
-    page.get_by_label("Team").fill(team)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-
-
 def test_every_page_keeps_to_its_policy_wide_and_narrow(
     shop, live_server, page: Page, problems, shots, tmp_path
 ):
     base = live_server
-    log_in(page, base, demo.DEMO_TENANT, ADMIN, demo.DEMO_MARKETER_PASSWORD)
+    log_in(page, base, ADMIN, demo.DEMO_MARKETER_PASSWORD, demo.DEMO_TENANT)
 
     def visit(path: str, name: str | None) -> None:
         page.goto(f"{base}{path}")

@@ -5,30 +5,18 @@ counts and all; a status change on the segment list is undone the same way."""
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from segments_app.extensions import db
-from segments_app.services.accounts import create_user
-from segments_app.services.segments import create_segment
-from tests.factories import TENANT, tenant_named
 from tests.imports_support import csv_bytes, run_file
+
+from .browsing import EDITOR, log_in, serious_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
-EMAIL = "rosa@acme.example"
-PASSWORD = "a long enough password"
-
 
 @pytest.fixture
-def shop(app, api):
+def shop(gold, api):
     """A marketer and a segment 'gold' with three members, Ada for Acme GmbH."""
-    with app.app_context():
-        create_user(tenant_named(), EMAIL, "editor", PASSWORD)
-        create_segment(
-            tenant_named(), {"id": "gold", "name": {"en": "Gold"}, "siteCode": "main"}, ""
-        )
-        db.session.commit()
     entities = api.put("/directory/legal-entities", json=[{"id": "acme-le", "name": "Acme GmbH"}])
     assert entities.status_code == 207, entities.get_data(as_text=True)
     records = [
@@ -43,27 +31,8 @@ def shop(app, api):
         assert api.put(f"/segments/gold/customers/{path}").status_code == 201
 
 
-def log_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Team").fill(TENANT)
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-
-
-def serious_violations(page: Page) -> list[tuple]:
-    """What axe-core finds critical or serious on the page as it is."""
-    results = Axe().run(page)
-    return [
-        (v["id"], v["impact"], [node["target"] for node in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("critical", "serious")
-    ]
-
-
 def test_remove_a_member_see_every_count_change_and_undo_it(shop, live_server, page: Page, shots):
-    log_in(page, live_server)
+    log_in(page, live_server, EDITOR)
     page.goto(f"{live_server}/segments/gold")
     facts = page.locator("#segment-facts")
     badge = page.locator('#segment-tabs [data-count="detail"]')
@@ -104,7 +73,7 @@ def test_remove_a_member_see_every_count_change_and_undo_it(shop, live_server, p
 
 
 def test_a_status_change_is_undone_from_its_message(shop, live_server, page: Page):
-    log_in(page, live_server)
+    log_in(page, live_server, EDITOR)
     page.goto(f"{live_server}/segments")
     page.get_by_role("button", name="Activate Gold").click()
     message = page.locator("#toasts .toast").filter(has_text="“Gold” is now active.")
@@ -116,7 +85,7 @@ def test_a_status_change_is_undone_from_its_message(shop, live_server, page: Pag
 
 def test_confirmations_use_the_styled_dialog(shop, live_server, page: Page):
     """hx-confirm opens the page's own dialog, never the browser's confirm()."""
-    log_in(page, live_server)
+    log_in(page, live_server, EDITOR)
     page.on("dialog", lambda dialog: pytest.fail(f"a browser dialog opened: {dialog.message}"))
     page.goto(f"{live_server}/segments/gold")
     page.evaluate(
@@ -151,7 +120,7 @@ def test_reverting_an_import_asks_in_the_styled_dialog(
     with app.app_context():
         imp = run_file(csv_bytes("customerId", "c4"), dry_run=False, file_name="more.csv")
         assert imp.status == "applied", imp.status
-    log_in(page, live_server)
+    log_in(page, live_server, EDITOR)
     page.on("dialog", lambda dialog: pytest.fail(f"a browser dialog opened: {dialog.message}"))
     page.goto(f"{live_server}/segments/gold/history")
     expect(page.locator("#segment-facts")).to_contain_text("4 members")

@@ -8,12 +8,12 @@ from playwright.sync_api import Page, expect
 
 from segments_app.extensions import db
 from segments_app.services.accounts import create_user
-from tests.e2e.test_rules import serious_violations
-from tests.factories import TENANT, tenant_named
+from tests.factories import tenant_named
+
+from .browsing import PASSWORD, log_in, serious_violations, wider_than_view
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live, pytest.mark.usefixtures("seeded_directory")]
 
-PASSWORD = "a long enough password"
 ALICE, BOB = "alice@acme.example", "bob@acme.example"
 
 #: drops `text` as the file `name` on `selector`, the way a file dragged from the desktop is
@@ -34,15 +34,6 @@ def editors(app):
         for email in (ALICE, BOB):
             create_user(tenant_named(), email, "editor", PASSWORD)
         db.session.commit()
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Team").fill(TENANT)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
 def test_a_dropped_file_with_unknown_columns_is_mapped_and_previewed(
@@ -68,8 +59,8 @@ def test_a_dropped_file_with_unknown_columns_is_mapped_and_previewed(
     shots("preview")
 
     page.set_viewport_size({"width": 390, "height": 844})
-    overflow = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    assert overflow, "the upload tab is wider than a phone"
+    wide = wider_than_view(page)
+    assert not wide, f"the upload tab is wider than a phone: {wide}"
 
 
 def test_a_preview_discarded_by_one_editor_is_discarded_for_the_other(

@@ -8,70 +8,41 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from segments_app.extensions import db
 from segments_app.models import Segment
 from segments_app.services.accounts import create_user
-from tests.factories import TENANT, tenant_named
+from tests.factories import tenant_named
 
-from .conftest import OUTPUT, REPORT_VIOLATIONS
+from .browsing import PASSWORD, SETTLED, log_in, serious_violations, wider_than_view
+from .conftest import OUTPUT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
 EMAIL = "lena@acme.example"
-PASSWORD = "a long enough password"
-SETTLED = "() => !document.querySelector('.htmx-swapping, .htmx-settling')"
-#: the elements that reach past the view's right edge (outside the tabs, which scroll)
-WIDER_THAN_VIEW = """() => document.documentElement.scrollWidth <= window.innerWidth ? [] :
-  Array.from(document.querySelectorAll("body *"))
-  .filter((el) => !el.closest(".tabs") && el.getBoundingClientRect().right > window.innerWidth)
-  .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`).slice(0, 8)"""
 
 
 @pytest.fixture
-def berlin(app, tenant, browser, live_server, problems):
+def berlin(app, tenant, new_page, live_server):
     """An admin logged in from a browser in Berlin, speaking German."""
     with app.app_context():
         create_user(tenant_named(), EMAIL, "admin", PASSWORD)
         db.session.commit()
-    context = browser.new_context(
+    page = new_page(
         viewport={"width": 1440, "height": 900},
         timezone_id="Europe/Berlin",
         locale="de-DE",
     )
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
-    context.expose_function("__cspViolation", lambda text: problems.violations.append(text))
-    context.add_init_script(REPORT_VIOLATIONS)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.on("pageerror", lambda exc: problems.errors.append(str(exc)))
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Team").fill(TENANT)
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-    yield page
-    context.close()
-    assert not problems.errors, f"JavaScript errors on the page: {problems.errors}"
-    assert not problems.violations, f"Content-Security-Policy violations: {problems.violations}"
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    log_in(page, live_server, EMAIL)
+    return page
 
 
 def shot(page: Page, name: str) -> None:
     """A screenshot of the page as it is, for a person to look at (test-results/e2e/words)."""
     (OUTPUT / "words").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUTPUT / "words" / f"{name}.png"), full_page=True)
-
-
-def serious_violations(page: Page) -> list[tuple]:
-    results = Axe().run(page)
-    return [
-        (v["id"], v["impact"], [node["target"] for node in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("critical", "serious")
-    ]
 
 
 def _stored(app, segment_id: str) -> Segment:
@@ -100,7 +71,7 @@ def test_times_are_typed_and_shown_in_the_browsers_zone_and_stored_in_utc(
     expect(page.get_by_label("Name (German)")).to_be_focused()
     for width in (390, 1440):
         page.set_viewport_size({"width": width, "height": 900})
-        assert page.evaluate(WIDER_THAN_VIEW) == [], width
+        assert wider_than_view(page) == [], width
         assert serious_violations(page) == [], width
         shot(page, f"form-{width}")
     page.get_by_label("Name (German)").fill("Sommerschlussverkauf")
@@ -135,7 +106,7 @@ def test_times_are_typed_and_shown_in_the_browsers_zone_and_stored_in_utc(
     for width in (1440, 390):
         page.set_viewport_size({"width": width, "height": 900})
         assert serious_violations(page) == [], width
-        assert page.evaluate(WIDER_THAN_VIEW) == [], width
+        assert wider_than_view(page) == [], width
         shot(page, f"segment-{width}")
     page.set_viewport_size({"width": 1440, "height": 900})
 

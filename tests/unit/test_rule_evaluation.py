@@ -9,7 +9,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from segments_app import jobs
@@ -19,7 +18,7 @@ from segments_app.services.directory.importer import import_batch
 from segments_app.services.rules import evaluate, runs, service
 from tests.factories import tenant_named
 from tests.imports_support import REDIS_URL, api_upload, csv_bytes, finished, redis_up
-from tests.rules_support import members, save, seed
+from tests.rules_support import add_evaluation, members, save, seed
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 RECENT = {"field": "attributes.lastOrderAt", "op": "withinLastDays", "value": 7}
@@ -81,26 +80,9 @@ def test_interrupted_and_superseded_evaluations(app, api, tenant, orders, make_s
     seg = _segment(api, "any")
     save(api, seg, {"field": "attributes.lastOrderAt", "op": "exists"})
     with app.app_context():
-        segment = db.session.scalar(select(Segment).where(Segment.id == seg))
         old = datetime.now(UTC) - timedelta(hours=1)
-        stuck = RuleEvaluation(
-            tenant_id=segment.tenant_id,
-            segment_pk=segment.pk,
-            reason="saved",
-            state="running",
-            actor="test",
-            heartbeat_at=old,
-            started_at=old,
-        )
-        stale = RuleEvaluation(
-            tenant_id=segment.tenant_id,
-            segment_pk=segment.pk,
-            reason="saved",
-            state="queued",
-            actor="test",
-            detail={"ruleVersion": 0},
-        )
-        db.session.add_all([stuck, stale])
+        stuck = add_evaluation(seg, tenant, state="running", heartbeat_at=old, started_at=old)
+        stale = add_evaluation(seg, tenant, state="queued", detail={"ruleVersion": 0})
         db.session.commit()
         assert runs.recover_interrupted() >= 1
         db.session.refresh(stuck)

@@ -7,14 +7,13 @@ import re
 import time
 
 import pytest
-from sqlalchemy import select
 
 from segments_app.extensions import db
-from segments_app.models import Customer, CustomerAssignment, RuleEvaluation, Segment
 from segments_app.models.types import utcnow
 from segments_app.services.segments import create_segment
 from tests.factories import tenant_named
 from tests.pages import page_text
+from tests.rules_support import add_evaluation, members
 
 URL = "/segments/gold/rule"
 
@@ -64,18 +63,6 @@ def rows(*conditions: tuple[str, str, str], mode: str = "all") -> dict:
             }
         )
     return form
-
-
-def members(app, segment_id: str = "gold") -> dict[str, str]:
-    """The segment's members: customer id -> assignment type."""
-    with app.app_context():
-        stmt = (
-            select(Customer.id, CustomerAssignment.assignment_type)
-            .join(Customer, Customer.pk == CustomerAssignment.customer_pk)
-            .join(Segment, Segment.pk == CustomerAssignment.segment_pk)
-            .where(Segment.id == segment_id)
-        )
-        return {row[0]: row[1] for row in db.session.execute(stmt)}
 
 
 def saved_evaluation(editor, app, form: dict) -> str:
@@ -278,17 +265,14 @@ def test_without_javascript_save_redirects_to_the_run_and_a_failed_run_says_why(
     page = page_text(editor.get(saved.headers["Location"]))
     assert 'id="rule-evaluation"' in page
     with app.app_context():
-        segment = db.session.scalar(select(Segment).where(Segment.id == "gold"))
-        failed = RuleEvaluation(
-            tenant_id=segment.tenant_id,
-            segment_pk=segment.pk,
+        failed = add_evaluation(
+            "gold",
             reason="directory",
             actor="system",
             state="failed",
             error="The database took too long.",
             finished_at=utcnow(),
         )
-        db.session.add(failed)
         db.session.commit()
         pk = failed.pk
     text = page_text(editor.get(f"{URL}?evaluation={pk}"))
