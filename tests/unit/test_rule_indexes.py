@@ -95,6 +95,11 @@ def test_indexes_are_made_once_and_used(app, tenant, clean_indexes):
         with engine.connect() as conn:
             assert indexes.existing(conn) == set(made)
         ctx = SqlContext(tenant_named(tenant).id, utcnow(), types, {})
+        ltv = indexes.Wanted("ltv", "number").name(engine.dialect.name)
+        # the plan is checked for the ltv index alone: with the others there, the planner may
+        # take any index that leads with tenant_id (whichever the statistics of earlier tests
+        # favour), which says nothing about whether ltv's is usable
+        indexes.drop_unused(engine, {ltv})
         ltv_rule = {"field": "attributes.ltv", "op": "gte", "value": 2}
         stmt = matches(_checked(ltv_rule)[0], ctx)
         compiled = stmt.compile(engine, compile_kwargs={"literal_binds": True})
@@ -105,7 +110,6 @@ def test_indexes_are_made_once_and_used(app, tenant, clean_indexes):
             else:
                 plan = [r[3] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
         text = "\n".join(plan)
-        ltv = indexes.Wanted("ltv", "number").name(engine.dialect.name)
         assert ltv in text, text
         assert len(db.session.execute(stmt).all()) == 3
 
