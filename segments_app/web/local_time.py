@@ -8,6 +8,7 @@ stays "UTC" and the inputs hold UTC, as their hint says)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,7 +21,7 @@ ZONE, OFFSET = "tz", "tz-offset"
 _MAX_OFFSET = 14 * 60
 
 
-def form_zone(data: MultiDict) -> tzinfo:
+def form_zone(data: Mapping[str, str]) -> tzinfo:
     """The zone the form's times were typed in: by name, else by offset, else UTC."""
     name = data.get(ZONE, "").strip()
     if name and name != "UTC":

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ValidationFailed
+from .local_time import form_zone, to_utc_input
 from .rule_fields import DAYS, IN_SEGMENT, LISTS, MODES, NO_VALUE, Catalog, shown_value
 
 #: the most nodes a form may send; the rule's own bounds (100 conditions) are the service's
@@ -105,6 +106,15 @@ class RuleForm:
                 continue
             nodes[parent].children.append(node)
             nodes.append(node)
+        # date-times were typed in the browser's zone (static/js/local-time.js): held in UTC from
+        # here on, as the page renders them; dates (no time) have no zone and stay as typed
+        zone = form_zone(form)
+        for node in nodes:
+            if node.kind == "cond" and catalog.type_of(node.field) == "datetime":
+                node.value, node.value2 = (
+                    to_utc_input(text, zone) if _LOCAL_DATETIME.match(text) else text
+                    for text in (node.value, node.value2)
+                )
         root = nodes[0] if nodes else Node("group")
         made = cls(root, catalog)
         return made
@@ -261,7 +271,7 @@ class RuleForm:
                 return self._bad(node, "Choose true or false.")
             return text == "true"
         if kind == "datetime" and _LOCAL_DATETIME.match(text):
-            # the page's date-times are UTC (it says so beside the input)
+            # the form's date-times are UTC by now (from_request)
             return text + ("Z" if text.count(":") > 1 else ":00Z")
         return text
 

@@ -12,7 +12,7 @@ from ..errors import BadRequest
 from ..services import bulk
 from . import bp, can
 from .downloads import csv_response
-from .htmx import go, notify, render, wants_fragment
+from .htmx import counts_changed, go, notify, render, wants_fragment
 from .redirects import local_url
 from .segments import ListQuery, list_context
 
@@ -120,7 +120,7 @@ def _after(back: str, message: str, token: str | None) -> Response:
         undo=token,
         **list_context(args),
     )
-    return notify(Response(html), message)
+    return counts_changed(notify(Response(html), message))
 
 
 @bp.get("/segments/bulk.csv")

@@ -58,8 +58,9 @@ class ListQuery:
             page=page_arg(args.get("page")),
         )
 
-    def url(self, **changes: Any) -> str:
-        """The list's URL with `changes`, leaving out what is at its default."""
+    def url(self, endpoint: str = "web.segments", **changes: Any) -> str:
+        """The list's URL with `changes`, leaving out what is at its default (`endpoint`: the
+        same arguments to another view, e.g. the total's)."""
         query = replace(self, **changes)
         params: dict[str, Any] = {
             "q": query.q,
@@ -69,7 +70,7 @@ class ListQuery:
             "sort": query.sort if query.sort != "name" else "",
             "page": query.page if query.page > 1 else "",
         }
-        return url_for("web.segments", **{k: v for k, v in params.items() if v})
+        return url_for(endpoint, **{k: v for k, v in params.items() if v})
 
     def sort_url(self, key: str) -> str:
         """Sort by `key`; a second click on the current column reverses the order."""
@@ -114,6 +115,18 @@ def segments():
     return render(
         "segments/index.html", "segments/_list.html", **list_context(request.args, **extra)
     )
+
+
+@bp.get("/segments/total")
+@can("read")
+def segments_total():
+    """The list's "N segments" alone: it reloads itself when a write moves a count (a status
+    change or a bulk action may take segments out of a status filter)."""
+    shown = {int(pk) for pk in request.args.get("shown", "").split(",") if pk.isdigit()}
+    context = list_context(request.args)
+    # the rows that left the filter go with it (the ones still on the page stay as they are)
+    gone = sorted(shown - {segment.pk for segment in context["rows"]})
+    return render("segments/_total.html", gone=gone, **context)
 
 
 def list_context(args: MultiDict, **extra: Any) -> dict[str, Any]:

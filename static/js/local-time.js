@@ -64,8 +64,10 @@
       zone.value = name;
       const offset = form.querySelector("input[data-time-zone-offset]");
       if (offset) offset.value = String(-new Date().getTimezoneOffset());
-      const hint = form.querySelector("[data-time-zone-hint]");
-      if (hint) hint.textContent = "Dates and times are in your time zone" + (name ? " (" + name + ")" : "") + "; they are stored in UTC.";
+      // a form may say it beside each input (the rule editor) or once
+      form.querySelectorAll("[data-time-zone-hint]").forEach(function (hint) {
+        hint.textContent = "Dates and times are in your time zone" + (name ? " (" + name + ")" : "") + "; they are stored in UTC.";
+      });
     });
   }
 

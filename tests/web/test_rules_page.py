@@ -279,3 +279,28 @@ def test_without_javascript_save_redirects_to_the_run_and_a_failed_run_says_why(
     assert "The rule's last run stopped" in text and "The database took too long." in text
     assert 'hx-trigger="every 1s"' not in text
     assert editor.get(f"{URL}?evaluation=999999").status_code == 404
+
+
+def test_date_times_are_typed_and_shown_in_the_browsers_zone_and_stored_in_utc(
+    shop, editor, api, app
+):
+    response = api.put(
+        "/directory/customers", json=[customer("c5", seen="2030-07-01T07:00:00Z", day="2030-07-01")]
+    )
+    assert response.status_code == 207
+    form = rows(
+        ("attributes.seen", "after", "2030-07-01T10:00"), ("attributes.day", "after", "2030-07-01")
+    )
+    zone = {"tz": "Europe/Berlin", "tz-offset": "120"}
+    saved_evaluation(editor, app, {**form, **zone})
+    stored = api.get("/segments/gold/rule").get_json()["rule"]
+    assert stored["all"][0]["value"] == "2030-07-01T08:00:00.000Z"  # 10:00 in Berlin (summer)
+    assert stored["all"][1]["value"] == "2030-07-01"  # a date has no zone
+    # the editor renders UTC for the script to show in the browser's zone, and says so
+    page = page_text(editor.get(URL))
+    assert 'value="2030-07-01T08:00" autocomplete="off"' in page
+    assert "data-local-time" in page and 'name="tz" value="UTC" data-time-zone' in page
+    assert 'value="2030-07-01" autocomplete="off"' in page
+    # an answer to a post in that zone is in UTC too, and the script shows it again in the zone
+    text = page_text(editor.post(URL, htmx=True, data={**form, **zone, "action": "preview"}))
+    assert 'value="2030-07-01T08:00" autocomplete="off"' in text
