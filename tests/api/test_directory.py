@@ -695,3 +695,21 @@ def test_deleting_a_parent_leaves_its_children_naming_it(api):
     put(api, "categories", [cat("root"), cat("kid", "root")])
     assert api.delete("/directory/categories/root").status_code == 204
     assert stored(api, "categories", "kid")["parentId"] == "root"
+
+
+def test_an_id_with_a_nul_character_is_refused_with_its_field(api, tenant):
+    """PostgreSQL text cannot hold NUL: the record is refused by name, the others written."""
+    body = [
+        {"id": "fine", "name": "Fine GmbH"},
+        {"id": "bad\u0000id", "name": "Bad GmbH"},
+        {"id": "linked", "legalEntityIds": ["le\u0000x"]},
+    ]
+    entities = api.put("/directory/legal-entities", json=body[:2])
+    assert entities.status_code == 207, entities.get_json()
+    first, second = entities.get_json()
+    assert first["code"] == 201
+    assert second["code"] == 400 and "NUL" in second["message"]
+    customers = api.put("/directory/customers", json=body[2:])
+    assert customers.get_json()[0]["code"] == 400
+    assert "legalEntityIds[0]" in customers.get_json()[0]["message"]
+    assert api.get("/directory/legal-entities/fine").status_code == 200

@@ -53,8 +53,19 @@ def prepare(tenant: Tenant, kind: DirectoryKind, record: Any, content_lang: str 
     if kind.localized:
         check_languages(doc, kind.localized, tenant.languages)
     links = tuple(doc.get(kind.links.key, ())) if kind.links else None
+    _refuse_nul(doc["id"], "id")
+    if kind.links is not None:
+        for position, link in enumerate(links or ()):
+            _refuse_nul(link, f"{kind.links.key}[{position}]")
     version = (doc.get("metadata") or {}).get("version")
     return Prepared(doc["id"], _VALUES[kind.name](doc), links, version)
+
+
+def _refuse_nul(value: str, field: str) -> None:
+    """Ids are looked up by value in SQL, and PostgreSQL text cannot hold a NUL character: such
+    an id is refused here, with its field, rather than by the database."""
+    if "\x00" in value:
+        raise ValidationFailed.field(field, f"{field} must not contain a NUL character (\\u0000).")
 
 
 def _with_canonical_attributes(kind: DirectoryKind, doc: dict) -> dict:
