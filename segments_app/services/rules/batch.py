@@ -22,7 +22,15 @@ from ...extensions import DbSession
 from ...models import Customer, CustomerAssignment, Segment
 from ...models.types import utcnow
 from . import evaluate
-from .evaluate import Change, RuleSet, _insert, apply_rule, in_list, record_change
+from .evaluate import (
+    AUTOMATIC_COLUMNS,
+    Change,
+    RuleSet,
+    _insert,
+    apply_rule,
+    in_list,
+    record_change,
+)
 from .sql import SqlContext, rule_condition
 from .tree import CheckedRule
 
@@ -95,18 +103,10 @@ def apply_wave(
         )
         .order_by(_segment.c.pk, _customer.c.pk)
     )
-    columns = [
-        "customer_pk",
-        "segment_pk",
-        "assignment_type",
-        "version",
-        "created_at",
-        "modified_at",
-    ]
     changes = {pk: Change() for pk in pks}
     inserted = session.execute(
         _insert(session)
-        .from_select(columns, new)
+        .from_select(AUTOMATIC_COLUMNS, new)
         .on_conflict_do_nothing()
         .returning(_assignment.c.segment_pk)
     )

@@ -38,6 +38,15 @@ _customer = Customer.__table__
 _assignment = CustomerAssignment.__table__
 #: what a membership change by a rule says it was caused by
 TRIGGERS = ("saved", "directory", "schedule", "dependency", "manual")
+#: the columns an AUTOMATIC assignment is inserted with, in the order the selects give them
+AUTOMATIC_COLUMNS = (
+    "customer_pk",
+    "segment_pk",
+    "assignment_type",
+    "version",
+    "created_at",
+    "modified_at",
+)
 #: the activity log's actor for membership changes a rule made
 RULE_ACTOR = "rule"
 
@@ -210,18 +219,10 @@ def apply_rule(
         # in index order: SQLite appends to its b-trees, and concurrent writers lock in one order
         .order_by(_customer.c.pk)
     )
-    columns = [
-        "customer_pk",
-        "segment_pk",
-        "assignment_type",
-        "version",
-        "created_at",
-        "modified_at",
-    ]
     joined = rowcount(
         session.execute(
             _insert(session)
-            .from_select(columns, new)
+            .from_select(AUTOMATIC_COLUMNS, new)
             .on_conflict_do_nothing()
             # an INSERT's rowcount is kept only when asked for (SQLAlchemy 2.1)
             .execution_options(preserve_rowcount=True)

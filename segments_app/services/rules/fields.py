@@ -4,10 +4,12 @@ canonical text of dates and date-times in rules."""
 from __future__ import annotations
 
 import json
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -154,3 +156,15 @@ def unknown_field(field: str, types: AttributeTypes) -> str:
         f"unknown field '{field}'; fields are id, email, firstName, lastName,"
         " attributes.<key>, legalEntity.id and legalEntity.attributes.<key>"
     )
+
+
+#: the ordering operators and the comparison each makes: the same functions compare Python
+#: values (pyeval) and build SQL (sql), so the two cannot drift apart
+ORDER_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "after": operator.gt,
+    "before": operator.lt,
+}

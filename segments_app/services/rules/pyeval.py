@@ -3,13 +3,13 @@ rules.sql, written directly (the oracle of the property tests, and the answer fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from segments_app.query.regex import compiled
 
-from .fields import field_ref
+from .fields import ORDER_OPERATORS, field_ref
 from .sql import relative_threshold
 from .tree import CheckedRule
 
@@ -55,16 +55,6 @@ def _same(a: Any, b: Any) -> bool:
     return isinstance(a, bool) == isinstance(b, bool) and a == b
 
 
-_ORDER: dict[str, Callable[[Any, Any], bool]] = {
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-    "after": lambda a, b: a > b,
-    "before": lambda a, b: a < b,
-}
-
-
 def _condition(node: dict, value: Any, now: datetime) -> bool:
     op = node["op"]
     expected: Any = node.get("value")
@@ -91,8 +81,8 @@ def _condition(node: dict, value: Any, now: datetime) -> bool:
         return not any(_same(value, item) for item in expected)
     if op == "between":
         return expected[0] <= value <= expected[1]
-    if op in _ORDER:
-        return _ORDER[op](value, expected)
+    if op in ORDER_OPERATORS:
+        return ORDER_OPERATORS[op](value, expected)
     if op == "contains":
         return expected in value
     if op == "startsWith":

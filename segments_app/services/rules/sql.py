@@ -14,7 +14,7 @@ negation holds for customers without the value; elsewhere NULL counts as "does n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +31,7 @@ from segments_app.models.types import isoformat
 from segments_app.query import jsonsql
 from segments_app.query.literals import number_bind
 
-from .fields import AttributeTypes, field_ref
+from .fields import ORDER_OPERATORS, AttributeTypes, field_ref
 from .tree import CheckedRule
 
 __all__ = ["SqlContext", "relative_threshold", "rule_condition"]
@@ -208,16 +208,6 @@ def _compare(target: _Target, node: dict, now: datetime) -> ColumnElement[bool]:
     return _PerDialect(sqlite, postgresql)
 
 
-_ORDER: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-    "after": lambda a, b: a > b,
-    "before": lambda a, b: a < b,
-}
-
-
 def _scalar(expr: Any, text: Any, op: str, value: Any, kind: str) -> ColumnElement[bool]:
     """A condition on a value (`expr`, typed as `kind`; `text` the same as text) that both
     databases write alike, except contains and startsWith, which get a _PerDialect."""
@@ -235,8 +225,8 @@ def _scalar(expr: Any, text: Any, op: str, value: Any, kind: str) -> ColumnEleme
         return expr.not_in([_bind(v, kind) for v in value])
     if op == "between":
         return sa.and_(expr >= _bind(value[0], kind), expr <= _bind(value[1], kind))
-    if op in _ORDER:
-        return _ORDER[op](expr, _bind(value, kind))
+    if op in ORDER_OPERATORS:
+        return ORDER_OPERATORS[op](expr, _bind(value, kind))
     if op == "matches":
         return text.regexp_match(sa.literal(value, sa.String()))
     if op == "contains":
