@@ -134,6 +134,9 @@ def test_a_marketer_builds_a_segment_end_to_end(
     page.get_by_label("Status").select_option("ACTIVE")
     shots("segment-form")
     page.get_by_role("button", name="Create segment").click()
+    page.wait_for_load_state()
+    refused = page.locator(".field-errors, .alert-error").all_inner_texts()
+    assert not refused, f"the form was refused: {refused}"
     expect(page.get_by_role("heading", level=1)).to_contain_text("VIP shoppers")
     assert page.url.endswith("/segments/vip") or "/segments/vip" in page.url
     shots("segment-created")
