@@ -15,11 +15,18 @@ pick_python() {
   exit 1
 }
 
+# Installing costs seconds even when nothing changed (pip asks the index about itself), so a
+# stamp in .venv remembers what was installed: the extras and the files that say what to install.
 ensure_venv() {
-  local extras="$1"
+  local extras="$1" stamp=.venv/.installed wanted
   if [ ! -x .venv/bin/python ]; then
     "$(pick_python)" -m venv .venv
   fi
+  wanted="${extras} $(cat pyproject.toml constraints.txt | cksum)"
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
+    return
+  fi
   .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
   .venv/bin/python -m pip install --quiet -c constraints.txt -e ".${extras}"
+  echo "$wanted" > "$stamp"
 }

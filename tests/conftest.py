@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from _pytest.mark.expression import Expression
 from flask_migrate import upgrade
 from werkzeug import security
 from werkzeug.serving import make_server
@@ -27,6 +28,22 @@ from tests.apis import Api, Credentials
 from tests.factories import OTHER_TENANT, TENANT
 
 pytest_plugins = ["tests.imports_support"]
+
+#: a module whose every test carries these marks and which costs seconds to collect in each
+#: process: schemathesis draws every operation's cases while collecting
+_COSTLY_TO_COLLECT = {"test_schemathesis.py": ("e2e", "live")}
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Leave such a module uncollected when `-m` deselects it anyway (the fast run's
+    `-m "not e2e"`). `Expression` is pytest's own reader of -m, not public API."""
+    marks = _COSTLY_TO_COLLECT.get(collection_path.name)
+    markexpr = config.getoption("markexpr")
+    if marks and markexpr:
+        selected = Expression.compile(markexpr).evaluate(lambda name, **_: name in marks)
+        return True if not selected else None
+    return None
+
 
 #: the scrypt cost passwords are hashed with in tests: werkzeug's default (N=2**15) takes a few
 #: hundred milliseconds a hash or a check, which would be most of the time the suite takes

@@ -49,6 +49,7 @@ def test_readme_opens_with_the_two_commands():
     ]
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_quickstart_runs_verbatim(app, live_server, database_url):
     with app.app_context():

@@ -115,6 +115,7 @@ def test_the_embedded_runner_fails_a_crashed_import_on_its_own(app, monkeypatch)
         heartbeat.stop()
 
 
+@pytest.mark.e2e
 def test_a_gunicorn_worker_fails_a_crashed_import_without_running_one(database_url):
     """A worker that never ran an import still looks for interrupted ones, on its timer."""
     crashed = _crashed_apply("gold", 0)

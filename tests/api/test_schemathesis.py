@@ -32,7 +32,7 @@ from segments_app.openapi import HTTP_METHODS
 from tests.apis import Api
 from tests.factories import TENANT
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
 #: fuzzing examples per operation, after the examples and coverage phases
 MAX_EXAMPLES = 8

@@ -56,7 +56,7 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(f"Browser tests are required but {CHROMIUM} does not exist.")
     skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM}")
     for item in items:
-        if "e2e" in item.keywords:
+        if "browser" in item.fixturenames:
             item.add_marker(skip)
 
 

@@ -49,6 +49,7 @@ def _served(env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.e2e
 def test_served_in_production_with_a_one_character_key_refuses_to_start():
     result = _served({"SEGMENTS_ENV": "production", "SECRET_KEY": "x"})
     assert result.returncode != 0
@@ -56,6 +57,7 @@ def test_served_in_production_with_a_one_character_key_refuses_to_start():
     assert "secrets.token_urlsafe" in result.stderr  # says how to make one
 
 
+@pytest.mark.e2e
 def test_served_without_a_key_signs_with_a_random_one_kept_in_a_file(tmp_path):
     key_file = tmp_path / "instance" / "secret_key"
     first = _served({"SECRET_KEY_FILE": str(key_file)})
