@@ -184,6 +184,39 @@ def matches(
     )
 
 
+#: the first key of the advisory locks on segments' memberships (any constant of the app's own)
+_MEMBERS_LOCK = 13
+
+
+def lock_members(session: DbSession, segment_pks: Iterable[int]) -> None:
+    """PostgreSQL: lock the memberships of these segments for the rest of the transaction, in
+    pk order, before writing any of them. The writers of a segment's members (an evaluation,
+    an import, an API write) take these first, so two of them take turns instead of each
+    waiting for a member key the other wrote (a deadlock); in pk order, so writers of several
+    segments never wait in a circle. Taken again by the same transaction it returns at once.
+    SQLite needs none: a writing transaction holds the database's write lock."""
+    pks = sorted(set(segment_pks))
+    if not pks or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        sa.text(
+            "SELECT count(pg_advisory_xact_lock(:space, s.pk)) "
+            "FROM (SELECT unnest(CAST(:pks AS integer[])) AS pk ORDER BY 1) AS s"
+        ),
+        {"space": _MEMBERS_LOCK, "pks": pks},
+    )
+
+
+def lock_affected(session: DbSession, segment: Segment) -> None:
+    """Before a change of the segment's whole membership: lock it and every rule segment the
+    change will evaluate (its own rule, the rules that name it), all at once."""
+    pks = {segment.pk}
+    if session.get_bind().dialect.name == "postgresql":
+        rules = RuleSet.load(segment.tenant_id, session)
+        pks.update(rules.segments[key].pk for key in rules.affected([segment.id]))
+    lock_members(session, pks)
+
+
 def _insert(session: DbSession) -> Any:
     dialect = session.get_bind().dialect.name
     return (postgresql if dialect == "postgresql" else sqlite).insert(_assignment)

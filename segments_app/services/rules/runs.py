@@ -29,7 +29,15 @@ from ...models import RuleEvaluation, Segment
 from ...models.types import utcnow
 from .. import activity
 from ..longwork import lift_statement_timeout
-from .evaluate import RuleSet, apply_rule, clock, count_selected, evaluate_dependants, record_change
+from .evaluate import (
+    RuleSet,
+    apply_rule,
+    clock,
+    count_selected,
+    evaluate_dependants,
+    lock_members,
+    record_change,
+)
 from .indexes import ensure_indexes
 
 log = logging.getLogger(__name__)
@@ -204,6 +212,10 @@ def _evaluate(pk: int, heartbeat: Heartbeat | None = None) -> None:
     rule = rules.rules.get(segment.id)
     if rule is None:
         raise AppError("The rule no longer checks (a segment it names was deleted); save it anew.")
+    # an import or an API write of these segments at the same moment waits, or is waited for
+    lock_members(
+        session, [segment.pk, *(rules.segments[k].pk for k in rules.dependants([segment.id]))]
+    )
     ctx = rules.context(clock())
     # SQLite: the transaction holds the write lock to its commit, so no other connection can
     # write the progress; polls in this process read it from memory
