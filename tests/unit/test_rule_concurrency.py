@@ -1,6 +1,7 @@
 """A rule's evaluation, a member import and API writes on one segment at the same moment, on
 PostgreSQL: all of them succeed (none loses a deadlock and retries or fails), and the segment
-ends with the members the import listed and those the rule selects."""
+ends with the members the import listed and those the rule selects. And an evaluation that meets
+a member another writer added meanwhile is tried again."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import threading
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from segments_app.extensions import db
 from segments_app.models import MemberImport, RuleEvaluation, Segment
@@ -128,3 +130,30 @@ def _at_once(app, api, import_pk: int, evaluation_pk: int, put: list[int]) -> li
     for thread in threads:
         thread.join(60)
     return errors
+
+
+def test_an_evaluation_that_meets_a_member_added_meanwhile_is_tried_again(
+    app, api, tenant, monkeypatch
+):
+    """The evaluation's INSERT (without ON CONFLICT on PostgreSQL) met a member a directory
+    batch, which does not take the segment's lock, added at the same moment: a unique
+    violation, after which the same work sees that member and skips it."""
+    seed(app, tenant, {_id(n): {"n": n} for n in range(3)}, {"n": "number"})
+    body = {"id": "gold", "name": {"en": "gold"}, "siteCode": "main", "status": "ACTIVE"}
+    assert api.post("/segments", json=body).status_code == 201
+    real = runs._evaluate
+    calls = []
+
+    class UniqueViolation(Exception):
+        sqlstate = "23505"
+
+    def once_violated(pk: int, *progress) -> None:
+        calls.append(pk)
+        if len(calls) == 1:
+            raise IntegrityError("INSERT ...", {}, UniqueViolation("duplicate key value"))
+        real(pk, *progress)
+
+    monkeypatch.setattr(runs, "_evaluate", once_violated)
+    done = save(api, "gold", RULES[0])
+    assert (done["joined"], done["matched"], len(calls)) == (3, 3, 2)
+    assert members(app, tenant, "gold") == {_id(n): "AUTOMATIC" for n in range(3)}
