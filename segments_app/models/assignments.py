@@ -58,7 +58,14 @@ class CustomerAssignment(Model):
         # the members list ordered or narrowed by since when (services.member_filters)
         sa.Index(None, "segment_pk", "created_at", "pk"),
         sa.Index(None, "customer_pk", "segment_pk"),
-        sa.Index(None, "legal_entity_pk"),
+        # partial: the foreign key's ON DELETE CASCADE looks for one legal entity's rows, and
+        # a rule's evaluation (B2C rows only) then writes no entry here
+        sa.Index(
+            "ix_customer_assignment_legal_entity_pk",
+            "legal_entity_pk",
+            sqlite_where=sa.text("legal_entity_pk IS NOT NULL"),
+            postgresql_where=sa.text("legal_entity_pk IS NOT NULL"),
+        ),
         # partial: most assignments are made by hand, and revert and ON DELETE SET NULL
         # only ever look for one import's rows
         sa.Index(

@@ -17,7 +17,7 @@ from ...query.fields import Field, FieldSet, Kind
 from ...query.listing import Join, joined, tables_of
 from ...query.q import compile_q
 from .. import activity
-from ..rules.evaluate import Selector
+from ..rules.evaluate import Selector, lock_members
 from ..rules.triggers import membership_changed
 from .common import checked_body, finish_document, metadata_fields, present, remove, write
 
@@ -135,6 +135,9 @@ class CustomerAssignments:
     def __init__(self, tenant: Tenant, segment: Segment, keys: Iterable[Key]):
         keys = list(keys)
         self.segment = segment
+        # first, so an evaluation or an import of the segment at the same moment is over
+        # before its members are read here (or waits until this request commits)
+        lock_members(db.session, [segment.pk])
         customer_ids = {customer_id for customer_id, _ in keys}
         entity_ids = {entity_id for _, entity_id in keys if entity_id}
         self.customers: dict[str, Customer] = {}

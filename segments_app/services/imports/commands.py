@@ -27,6 +27,7 @@ from ...models.types import isoformat, utcnow
 from .. import activity, counters
 from ..documents import new_id
 from ..longwork import lift_statement_timeout
+from ..rules.evaluate import lock_affected
 from ..rules.triggers import membership_changed
 from ..segments import get_segment
 from . import changes
@@ -159,6 +160,7 @@ def revert_import(tenant: AnyTenant, segment_id: str, import_id: str) -> MemberI
 
     _hold_segment(segment, claim)
     lift_statement_timeout(db.session)
+    lock_affected(db.session, segment)
     removed = changes.undo_additions(db.session, segment.pk, imp.pk)
     restored, not_restored = changes.restore_removals(db.session, segment.pk, imp.pk)
     counters.adjust(db.session, segment.pk, members=restored - removed)

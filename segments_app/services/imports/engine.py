@@ -25,6 +25,7 @@ from ...jobs.heartbeat import beating
 from ...models import MemberImport, MemberImportRejection, Segment
 from ...models.types import utcnow
 from .. import activity, counters
+from ..rules.evaluate import lock_affected
 from ..rules.triggers import membership_changed
 from . import changes
 from .columns import map_columns, read_header, reader
@@ -320,6 +321,9 @@ class _Run:
         self._phase("applying")
         now = utcnow()
         self._write_first()
+        # a rule's evaluation of the segment (or of a rule naming it) at the same moment waits
+        # for this import, or this import for it, instead of both writing the same members
+        lock_affected(self.session, segment)
         removed = added = 0
         if imp.mode in ("remove", "replace"):
             removed = changes.remove_members(

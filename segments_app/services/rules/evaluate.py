@@ -1,8 +1,9 @@
 """Evaluating rules: the statements that make a segment's AUTOMATIC members what its rule says.
 
 Set-based, whatever the size: per rule, one INSERT ... SELECT of the customers who match and
-have no assignment in the segment yet (customer-level, ON CONFLICT DO NOTHING, so a concurrent
-import or API write cannot fail it) and one DELETE of the AUTOMATIC members who no longer match.
+have no assignment in the segment yet (customer-level; ON CONFLICT DO NOTHING, so a concurrent
+writer cannot fail it, unless the caller locked the segment's members) and one DELETE of the
+AUTOMATIC members who no longer match.
 Restricted to some customers (a directory batch, a manual write) the same two statements carry
 an IN list of their pks. MANUAL members are never touched, and a customer with any assignment in
 the segment is never added.
@@ -184,6 +185,39 @@ def matches(
     )
 
 
+#: the first key of the advisory locks on segments' memberships (any constant of the app's own)
+_MEMBERS_LOCK = 13
+
+
+def lock_members(session: DbSession, segment_pks: Iterable[int]) -> None:
+    """PostgreSQL: lock the memberships of these segments for the rest of the transaction, in
+    pk order, before writing any of them. The writers of a segment's members (an evaluation,
+    an import, an API write) take these first, so two of them take turns instead of each
+    waiting for a member key the other wrote (a deadlock); in pk order, so writers of several
+    segments never wait in a circle. Taken again by the same transaction it returns at once.
+    SQLite needs none: a writing transaction holds the database's write lock."""
+    pks = sorted(set(segment_pks))
+    if not pks or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        sa.text(
+            "SELECT count(pg_advisory_xact_lock(:space, s.pk)) "
+            "FROM (SELECT unnest(CAST(:pks AS integer[])) AS pk ORDER BY 1) AS s"
+        ),
+        {"space": _MEMBERS_LOCK, "pks": pks},
+    )
+
+
+def lock_affected(session: DbSession, segment: Segment) -> None:
+    """Before a change of the segment's whole membership: lock it and every rule segment the
+    change will evaluate (its own rule, the rules that name it), all at once."""
+    pks = {segment.pk}
+    if session.get_bind().dialect.name == "postgresql":
+        rules = RuleSet.load(segment.tenant_id, session)
+        pks.update(rules.segments[key].pk for key in rules.affected([segment.id]))
+    lock_members(session, pks)
+
+
 def _insert(session: DbSession) -> Any:
     dialect = session.get_bind().dialect.name
     return (postgresql if dialect == "postgresql" else sqlite).insert(_assignment)
@@ -196,12 +230,21 @@ def apply_rule(
     ctx: SqlContext,
     customer_pks: Sequence[int] | None = None,
     on_added: Callable[[int], None] | None = None,
+    exclusive: bool = False,
 ) -> Change:
     """Make the segment's AUTOMATIC members what `rule` says (for `customer_pks` only, when
     given): two statements; the caller counts and records. `on_added(joined)` is told between
-    them (a whole evaluation reports its progress)."""
+    them (a whole evaluation reports its progress). `exclusive`: the caller holds the
+    segment's lock_members, so the imports and API writes that could assign the same
+    customers meanwhile wait for it."""
     now = utcnow()
     member = _assignment.alias("member")
+    automatic = (member.c.segment_pk == segment_pk) & (member.c.assignment_type == "AUTOMATIC")
+    # before the INSERT: a first evaluation has nobody to remove, and needs no second scan
+    first = (
+        customer_pks is None
+        and session.execute(select(member.c.pk).where(automatic).limit(1)).first() is None
+    )
     picked = matches(rule, ctx, customer_pks, session)
     new = (
         picked.add_columns(
@@ -219,18 +262,17 @@ def apply_rule(
         # in index order: SQLite appends to its b-trees, and concurrent writers lock in one order
         .order_by(_customer.c.pk)
     )
-    joined = rowcount(
-        session.execute(
-            _insert(session)
-            .from_select(AUTOMATIC_COLUMNS, new)
-            .on_conflict_do_nothing()
-            # an INSERT's rowcount is kept only when asked for (SQLAlchemy 2.1)
-            .execution_options(preserve_rowcount=True)
-        )
-    )
+    insert = _insert(session).from_select(AUTOMATIC_COLUMNS, new)
+    if not exclusive or session.get_bind().dialect.name != "postgresql":
+        # a writer that does not take lock_members (a directory batch) may assign the same
+        # customer meanwhile. PostgreSQL pays for ON CONFLICT on every row (a speculative
+        # insertion, confirmed by a WAL record of its own), so an exclusive evaluation leaves
+        # it out and is tried again should such a writer's row meet it (runs.ATTEMPTS)
+        insert = insert.on_conflict_do_nothing()
+    # an INSERT's rowcount is kept only when asked for (SQLAlchemy 2.1)
+    joined = rowcount(session.execute(insert.execution_options(preserve_rowcount=True)))
     if on_added is not None:
         on_added(joined)
-    automatic = (member.c.segment_pk == segment_pk) & (member.c.assignment_type == "AUTOMATIC")
     if customer_pks is not None:
         # the batch's customers the rule does not select: a set the database hashes, where an
         # IN list would be compared with each of the segment's members
@@ -240,8 +282,8 @@ def apply_rule(
             ~sa.func.coalesce(rule_condition(rule, ctx), sa.false()),
         )
         gone = select(member.c.pk).where(automatic, member.c.customer_pk.in_(unselected))
-    elif session.execute(select(member.c.pk).where(automatic).limit(1)).first() is None:
-        return Change(joined, 0)  # a first evaluation: nobody to remove, no second scan
+    elif first:
+        return Change(joined, 0)
     else:
         gone = select(member.c.pk).where(automatic, member.c.customer_pk.not_in(matches(rule, ctx)))
     left = rowcount(

@@ -15,24 +15,37 @@ import logging
 import threading
 import time
 from datetime import timedelta
-from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ...errors import AppError
-from ...extensions import db, rowcount
+from ...extensions import DbSession, db, rowcount
 from ...jobs import embedded_runner, submit_after_commit, uses_rq
 from ...jobs.heartbeat import Heartbeat, beating
-from ...models import RuleEvaluation, Segment
+from ...models import CustomerAssignment, RuleEvaluation, Segment
 from ...models.types import utcnow
 from .. import activity
 from ..longwork import lift_statement_timeout
-from .evaluate import RuleSet, apply_rule, clock, count_selected, evaluate_dependants, record_change
+from .evaluate import (
+    Change,
+    RuleSet,
+    apply_rule,
+    clock,
+    count_selected,
+    evaluate_dependants,
+    lock_members,
+    record_change,
+)
 from .indexes import ensure_indexes
+from .progress import Progress, forget
+from .progress import progress_of as progress_of  # served by service.evaluation_progress
+from .sql import SqlContext
+from .tree import CheckedRule
 
 log = logging.getLogger(__name__)
+_UNFINISHED = RuleEvaluation.state.in_(("queued", "running"))
 
 INTERRUPTED = "Interrupted: the process running it stopped. Nothing was changed; save it again."
 SUPERSEDED = "The rule changed before this evaluation ran; the newer rule's evaluation counts."
@@ -45,44 +58,6 @@ ANALYZE_AFTER = 10_000
 def checkpoint(step: str) -> None:
     """Called after the segment's own statements ('applied'); does nothing. Tests replace it
     to fail an evaluation at that point."""
-
-
-#: what an evaluation is doing, in order (the progress' `phase`)
-PHASES = ("counting", "adding", "removing", "dependants")
-_UNFINISHED = RuleEvaluation.state.in_(("queued", "running"))
-#: progress of the evaluations this process runs, by pk: what a poll in this process shows
-#: when the database cannot show it yet (SQLite: the run holds the write lock to its commit)
-_live: dict[int, dict[str, Any]] = {}
-
-
-class Progress:
-    """Reports how far an evaluation got: its phase, and the counts known so far (matched once
-    counted, joined once added, left once removed). Written into the evaluation's `detail`
-    from the heartbeat's own connection, so a poll sees it while the evaluation's transaction
-    is still open (PostgreSQL), and kept in this process for polls on SQLite."""
-
-    def __init__(self, heartbeat: Heartbeat | None, pk: int, detail: dict[str, Any]):
-        self.heartbeat = heartbeat
-        self.pk = pk
-        self.detail = {key: value for key, value in detail.items() if key != "progress"}
-        self.counts: dict[str, int] = {}
-
-    def phase(self, phase: str, **counts: int) -> None:
-        self.counts.update(counts)
-        progress = {"phase": phase, **self.counts}
-        _live[self.pk] = progress
-        if self.heartbeat is not None:
-            self.heartbeat.report(self.pk, {"detail": {**self.detail, "progress": progress}})
-
-    def close(self) -> None:
-        _live.pop(self.pk, None)
-
-
-def progress_of(evaluation: RuleEvaluation) -> dict[str, Any] | None:
-    """How far a running evaluation got ({phase, matched, joined, left} as known), or None."""
-    if evaluation.state != "running":
-        return None
-    return _live.get(evaluation.pk) or (evaluation.detail or {}).get("progress")
 
 
 def _queued(segment: Segment, reason: str, actor: str) -> RuleEvaluation:
@@ -142,7 +117,7 @@ def run_evaluation(evaluation_pk: int) -> None:
                     _fail(evaluation_pk, _reason(exc))
                     break
         finally:
-            _live.pop(evaluation_pk, None)
+            forget(evaluation_pk)
             db.session.remove()
 
 
@@ -192,6 +167,7 @@ def _evaluate(pk: int, heartbeat: Heartbeat | None = None) -> None:
             update(RuleEvaluation).where(RuleEvaluation.pk == pk).values(heartbeat_at=utcnow())
         )
     lift_statement_timeout(session)
+    _cached_plans(session)
     evaluation = session.get(RuleEvaluation, pk)
     assert evaluation is not None
     segment = session.get(Segment, evaluation.segment_pk)
@@ -204,22 +180,16 @@ def _evaluate(pk: int, heartbeat: Heartbeat | None = None) -> None:
     rule = rules.rules.get(segment.id)
     if rule is None:
         raise AppError("The rule no longer checks (a segment it names was deleted); save it anew.")
+    # an import or an API write of these segments at the same moment waits, or is waited for
+    lock_members(
+        session, [segment.pk, *(rules.segments[k].pk for k in rules.dependants([segment.id]))]
+    )
     ctx = rules.context(clock())
     # SQLite: the transaction holds the write lock to its commit, so no other connection can
     # write the progress; polls in this process read it from memory
     shared = heartbeat if session.get_bind().dialect.name != "sqlite" else None
     progress = Progress(shared, pk, evaluation.detail or {})
-    progress.phase("counting")
-    # one count before the writes (cheap beside them): a poll then knows the size of the work
-    matched = count_selected(session, rule, ctx)
-    progress.phase("adding", matched=matched)
-    change = apply_rule(
-        session,
-        segment.pk,
-        rule,
-        ctx,
-        on_added=lambda joined: progress.phase("removing", joined=joined),
-    )
+    matched, change = _apply(session, segment, rule, ctx, progress)
     checkpoint("applied")
     record_change(session, segment, change, evaluation.reason)
     dependants = {}
@@ -260,6 +230,37 @@ def _evaluate(pk: int, heartbeat: Heartbeat | None = None) -> None:
         _analyze()
 
 
+def _apply(
+    session: DbSession, segment: Segment, rule: CheckedRule, ctx: SqlContext, progress: Progress
+) -> tuple[int, Change]:
+    """The segment's own statements, reported as they go: (matched, what changed)."""
+    # a segment without members (a new one): everyone the rule selects joins, so the INSERT
+    # counts the matches, and nobody leaves
+    members = select(CustomerAssignment.pk).where(CustomerAssignment.segment_pk == segment.pk)
+    empty = session.execute(members.limit(1)).first() is None
+    matched = 0
+    if not empty:
+        progress.phase("counting")
+        # one count before the writes: a poll then knows the size of the work
+        matched = count_selected(session, rule, ctx)
+    progress.phase("adding", **({} if empty else {"matched": matched}))
+
+    def added(joined: int) -> None:
+        progress.phase("removing", joined=joined, **({"matched": joined} if empty else {}))
+
+    change = apply_rule(session, segment.pk, rule, ctx, on_added=added, exclusive=True)
+    return (change.joined if empty else matched), change
+
+
+def _cached_plans(session: DbSession) -> None:
+    """PostgreSQL: let this transaction reuse a statement's plan. The app's connections plan
+    every execution afresh (plan_cache_mode, see create_app), and that includes the foreign
+    key checks of an INSERT, a cached statement run for every row it inserts (four per
+    member), which then spend longer planning than checking."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL plan_cache_mode = auto"))
+
+
 def _analyze() -> None:
     """PostgreSQL: new statistics of the assignments after an evaluation changed many, before
     autovacuum gets to it. With the old ones the planner takes a segment of thousands of
@@ -274,11 +275,16 @@ def _analyze() -> None:
         log.warning("assignments not analyzed: %s", exc)
 
 
+#: PostgreSQL's unique_violation: a writer that does not lock the segment's members (a
+#: directory batch) assigned a customer the evaluation's INSERT (without ON CONFLICT) also adds
+_UNIQUE = "23505"
+
+
 def _transient(exc: Exception) -> bool:
-    """A deadlock or serialization failure (PostgreSQL), which the same work may not meet
-    again: an import or a request that changed the same members at the same moment."""
+    """A deadlock or serialization failure (PostgreSQL), or a member another writer added at
+    the same moment, which the same work may not meet again."""
     code = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return isinstance(exc, DBAPIError) and code in ("40P01", "40001")
+    return isinstance(exc, DBAPIError) and code in ("40P01", "40001", _UNIQUE)
 
 
 def _reason(exc: Exception) -> str:
