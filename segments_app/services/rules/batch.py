@@ -12,6 +12,7 @@ never removing a MANUAL one.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ from ...extensions import DbSession
 from ...models import Customer, CustomerAssignment, Segment
 from ...models.types import utcnow
 from . import evaluate
+from .columns import Projected
 from .evaluate import (
     AUTOMATIC_COLUMNS,
     Change,
@@ -79,10 +81,13 @@ def apply_wave(
     now = utcnow()
     pks = list(rules)
     member = _assignment.alias("member")
+    batch = Projected(session, rules.values(), ctx, customer_pks)
+    ctx = dataclasses.replace(ctx, attributes=batch)
     # built once for both statements: compiling 200 rules is a good part of the time
     conditions = {
         pk: sa.func.coalesce(rule_condition(rule, ctx), sa.false()) for pk, rule in rules.items()
     }
+    read = batch.cte
     stamps = (
         literal("AUTOMATIC"),
         literal(1),
@@ -91,7 +96,7 @@ def apply_wave(
     )
     new = (
         select(_customer.c.pk, _segment.c.pk, *stamps)
-        .select_from(_customer.join(_segment, sa.true()))
+        .select_from(read.join(_customer, _customer.c.pk == read.c.pk).join(_segment, sa.true()))
         .where(
             in_list(_customer.c.pk, customer_pks, session),
             _customer.c.tenant_id + 0 == ctx.tenant_id,
@@ -115,7 +120,11 @@ def apply_wave(
     # the batch's AUTOMATIC rows in these segments whose rule no longer selects their customer
     gone = (
         select(member.c.pk)
-        .select_from(member.join(_customer, _customer.c.pk == member.c.customer_pk))
+        .select_from(
+            member.join(read, read.c.pk == member.c.customer_pk).join(
+                _customer, _customer.c.pk == member.c.customer_pk
+            )
+        )
         .where(
             in_list(member.c.customer_pk, customer_pks, session),
             # the batch on both sides: PostgreSQL otherwise hashes every customer of the tenant
