@@ -14,7 +14,7 @@ negation holds for customers without the value; elsewhere NULL counts as "does n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -61,6 +61,9 @@ def sqlite_attribute(col: Any, key: str) -> ColumnElement[Any]:
 class Attributes:
     """Where conditions read the attributes of `table`: its JSON column, each condition its own
     value. (batch.py's projection reads each key once per customer and answers the same.)"""
+
+    #: the one database conditions over these attributes are compiled for (None: either)
+    dialect: str | None = None
 
     def __init__(self, table: sa.FromClause):
         self.table = table
@@ -231,24 +234,47 @@ def _compare(target: _Target, node: dict, now: datetime) -> ColumnElement[bool]:
     if target.key is None:
         return _scalar(target.column, target.column, op, value, kind)
     source, key = target.source, target.key
-    extracted = source.value(key)
     if kind == "tags":
-        return _PerDialect(_sqlite_tags(source, key, op, value), _pg_tags(source, key, op, value))
-    pg_text = source.text(key)
-    pg_value = source.number(key) if kind == "number" else pg_text
-    sqlite = _scalar(extracted, extracted, op, value, kind)
+        return _per_dialect(
+            source.dialect,
+            lambda: _sqlite_tags(source, key, op, value),
+            lambda: _pg_tags(source, key, op, value),
+        )
+    return _per_dialect(
+        source.dialect,
+        lambda: _scalar(source.value(key), source.value(key), op, value, kind),
+        lambda: _pg_compare(source, key, op, value, kind),
+    )
+
+
+def _per_dialect(
+    dialect: str | None,
+    sqlite: Callable[[], ColumnElement[bool]],
+    postgresql: Callable[[], ColumnElement[bool]],
+) -> ColumnElement[bool]:
+    """Both databases' forms of a condition, or only `dialect`'s when it is known."""
+    if dialect == "sqlite":
+        return sqlite()
+    if dialect == "postgresql":
+        return postgresql()
+    return _PerDialect(sqlite(), postgresql())
+
+
+def _pg_compare(
+    source: Attributes, key: str, op: str, value: Any, kind: str
+) -> ColumnElement[bool]:
     if op in ("equals", "in") or (op == "notEquals" and kind == "boolean"):
         values = [value] if op != "in" else value
         if op == "notEquals":
             values = [not value]
-        postgresql = source.equals_any(key, values)
-    elif op == "exists":
-        postgresql = source.has(key)
-    elif op == "missing":
-        postgresql = source.node(key).is_(None)
-    else:
-        postgresql = _scalar(pg_value, pg_text, op, value, kind)
-    return _PerDialect(sqlite, postgresql)
+        return source.equals_any(key, values)
+    if op == "exists":
+        return source.has(key)
+    if op == "missing":
+        return source.node(key).is_(None)
+    # a number is never read as text (the operators on text are the strings')
+    value_of = source.number(key) if kind == "number" else source.text(key)
+    return _scalar(value_of, value_of, op, value, kind)
 
 
 def _scalar(expr: Any, text: Any, op: str, value: Any, kind: str) -> ColumnElement[bool]:
