@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from ...extensions import DbSession
 from . import evaluate
-from .evaluate import Change, RuleSet, apply_rule, record_change
+from .evaluate import Change, RuleSet, apply_rule, record_changes
 from .tree import CheckedRule
 from .wave import apply_wave
 
@@ -77,6 +77,7 @@ def evaluate_batch(
         alone = {key for key in wave if _legal(rules.rules[key])}
         by_pk = {rules.segments[key].pk: rules.rules[key] for key in wave if key not in alone}
         applied = apply_wave(session, by_pk, ctx, customer_pks) if by_pk else {}
+        changed = []
         for key in wave:
             segment = rules.segments[key]
             if key in alone:
@@ -84,6 +85,7 @@ def evaluate_batch(
             else:
                 change = applied[segment.pk]
             if change.joined or change.left:
-                record_change(session, segment, change, trigger)
+                changed.append((segment, change))
                 changes[key] = change
+        record_changes(session, changed, trigger)
     return changes
