@@ -5,7 +5,8 @@ PostgreSQL. Every value travels as a bound parameter; attribute keys (checked ag
 On PostgreSQL equality, `in` and tags use jsonb containment (`attributes @> '{"k": v}'`, which a
 GIN index serves), text and canonical dates `attributes ->> 'k'`, numbers the type-guarded
 numeric of query.jsonsql (a bare cast would fail on another tenant's text under the same key).
-On SQLite every value is `json_extract(attributes, '$."k"')`.
+On SQLite every value is `json_extract(attributes, '$."k"')`. A directory batch reads them from
+its customers' attributes taken out once (rules.columns) through the same `Attributes` calls.
 
 Attribute values are read as the key's type says (services.attributes keeps them so). A
 condition under `not` is made two-valued (false, never NULL, without the value), so that its
@@ -60,7 +61,7 @@ def sqlite_attribute(col: Any, key: str) -> ColumnElement[Any]:
 
 class Attributes:
     """Where conditions read the attributes of `table`: its JSON column, each condition its own
-    value. (batch.py's projection reads each key once per customer and answers the same.)"""
+    value. (columns.Projected reads each key once for a batch and answers the same.)"""
 
     #: the one database conditions over these attributes are compiled for (None: either)
     dialect: str | None = None
