@@ -3,8 +3,10 @@ inserted with SQLAlchemy core, and the customers a rule selects, by SQL and by p
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from segments_app.models import (
     LegalEntity,
     Segment,
 )
+from segments_app.services.rules.columns import Projected
 from segments_app.services.rules.pyeval import rule_matches
 from segments_app.services.rules.sql import SqlContext, rule_condition
 from segments_app.services.rules.tree import AttributeTypes, CheckedRule
@@ -99,6 +102,22 @@ def sql_selects(conn: sa.Connection, rule: CheckedRule, ctx: SqlContext) -> set[
     customer = Customer.__table__
     query = sa.select(customer.c.id).where(
         customer.c.tenant_id == ctx.tenant_id, rule_condition(rule, ctx)
+    )
+    return set(conn.scalars(query))
+
+
+def batch_selects(conn: sa.Connection, rule: CheckedRule, ctx: SqlContext) -> set[str]:
+    """The customers `rule` selects as a directory batch of all the tenant's customers reads
+    it: over their attributes taken out once per customer (services.rules.columns)."""
+    customer = Customer.__table__
+    pks = list(conn.scalars(sa.select(customer.c.pk).where(customer.c.tenant_id == ctx.tenant_id)))
+    session: Any = SimpleNamespace(get_bind=lambda: conn)
+    batch = Projected(session, [rule], ctx, pks)
+    condition = rule_condition(rule, dataclasses.replace(ctx, attributes=batch))
+    query = (
+        sa.select(customer.c.id)
+        .select_from(batch.cte.join(customer, customer.c.pk == batch.cte.c.pk))
+        .where(condition)
     )
     return set(conn.scalars(query))
 

@@ -3,10 +3,10 @@ change: what it leaves must be what a full evaluation of every rule makes."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from segments_app.extensions import db
-from segments_app.models import Segment
+from segments_app.models import CustomerAssignment, Segment
 from segments_app.services.rules import batch, evaluate
 from tests.factories import tenant_named
 from tests.rules_support import members, save, seed
@@ -44,6 +44,18 @@ def _full_evaluation_changes(app, tenant: str) -> dict[str, tuple[int, int]]:
                 found[key] = (change.joined, change.left)
         db.session.rollback()
         return found
+
+
+def _miscounted(app) -> dict[str, tuple[int, int]]:
+    """Segments whose stored member count is not their number of members: (stored, actual)."""
+    with app.app_context():
+        actual = (
+            select(func.count())
+            .where(CustomerAssignment.segment_pk == Segment.pk)
+            .scalar_subquery()
+        )
+        rows = db.session.execute(select(Segment.id, Segment.member_count, actual)).all()
+        return {key: (stored, real) for key, stored, real in rows if stored != real}
 
 
 def test_a_batch_leaves_what_a_full_evaluation_makes(app, api, tenant, monkeypatch):
@@ -89,3 +101,5 @@ def test_a_batch_leaves_what_a_full_evaluation_makes(app, api, tenant, monkeypat
     assert set(members(app, tenant, "big")) == {"c2", "c5", "c9"}
     assert "c4" not in members(app, tenant, "janes")
     assert _full_evaluation_changes(app, tenant) == {}
+    # the segments' counts moved with the rows the batches wrote
+    assert _miscounted(app) == {}

@@ -1,5 +1,6 @@
 """Random rules over random customers: the SQL of rules.sql must select exactly the customers the
-plain-Python evaluation of rules.pyeval selects, on the test database.
+plain-Python evaluation of rules.pyeval selects, on the test database, both over the customer
+table and over a directory batch's attributes taken out once (rules.columns).
 
 The generator draws values from small domains shared by customers and rules (so rules select
 something), with the edges that differ between databases: case, LIKE and GLOB wildcards,
@@ -20,7 +21,7 @@ from segments_app.services.rules.sql import SqlContext
 from segments_app.services.rules.tree import OPERATORS, AttributeTypes, check_rule
 from tests.factories import tenant_named
 from tests.hypotheses import examples
-from tests.rules_data import python_selects, seed, sql_selects
+from tests.rules_data import batch_selects, python_selects, seed, sql_selects
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 TYPES = AttributeTypes(
@@ -177,6 +178,7 @@ def test_sql_agrees_with_the_python_evaluation(app, tenant, data: st.DataObject)
                     rule = check_rule(body, TYPES, SEGMENTS)
                     expected = python_selects(rule, records, NOW)
                     assert sql_selects(conn, rule, ctx) == expected, body
+                    assert batch_selects(conn, rule, ctx) == expected, body
             finally:
                 transaction.rollback()
 

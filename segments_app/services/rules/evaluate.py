@@ -313,6 +313,29 @@ def record_change(session: DbSession, segment: Segment, change: Change, trigger:
             activity.record(segment, "members.removed", change.left, detail)
 
 
+def record_changes(
+    session: DbSession, changed: Sequence[tuple[Segment, Change]], trigger: str
+) -> None:
+    """record_change for many segments: their counts in one UPDATE (a directory batch changes
+    a hundred segments at once), the log as record_change writes it."""
+    deltas = {segment.pk: change.joined - change.left for segment, change in changed}
+    deltas = {pk: delta for pk, delta in deltas.items() if delta}
+    if deltas:
+        table = Segment.__table__
+        session.connection().execute(
+            sa.update(table)
+            .where(in_list(table.c.pk, list(deltas), session))
+            .values(member_count=table.c.member_count + sa.case(deltas, value=table.c.pk))
+        )
+    detail = {"reason": "rule", "trigger": trigger}
+    with activity.acting_as(RULE_ACTOR):
+        for segment, change in changed:
+            if change.joined:
+                activity.record(segment, "members.added", change.joined, detail)
+            if change.left:
+                activity.record(segment, "members.removed", change.left, detail)
+
+
 def evaluate_ids(
     rules: RuleSet,
     ids: Iterable[str],

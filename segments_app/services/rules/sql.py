@@ -5,7 +5,8 @@ PostgreSQL. Every value travels as a bound parameter; attribute keys (checked ag
 On PostgreSQL equality, `in` and tags use jsonb containment (`attributes @> '{"k": v}'`, which a
 GIN index serves), text and canonical dates `attributes ->> 'k'`, numbers the type-guarded
 numeric of query.jsonsql (a bare cast would fail on another tenant's text under the same key).
-On SQLite every value is `json_extract(attributes, '$."k"')`.
+On SQLite every value is `json_extract(attributes, '$."k"')`. A directory batch reads them from
+its customers' attributes taken out once (rules.columns) through the same `Attributes` calls.
 
 Attribute values are read as the key's type says (services.attributes keeps them so). A
 condition under `not` is made two-valued (false, never NULL, without the value), so that its
@@ -14,7 +15,7 @@ negation holds for customers without the value; elsewhere NULL counts as "does n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,7 +35,7 @@ from segments_app.query.literals import number_bind
 from .fields import ORDER_OPERATORS, AttributeTypes, field_ref
 from .tree import CheckedRule
 
-__all__ = ["SqlContext", "relative_threshold", "rule_condition"]
+__all__ = ["Attributes", "SqlContext", "relative_threshold", "rule_condition", "sqlite_attribute"]
 
 customer = Customer.__table__
 _link = CustomerLegalEntity.__table__
@@ -49,6 +50,54 @@ class SqlContext:
     types: AttributeTypes
     #: segment id -> pk, for inSegment
     segment_pks: Mapping[str, int]
+    #: where customer attributes are read from; None: the customer's JSON column
+    attributes: Attributes | None = None
+
+
+def sqlite_attribute(col: Any, key: str) -> ColumnElement[Any]:
+    """The attribute `key` of the JSON column `col` as SQLite reads it (and indexes it)."""
+    return sa.func.json_extract(col, sa.literal_column(f"'$.\"{key}\"'"))
+
+
+class Attributes:
+    """Where conditions read the attributes of `table`: its JSON column, each condition its own
+    value. (columns.Projected reads each key once for a batch and answers the same.)"""
+
+    #: the one database conditions over these attributes are compiled for (None: either)
+    dialect: str | None = None
+
+    def __init__(self, table: sa.FromClause):
+        self.table = table
+        self.doc = sa.type_coerce(table.c.attributes, JSONB)
+
+    # SQLite
+    def value(self, key: str) -> ColumnElement[Any]:
+        return sqlite_attribute(self.table.c.attributes, key)
+
+    def each(self, key: str) -> Any:
+        """json_each over the key's value (its members, for tags)."""
+        path: Any = sa.literal_column(f"'$.\"{key}\"'")
+        return sa.func.json_each(self.table.c.attributes, path)
+
+    # PostgreSQL
+    def text(self, key: str) -> ColumnElement[Any]:
+        return self.doc.op("->>", return_type=sa.String())(sa.literal_column(f"'{key}'"))
+
+    def number(self, key: str) -> ColumnElement[Any]:
+        return jsonsql.json_number(self.table.c.attributes, [key])
+
+    def node(self, key: str) -> ColumnElement[Any]:
+        return self.doc.op("->", return_type=JSONB)(sa.literal_column(f"'{key}'"))
+
+    def has(self, key: str) -> ColumnElement[bool]:
+        return self.doc.has_key(sa.literal(key, sa.String()))
+
+    def equals_any(self, key: str, values: list[Any]) -> ColumnElement[bool]:
+        # containment, which the GIN index serves
+        return sa.or_(*(self.doc.contains(sa.literal({key: v}, JSONB)) for v in values))
+
+    def has_tag(self, key: str, tags: list[Any]) -> ColumnElement[bool]:
+        return sa.or_(*(self.doc.contains(sa.literal({key: [t]}, JSONB)) for t in tags))
 
 
 def rule_condition(rule: CheckedRule, ctx: SqlContext) -> ColumnElement[bool]:
@@ -99,11 +148,12 @@ def _condition(node: dict, ctx: SqlContext) -> ColumnElement[bool]:
     ref = field_ref(node["field"])
     assert ref is not None, node  # check_rule let only known fields through
     if not ref.legal_entity:
-        target = _target(customer, ref.attribute, ref.column, ctx.types.customer)
+        source = ctx.attributes or Attributes(customer)
+        target = _target(source, ref.attribute, ref.column, ctx.types.customer)
         return _compare(target, node, ctx.now)
     link = _link.alias()
     entity = _legal_entity.alias()
-    target = _target(entity, ref.attribute, ref.column, ctx.types.legal_entity)
+    target = _target(Attributes(entity), ref.attribute, ref.column, ctx.types.legal_entity)
     return (
         sa.exists()
         .where(
@@ -120,20 +170,20 @@ def _condition(node: dict, ctx: SqlContext) -> ColumnElement[bool]:
 class _Target:
     """Where a condition reads its value: a column, or an attribute of a JSON column."""
 
-    table: sa.FromClause
+    source: Attributes
     kind: str
     column: Any = None
     key: str | None = None
 
 
 def _target(
-    table: sa.FromClause, key: str | None, column: str | None, types: Mapping[str, str]
+    source: Attributes, key: str | None, column: str | None, types: Mapping[str, str]
 ) -> _Target:
     if key is not None:
-        return _Target(table, types[key], key=key)
+        return _Target(source, types[key], key=key)
     # email compares lower-cased: email_key is the address lower-cased by Python, as pyeval does
     name = {"id": "id", "email": "email_key", "firstName": "first_name", "lastName": "last_name"}
-    return _Target(table, "string", column=table.c[name[column or "id"]])
+    return _Target(source, "string", column=source.table.c[name[column or "id"]])
 
 
 class _PerDialect(ColumnElement[bool]):
@@ -184,28 +234,48 @@ def _compare(target: _Target, node: dict, now: datetime) -> ColumnElement[bool]:
         value = relative_threshold(kind, value, now)
     if target.key is None:
         return _scalar(target.column, target.column, op, value, kind)
-    col, key = target.table.c.attributes, target.key
-    path: Any = sa.literal_column(f"'$.\"{key}\"'")
-    extracted = sa.func.json_extract(col, path)
+    source, key = target.source, target.key
     if kind == "tags":
-        return _PerDialect(_sqlite_tags(col, path, op, value), _pg_tags(col, key, op, value))
-    pg_json = sa.type_coerce(col, JSONB)
-    pg_text = pg_json.op("->>", return_type=sa.String())(sa.literal_column(f"'{key}'"))
-    pg_value = jsonsql.json_number(col, [key]) if kind == "number" else pg_text
-    pg_node = pg_json.op("->", return_type=JSONB)(sa.literal_column(f"'{key}'"))
-    sqlite = _scalar(extracted, extracted, op, value, kind)
+        return _per_dialect(
+            source.dialect,
+            lambda: _sqlite_tags(source, key, op, value),
+            lambda: _pg_tags(source, key, op, value),
+        )
+    return _per_dialect(
+        source.dialect,
+        lambda: _scalar(source.value(key), source.value(key), op, value, kind),
+        lambda: _pg_compare(source, key, op, value, kind),
+    )
+
+
+def _per_dialect(
+    dialect: str | None,
+    sqlite: Callable[[], ColumnElement[bool]],
+    postgresql: Callable[[], ColumnElement[bool]],
+) -> ColumnElement[bool]:
+    """Both databases' forms of a condition, or only `dialect`'s when it is known."""
+    if dialect == "sqlite":
+        return sqlite()
+    if dialect == "postgresql":
+        return postgresql()
+    return _PerDialect(sqlite(), postgresql())
+
+
+def _pg_compare(
+    source: Attributes, key: str, op: str, value: Any, kind: str
+) -> ColumnElement[bool]:
     if op in ("equals", "in") or (op == "notEquals" and kind == "boolean"):
         values = [value] if op != "in" else value
         if op == "notEquals":
             values = [not value]
-        postgresql = sa.or_(*(pg_json.contains(sa.literal({key: v}, JSONB)) for v in values))
-    elif op == "exists":
-        postgresql = pg_json.has_key(sa.literal(key, sa.String()))
-    elif op == "missing":
-        postgresql = pg_node.is_(None)
-    else:
-        postgresql = _scalar(pg_value, pg_text, op, value, kind)
-    return _PerDialect(sqlite, postgresql)
+        return source.equals_any(key, values)
+    if op == "exists":
+        return source.has(key)
+    if op == "missing":
+        return source.node(key).is_(None)
+    # a number is never read as text (the operators on text are the strings')
+    value_of = source.number(key) if kind == "number" else source.text(key)
+    return _scalar(value_of, value_of, op, value, kind)
 
 
 def _scalar(expr: Any, text: Any, op: str, value: Any, kind: str) -> ColumnElement[bool]:
@@ -243,11 +313,11 @@ def _scalar(expr: Any, text: Any, op: str, value: Any, kind: str) -> ColumnEleme
     raise ValueError(f"operator {op} on {kind}")  # pragma: no cover - check_rule refuses it
 
 
-def _sqlite_tags(col: Any, path: Any, op: str, value: Any) -> ColumnElement[bool]:
-    extracted = sa.func.json_extract(col, path)
+def _sqlite_tags(source: Attributes, key: str, op: str, value: Any) -> ColumnElement[bool]:
+    extracted = source.value(key)
     if op in ("exists", "missing"):
         return extracted.is_not(None) if op == "exists" else extracted.is_(None)
-    each = sa.func.json_each(col, path).table_valued("value").alias()
+    each = source.each(key).table_valued("value").alias()
     tags = [value] if op == "contains" else value
     has = sa.exists().where(each.c.value.in_([sa.literal(t, sa.String()) for t in tags]))
     if op == "notIn":
@@ -255,14 +325,13 @@ def _sqlite_tags(col: Any, path: Any, op: str, value: Any) -> ColumnElement[bool
     return has
 
 
-def _pg_tags(col: Any, key: str, op: str, value: Any) -> ColumnElement[bool]:
-    doc = sa.type_coerce(col, JSONB)
+def _pg_tags(source: Attributes, key: str, op: str, value: Any) -> ColumnElement[bool]:
     if op == "exists":
-        return doc.has_key(sa.literal(key, sa.String()))
+        return source.has(key)
     if op == "missing":
-        return doc.op("->", return_type=JSONB)(sa.literal_column(f"'{key}'")).is_(None)
+        return source.node(key).is_(None)
     tags = [value] if op == "contains" else value
-    has = sa.or_(*(doc.contains(sa.literal({key: [t]}, JSONB)) for t in tags))
+    has = source.has_tag(key, tags)
     if op == "notIn":
-        return sa.and_(doc.has_key(sa.literal(key, sa.String())), sa.not_(has))
+        return sa.and_(source.has(key), sa.not_(has))
     return has
