@@ -16,7 +16,9 @@ from ..errors import AppError, BadRequest
 from ..extensions import db
 from ..limits import JSON_MAX_DEPTH, json_too_deep
 from ..query.i18n import LanguagePrefs, content_language, parse_accept_language
-from ..query.listing import Page, parse_bool, parse_fields, parse_page
+from ..query.listing import Page, page_by_key, parse_bool, parse_fields, parse_page, read_page
+from ..services.assignments import customer_view, own_segment
+from ..services.segments import get_segment
 
 #: the contract's examples report a successful update or delete in bulk as 204 "OK"
 BULK_STATUS_TEXT = {204: "OK"}
@@ -78,6 +80,11 @@ def _parse(raw: bytes) -> Any:
             gc.enable()
 
 
+def optional_json_body() -> object:
+    """A body the contract makes optional: no body reads as an empty object."""
+    return json_body() if has_body() else {}
+
+
 def search_body() -> str | None:
     """The `q` of a POST .../search body ({"q": "..."}; an empty body means no filter)."""
     if not has_body():
@@ -118,6 +125,30 @@ def field_paths(known: Sequence[str]) -> list[str] | None:
 
 def list_response(items: list, total: int | None) -> Response:
     return _with_total(jsonify(items), total)
+
+
+def keyed_list_response(
+    stmt: Any, keys: Any, current_page: Page, render: Callable[[Any], dict]
+) -> Response:
+    """`current_page` of the rows of `stmt`, paged by `keys` (query.listing.page_by_key), each
+    rendered with `render`."""
+    paged = read_page(db.session, page_by_key(stmt, keys), current_page, count=wants_total())
+    return list_response([render(row) for row in paged.rows], paged.total)
+
+
+def own_view() -> Any:
+    """For a customer token, the assignments it acts under (services.assignments.customer_view,
+    with the `legalEntityId` it names); None for any other caller."""
+    if not g.caller.is_customer:
+        return None
+    return customer_view(g.caller.customer, request.args.get("legalEntityId"))
+
+
+def viewed_segment(segment_id: str, own: Any) -> Any:
+    """The path's segment; under a customer's view `own`, only one of its effective segments."""
+    if own is not None:
+        return own_segment(g.tenant, segment_id, own)
+    return get_segment(g.tenant, segment_id)
 
 
 def _with_total(response: Response, total: int | None) -> Response:
@@ -211,6 +242,17 @@ def run_bulk_upserts(
         return (201 if created else 204), None
 
     return run_bulk(elements, upsert, with_id=False)
+
+
+def run_bulk_deletes(elements: list, batch: Any, key_of: Callable[[Any], Any]) -> Response:
+    """run_bulk of `batch.delete` on each element, under the key that `key_of` reads from it:
+    204, or the error of that element alone (404 when it is not assigned)."""
+
+    def delete(element: Any) -> tuple[int, str | None]:
+        batch.delete(key_of(element))
+        return 204, None
+
+    return run_bulk(elements, delete, with_id=False)
 
 
 def _message(exc: AppError) -> str:

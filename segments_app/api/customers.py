@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask import g, jsonify, request, url_for
 
 from ..auth.bearer import requires
-from ..extensions import db
 from ..models import CustomerAssignment
 from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
-from ..query.listing import order_by, page_by_key, project, read_page
-from ..services.assignments import customer_view, own_segment
+from ..query.listing import order_by, project
 from ..services.assignments import customers as service
 from ..services.assignments.common import candidates
 from ..services.segments import get_segment
@@ -17,14 +15,14 @@ from . import bp
 from .common import (
     bulk_elements,
     field_paths,
-    has_body,
-    json_body,
-    list_response,
+    keyed_list_response,
+    optional_json_body,
+    own_view,
     page,
-    run_bulk,
+    run_bulk_deletes,
     run_bulk_upserts,
     search_body,
-    wants_total,
+    viewed_segment,
 )
 
 CUSTOMERS = "/segments/<segment_id>/customers"
@@ -37,26 +35,15 @@ def _render(row, paths) -> dict:
 
 def _listing(segment_id: str, q: str | None):
     """GET .../customers and POST .../customers/search share one listing."""
-    caller = g.caller
     paths = field_paths(service.CUSTOMER_KEYS)
     current_page = page()
     sort = order_by(request.args.get("sort"), service.CUSTOMER_FIELDS, g.tenant.default_language)
-    own = None
-    if caller.is_customer:
-        own = customer_view(caller.customer, request.args.get("legalEntityId"))
-        segment = own_segment(g.tenant, segment_id, own)
-    else:
-        segment = get_segment(g.tenant, segment_id)
+    own = own_view()
+    segment = viewed_segment(segment_id, own)
     order = [*sort, CustomerAssignment.pk]
     stmt = service.customer_assignments_query(segment, q, own).order_by(None).order_by(*order)
     keys = service.customer_assignment_keys(segment, q, own, order)
-    paged = read_page(db.session, page_by_key(stmt, keys), current_page, count=wants_total())
-    return list_response([_render(row, paths) for row in paged.rows], paged.total)
-
-
-def _upsert_body() -> object:
-    """The contract's upsert body is optional: no body assigns without mixins."""
-    return json_body() if has_body() else {}
+    return keyed_list_response(stmt, keys, current_page, lambda row: _render(row, paths))
 
 
 @bp.get(CUSTOMERS)
@@ -88,7 +75,7 @@ def get_customer_assignment(segment_id: str, customer_id: str, legal_entity_id: 
 def put_customer_assignment(segment_id: str, customer_id: str, legal_entity_id: str | None = None):
     """Upsert: 201 when the assignment is new, 204 when it is replaced."""
     segment = get_segment(g.tenant, segment_id)
-    body = _upsert_body()
+    body = optional_json_body()
     key = (customer_id, legal_entity_id)
     if not service.CustomerAssignments(g.tenant, segment, [key]).upsert(key, body):
         return "", 204
@@ -135,9 +122,4 @@ def upsert_customer_assignments_bulk(segment_id: str):
 def delete_customer_assignments_bulk(segment_id: str):
     """207: each {customerId, legalEntityId?} is removed on its own (404 when absent)."""
     elements, batch = _bulk(segment_id)
-
-    def remove(element):
-        batch.delete(service.element_key(element))
-        return 204, None
-
-    return run_bulk(elements, remove, with_id=False)
+    return run_bulk_deletes(elements, batch, service.element_key)

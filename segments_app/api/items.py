@@ -7,11 +7,9 @@ from collections.abc import Callable
 from flask import g, jsonify, request, url_for
 
 from ..auth.bearer import requires
-from ..extensions import db
 from ..models import ItemAssignment
 from ..models.tenants import SCOPE_MANAGE, SCOPE_READ, SCOPE_READ_OWN
-from ..query.listing import order_by, page_by_key, parse_bool, project, read_page
-from ..services.assignments import customer_view, own_segment
+from ..query.listing import order_by, parse_bool, project
 from ..services.assignments import items as service
 from ..services.assignments.common import candidates
 from ..services.segments import get_segment
@@ -19,15 +17,15 @@ from . import bp
 from .common import (
     bulk_elements,
     field_paths,
-    has_body,
-    json_body,
+    keyed_list_response,
     languages,
-    list_response,
+    optional_json_body,
+    own_view,
     page,
-    run_bulk,
+    run_bulk_deletes,
     run_bulk_upserts,
     search_body,
-    wants_total,
+    viewed_segment,
 )
 
 READ = (SCOPE_READ, SCOPE_READ_OWN)
@@ -40,20 +38,6 @@ def _render(row, prefs, paths) -> dict:
     return project(doc, paths, always=service.ITEM_IDENTITY)
 
 
-def _own():
-    """The customer_view of a customer token, else None."""
-    if not g.caller.is_customer:
-        return None
-    return customer_view(g.caller.customer, request.args.get("legalEntityId"))
-
-
-def _segment(segment_id: str, own):
-    """The path's segment; for a customer token only one of its effective segments."""
-    if own is not None:
-        return own_segment(g.tenant, segment_id, own)
-    return get_segment(g.tenant, segment_id)
-
-
 def _listing(q: str | None, **filters):
     prefs = languages()
     paths = field_paths(service.ITEM_KEYS)
@@ -61,20 +45,14 @@ def _listing(q: str | None, **filters):
     sort = order_by(request.args.get("sort"), service.ITEM_FIELDS, prefs.first)
     order = [*sort, ItemAssignment.pk]
     stmt, keys = service.item_assignments_listing(g.tenant, q, order=order, **filters)
-    paged = read_page(db.session, page_by_key(stmt, keys), current_page, count=wants_total())
-    return list_response([_render(row, prefs, paths) for row in paged.rows], paged.total)
-
-
-def _upsert_body() -> object:
-    """The contract's upsert body is optional: no body assigns without mixins."""
-    return json_body() if has_body() else {}
+    return keyed_list_response(stmt, keys, current_page, lambda row: _render(row, prefs, paths))
 
 
 @bp.get("/segments/items")
 @requires(*READ)
 def list_all_item_assignments():
     """Item assignments of every segment; a customer token sees its effective segments' only."""
-    own = _own()
+    own = own_view()
     site_code = request.args.get("siteCode") or None
     only_active = parse_bool("onlyActive", request.args.get("onlyActive"))
     return _listing(
@@ -88,16 +66,16 @@ def list_all_item_assignments():
 @bp.get(ITEMS)
 @requires(*READ)
 def list_item_assignments(segment_id: str):
-    own = _own()
-    segment = _segment(segment_id, own)
+    own = own_view()
+    segment = viewed_segment(segment_id, own)
     return _listing(request.args.get("q"), segment=segment)
 
 
 @bp.post(ITEMS + "/search")
 @requires(*READ)
 def search_item_assignments(segment_id: str):
-    own = _own()
-    segment = _segment(segment_id, own)
+    own = own_view()
+    segment = viewed_segment(segment_id, own)
     return _listing(search_body(), segment=segment)
 
 
@@ -107,7 +85,7 @@ def get_item_assignment(segment_id: str, item_type: str, item_id: str):
     kind = service.item_type(item_type)
     prefs = languages()
     paths = field_paths(service.ITEM_KEYS)
-    segment = _segment(segment_id, _own())
+    segment = viewed_segment(segment_id, own_view())
     row = service.get_item_assignment(g.tenant, segment, kind, item_id)
     return jsonify(_render(row, prefs, paths))
 
@@ -118,7 +96,7 @@ def put_item_assignment(segment_id: str, item_type: str, item_id: str):
     """Upsert: 201 when the assignment is new, 204 when it is replaced."""
     kind = service.item_type(item_type)
     segment = get_segment(g.tenant, segment_id)
-    body = _upsert_body()
+    body = optional_json_body()
     if not service.ItemAssignments(g.tenant, segment, kind, [item_id]).upsert(item_id, body):
         return "", 204
     location = url_for(
@@ -161,9 +139,4 @@ def upsert_item_assignments_bulk(segment_id: str, item_type: str):
 def delete_item_assignments_bulk(segment_id: str, item_type: str):
     """207: each item id is removed on its own (404 when it is not assigned)."""
     elements, batch = _bulk(segment_id, item_type, service.deleted_id)
-
-    def remove(element):
-        batch.delete(service.deleted_id(element))
-        return 204, None
-
-    return run_bulk(elements, remove, with_id=False)
+    return run_bulk_deletes(elements, batch, service.deleted_id)

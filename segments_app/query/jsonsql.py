@@ -41,44 +41,34 @@ def _expression(col: Any) -> ColumnElement[Any]:
 
 
 class _AtPath(ColumnElement[Any]):
+    """The value at `path` inside `col`, read as `reading` says (a key of _READINGS)."""
+
     _traverse_internals = [
         ("col", InternalTraversal.dp_clauseelement),
         ("path", InternalTraversal.dp_string_list),
+        ("reading", InternalTraversal.dp_string),
     ]
     inherit_cache = True
 
-    def __init__(self, col: Any, path: Sequence[str]):
+    def __init__(self, col: Any, path: Sequence[str], reading: str):
         self.col = _expression(col)
         self.path = tuple(path)
+        self.reading = reading
+        self.type = _READINGS[reading]
 
     @property
     def _from_objects(self) -> list[Any]:
         return self.col._from_objects
 
 
-class _JsonType(_AtPath):
-    inherit_cache = True
-    type = sa.String()
-
-
-class _JsonText(_AtPath):
-    inherit_cache = True
-    type = sa.String()
-
-
-class _JsonNumber(_AtPath):
-    inherit_cache = True
-    type = sa.Float()
-
-
-class _JsonBool(_AtPath):
-    inherit_cache = True
-    type = sa.Boolean()
-
-
-class _JsonSortKey(_AtPath):
-    inherit_cache = True
-    type = sa.String()
+#: how a value at a path can be read, and the SQL type of what the reading yields
+_READINGS: dict[str, sa.types.TypeEngine[Any]] = {
+    "type": sa.String(),
+    "text": sa.String(),
+    "number": sa.Float(),
+    "bool": sa.Boolean(),
+    "sort_key": sa.String(),
+}
 
 
 class _EachText(ColumnElement[str]):
@@ -121,27 +111,27 @@ class _Codepoint(ColumnElement[str]):
 
 def json_type(col: Any, path: Sequence[str]) -> ColumnElement[str]:
     """'null', 'boolean', 'number', 'string', 'array' or 'object'; SQL NULL when absent."""
-    return _JsonType(col, path)
+    return _AtPath(col, path, "type")
 
 
 def json_text(col: Any, path: Sequence[str]) -> ColumnElement[str]:
     """The text of the value at `path` when it is a JSON string, else NULL."""
-    return _JsonText(col, path)
+    return _AtPath(col, path, "text")
 
 
 def json_number(col: Any, path: Sequence[str]) -> ColumnElement[float]:
     """The value at `path` when it is a JSON number, else NULL."""
-    return _JsonNumber(col, path)
+    return _AtPath(col, path, "number")
 
 
 def json_bool(col: Any, path: Sequence[str]) -> ColumnElement[bool]:
     """The value at `path` when it is a JSON boolean, else NULL."""
-    return _JsonBool(col, path)
+    return _AtPath(col, path, "bool")
 
 
 def json_sort_key(col: Any, path: Sequence[str]) -> ColumnElement[str]:
     """A scalar for ORDER BY: the value at `path` (text on PostgreSQL, native on SQLite)."""
-    return _JsonSortKey(col, path)
+    return _AtPath(col, path, "sort_key")
 
 
 def json_any_string(
@@ -163,6 +153,19 @@ def codepoint_order(expr: Any) -> ColumnElement[str]:
 
 def _bind(compiler: SQLCompiler, value: str, **kw: Any) -> str:
     return compiler.process(sa.literal(value, sa.String()), **kw)
+
+
+def _any_string(
+    element: _AnyString, compiler: SQLCompiler, each: str, typeof: str, is_text: str, **kw: Any
+) -> str:
+    """EXISTS over the members of the object in `element.col` (`each` the dialect's function
+    that lists them, `typeof` the one that names a JSON type, `is_text` the test of a member)."""
+    col, again = compiler.process(element.col, **kw), compiler.process(element.col, **kw)
+    where = compiler.process(element.where, **kw)
+    return (
+        f"(EXISTS (SELECT 1 FROM {each}(CASE WHEN {typeof}({col}) = 'object' THEN {again} END)"
+        f" AS {_EACH} WHERE {is_text} AND ({where})))"
+    )
 
 
 # SQLite
@@ -202,38 +205,25 @@ def _sqlite_type_and_value(element: _AtPath, compiler: SQLCompiler, **kw: Any) -
     )
 
 
-@compiles(_JsonType, "sqlite")
-def _sqlite_json_type(element: _JsonType, compiler: SQLCompiler, **kw: Any) -> str:
-    type_sql, _ = _sqlite_type_and_value(element, compiler, **kw)
-    return (
+#: SQLite: each reading from (json_type(), json_extract()) of the value
+_SQLITE_READINGS: dict[str, Callable[[str, str], str]] = {
+    "type": lambda type_sql, _: (
         f"(CASE {type_sql} WHEN 'text' THEN 'string' WHEN 'integer' THEN 'number'"
         " WHEN 'real' THEN 'number' WHEN 'true' THEN 'boolean' WHEN 'false' THEN 'boolean'"
         " WHEN 'null' THEN 'null' WHEN 'array' THEN 'array' WHEN 'object' THEN 'object' END)"
-    )
+    ),
+    "text": lambda type_sql, value_sql: f"(CASE WHEN {type_sql} = 'text' THEN {value_sql} END)",
+    "number": lambda type_sql, value_sql: (
+        f"(CASE WHEN {type_sql} IN ('integer', 'real') THEN {value_sql} END)"
+    ),
+    "bool": lambda type_sql, _: f"(CASE {type_sql} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)",
+    "sort_key": lambda _, value_sql: value_sql,
+}
 
 
-@compiles(_JsonText, "sqlite")
-def _sqlite_json_text(element: _JsonText, compiler: SQLCompiler, **kw: Any) -> str:
-    type_sql, value_sql = _sqlite_type_and_value(element, compiler, **kw)
-    return f"(CASE WHEN {type_sql} = 'text' THEN {value_sql} END)"
-
-
-@compiles(_JsonNumber, "sqlite")
-def _sqlite_json_number(element: _JsonNumber, compiler: SQLCompiler, **kw: Any) -> str:
-    type_sql, value_sql = _sqlite_type_and_value(element, compiler, **kw)
-    return f"(CASE WHEN {type_sql} IN ('integer', 'real') THEN {value_sql} END)"
-
-
-@compiles(_JsonBool, "sqlite")
-def _sqlite_json_bool(element: _JsonBool, compiler: SQLCompiler, **kw: Any) -> str:
-    type_sql, _ = _sqlite_type_and_value(element, compiler, **kw)
-    return f"(CASE {type_sql} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)"
-
-
-@compiles(_JsonSortKey, "sqlite")
-def _sqlite_json_sort_key(element: _JsonSortKey, compiler: SQLCompiler, **kw: Any) -> str:
-    _, value_sql = _sqlite_type_and_value(element, compiler, **kw)
-    return value_sql
+@compiles(_AtPath, "sqlite")
+def _sqlite_at_path(element: _AtPath, compiler: SQLCompiler, **kw: Any) -> str:
+    return _SQLITE_READINGS[element.reading](*_sqlite_type_and_value(element, compiler, **kw))
 
 
 @compiles(_EachText, "sqlite")
@@ -243,12 +233,7 @@ def _sqlite_each_text(element: _EachText, compiler: SQLCompiler, **kw: Any) -> s
 
 @compiles(_AnyString, "sqlite")
 def _sqlite_any_string(element: _AnyString, compiler: SQLCompiler, **kw: Any) -> str:
-    col, again = compiler.process(element.col, **kw), compiler.process(element.col, **kw)
-    where = compiler.process(element.where, **kw)
-    return (
-        f"(EXISTS (SELECT 1 FROM json_each(CASE WHEN json_type({col}) = 'object' THEN {again} END)"
-        f" AS {_EACH} WHERE {_EACH}.type = 'text' AND ({where})))"
-    )
+    return _any_string(element, compiler, "json_each", "json_type", f"{_EACH}.type = 'text'", **kw)
 
 
 @compiles(_Codepoint, "sqlite")
@@ -270,39 +255,26 @@ def _pg_node(element: _AtPath, compiler: SQLCompiler, **kw: Any) -> str:
     return node
 
 
-def _pg_scalar(
-    element: _AtPath, compiler: SQLCompiler, json_kind: str, sql_type: str, **kw: Any
-) -> str:
+#: PostgreSQL: the scalar readings, as (the jsonb type they take, the SQL type they yield)
+_PG_SCALARS = {
+    "text": ("string", "TEXT"),
+    "number": ("number", "NUMERIC"),
+    "bool": ("boolean", "BOOLEAN"),
+}
+
+
+@compiles(_AtPath, "postgresql")
+def _pg_at_path(element: _AtPath, compiler: SQLCompiler, **kw: Any) -> str:
     node = _pg_node(element, compiler, **kw)
+    if element.reading == "type":
+        return f"jsonb_typeof({node})"
+    if element.reading == "sort_key":
+        return f"({node} #>> '{{}}')"
+    json_kind, sql_type = _PG_SCALARS[element.reading]
     value = f"({_pg_node(element, compiler, **kw)} #>> '{{}}')"
     if sql_type != "TEXT":
         value = f"CAST({value} AS {sql_type})"
     return f"(CASE WHEN jsonb_typeof({node}) = '{json_kind}' THEN {value} END)"
-
-
-@compiles(_JsonType, "postgresql")
-def _pg_json_type(element: _JsonType, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"jsonb_typeof({_pg_node(element, compiler, **kw)})"
-
-
-@compiles(_JsonText, "postgresql")
-def _pg_json_text(element: _JsonText, compiler: SQLCompiler, **kw: Any) -> str:
-    return _pg_scalar(element, compiler, "string", "TEXT", **kw)
-
-
-@compiles(_JsonNumber, "postgresql")
-def _pg_json_number(element: _JsonNumber, compiler: SQLCompiler, **kw: Any) -> str:
-    return _pg_scalar(element, compiler, "number", "NUMERIC", **kw)
-
-
-@compiles(_JsonBool, "postgresql")
-def _pg_json_bool(element: _JsonBool, compiler: SQLCompiler, **kw: Any) -> str:
-    return _pg_scalar(element, compiler, "boolean", "BOOLEAN", **kw)
-
-
-@compiles(_JsonSortKey, "postgresql")
-def _pg_json_sort_key(element: _JsonSortKey, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({_pg_node(element, compiler, **kw)} #>> '{{}}')"
 
 
 @compiles(_EachText, "postgresql")
@@ -312,14 +284,9 @@ def _pg_each_text(element: _EachText, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(_AnyString, "postgresql")
 def _pg_any_string(element: _AnyString, compiler: SQLCompiler, **kw: Any) -> str:
-    col, again = compiler.process(element.col, **kw), compiler.process(element.col, **kw)
-    where = compiler.process(element.where, **kw)
     # jsonb_each raises on non-objects, so anything else becomes NULL, which yields no rows
-    return (
-        f"(EXISTS (SELECT 1 FROM jsonb_each(CASE WHEN jsonb_typeof({col}) = 'object'"
-        f" THEN {again} END) AS {_EACH} WHERE jsonb_typeof({_EACH}.value) = 'string'"
-        f" AND ({where})))"
-    )
+    is_text = f"jsonb_typeof({_EACH}.value) = 'string'"
+    return _any_string(element, compiler, "jsonb_each", "jsonb_typeof", is_text, **kw)
 
 
 @compiles(_Codepoint, "postgresql")

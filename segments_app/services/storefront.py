@@ -81,6 +81,28 @@ def _lateral() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+def _walk(
+    name: str,
+    start: Any,
+    carried: str,
+    joined: str,
+    tenant_id: BindParameter[int],
+    lateral: bool,
+    *,
+    published_only: bool,
+) -> Any:
+    """Recursive CTE `name` of rows (pk, `carried`): those of `start`, then in each step the
+    categories whose `joined` column equals the `carried` value of a row found before
+    (children: carried "id", joined "parent_id"; parents the other way round)."""
+    walk = select(start.c.pk, start.c[carried]).cte(name, recursive=True)
+    node = aliased(Category)
+    conditions = [node.tenant_id == tenant_id, getattr(node, joined) == walk.c[carried]]
+    if published_only:
+        conditions.append(node.published.is_(True))
+    step = _looked_up(walk, (node.pk, getattr(node, carried)), *conditions, lateral=lateral)
+    return walk.union(step)
+
+
 def _tree_rows(lateral: bool) -> Select:
     """Rows (id, parent_id, published, covered, *NODE_COLUMNS) for the trees of the categories
     that the segments `segment_pks` (a bound list) are assigned, in tenant `tenant_id`;
@@ -108,29 +130,9 @@ def _tree_rows(lateral: bool) -> Select:
         )
         .cte("assigned")
     )
-    down = select(assigned.c.pk, assigned.c.id).cte("covered", recursive=True)
-    child = aliased(Category)
-    down = down.union(
-        _looked_up(
-            down,
-            (child.pk, child.id),
-            child.tenant_id == tenant_id,
-            child.parent_id == down.c.id,
-            child.published.is_(True),
-            lateral=lateral,
-        )
-    )
-    up = select(assigned.c.pk, assigned.c.parent_id).cte("lineage", recursive=True)
-    parent = aliased(Category)
-    up = up.union(
-        _looked_up(
-            up,
-            (parent.pk, parent.parent_id),
-            parent.tenant_id == tenant_id,
-            parent.id == up.c.parent_id,
-            lateral=lateral,
-        )
-    )
+    # down to the published subtrees, up through every ancestor
+    down = _walk("covered", assigned, "id", "parent_id", tenant_id, lateral, published_only=True)
+    up = _walk("lineage", assigned, "parent_id", "id", tenant_id, lateral, published_only=False)
     # One row per wanted category with its flag (1: covered), grouped once: `pk IN (covered)`
     # per row is a linear scan of the CTE per category whenever PostgreSQL cannot hash it
     # (whole-tenant trees of thousands of categories).

@@ -19,6 +19,8 @@ WORDS = {
     "members": ("member", "Remove", "Removed", "Restored"),
     "items": ("item", "Unassign", "Unassigned", "Assigned again"),
 }
+#: kind -> what removes the ticked ones
+REMOVE = {"members": service.remove_members, "items": service.unassign_items}
 #: the tab each kind lives on
 TABS = {"members": "web.segment_detail", "items": "web.segment_items"}
 #: the kind in the URLs that read the same for both
@@ -45,7 +47,7 @@ def _confirm(segment_id: str, kind: str):
         ids=ids,
         verb=verb,
         what=_count(len(ids), noun),
-        action_url=url_for(f"web.segment_{kind}_bulk", segment_id=segment.id),
+        action_url=url_for("web.segment_assignments_bulk", segment_id=segment.id, kind=kind),
         back=_back(segment, kind, request.args),
     )
 
@@ -76,28 +78,17 @@ def segment_assignments_bulk_confirm(segment_id: str, kind: str):
     return _confirm(segment_id, kind)
 
 
-@bp.post("/segments/<segment_id>/members/bulk")
+@bp.post(f"/segments/<segment_id>/{KIND}/bulk")
 @can("edit")
-def segment_members_bulk(segment_id: str):
-    """Remove the ticked members (undoable)."""
+def segment_assignments_bulk(segment_id: str, kind: str) -> Response:
+    """Remove the ticked members, or unassign the ticked items (undoable)."""
     segment = get_segment(g.tenant, segment_id)
-    removed = service.remove_members(g.tenant, segment, request.form.getlist("ids"))
-    message = f"Removed {_count(removed.count, 'member')}."
+    removed = REMOVE[kind](g.tenant, segment, request.form.getlist("ids"))
+    noun, _verb, did, _undone = WORDS[kind]
+    message = f"{did} {_count(removed.count, noun)}."
     if removed.kept_by_rule:
-        message += f" {_count(removed.kept_by_rule, 'member')} stay: the rule selects them."
-    return _done(
-        segment, "members", message, removed.token, _back(segment, "members", request.form)
-    )
-
-
-@bp.post("/segments/<segment_id>/items/bulk")
-@can("edit")
-def segment_items_bulk(segment_id: str):
-    """Unassign the ticked items (undoable)."""
-    segment = get_segment(g.tenant, segment_id)
-    removed = service.unassign_items(g.tenant, segment, request.form.getlist("ids"))
-    message = f"Unassigned {_count(removed.count, 'item')}."
-    return _done(segment, "items", message, removed.token, _back(segment, "items", request.form))
+        message += f" {_count(removed.kept_by_rule, noun)} stay: the rule selects them."
+    return _done(segment, kind, message, removed.token, _back(segment, kind, request.form))
 
 
 @bp.post(f"/segments/<segment_id>/{KIND}/bulk/undo")

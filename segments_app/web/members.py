@@ -15,7 +15,7 @@ from .args import int_arg, page_arg
 from .downloads import csv_response
 from .htmx import counts_changed, go, notify, render, wants_fragment
 from .redirects import local_url
-from .segment_pages import load_segment
+from .segment_pages import load_segment, render_tab
 from .undo import offer, undoes
 
 PAGE_SIZE = 50
@@ -67,12 +67,12 @@ def _tab(segment: Segment, counts: Counts):
             page=1, after=str(found.after), read=found.read, shown=shown + len(members)
         )
     batch = text and after is not None
-    return render(
+    return render_tab(
         "members/index.html",
         "members/_rows.html" if batch else "members/_list.html",
-        segment=segment,
-        counts=counts,
-        tab_name="web.segment_detail",
+        segment,
+        counts,
+        "web.segment_detail",
         members=members,
         more=more,
         q=text,

@@ -17,7 +17,7 @@ from . import bp, can
 from .htmx import counts_changed, go, render, wants_fragment
 from .rule_fields import DAYS, LISTS, MODES, NO_VALUE, TYPE_NAMES, Catalog
 from .rule_form import RuleForm, fields_of
-from .segment_pages import load_segment
+from .segment_pages import load_segment, render_tab
 
 #: evaluation states that still have work to show (the widget polls itself while in one)
 ACTIVE = ("queued", "running")
@@ -61,13 +61,13 @@ def _page(
     """The Rule tab (or, for htmx, its editor)."""
     if evaluation is None:
         evaluation = service.latest_evaluation(segment)
-    return render(
+    return render_tab(
         "rules/index.html",
         "rules/_editor.html",
+        segment,
+        counts,
+        "web.segment_rule",
         status=status,
-        segment=segment,
-        counts=counts,
-        tab_name="web.segment_rule",
         form=form,
         preview=preview,
         evaluation=evaluation,

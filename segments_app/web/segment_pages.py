@@ -3,13 +3,14 @@ the frame's counts as fragments that reload themselves (`templates/segments/deta
 
 from __future__ import annotations
 
-from flask import g, render_template, request
+from flask import Response, g, render_template, request
 
 from ..models import Segment
 from ..services import stats
 from ..services.segments import get_segment
 from ..services.stats import Counts
 from . import bp, can
+from .htmx import render
 
 
 def load_segment(segment_id: str) -> tuple[Segment, Counts]:
@@ -17,6 +18,22 @@ def load_segment(segment_id: str) -> tuple[Segment, Counts]:
     when there is none."""
     segment = get_segment(g.tenant, segment_id)
     return segment, stats.segment_counts([segment.pk])[segment.pk]
+
+
+def render_tab(
+    page: str,
+    fragment: str | None,
+    segment: Segment,
+    counts: Counts,
+    tab_name: str,
+    *,
+    status: int = 200,
+    **context,
+) -> Response:
+    """The segment's tab `tab_name` as a whole page in the frame, or `fragment` for htmx."""
+    return render(
+        page, fragment, status=status, segment=segment, counts=counts, tab_name=tab_name, **context
+    )
 
 
 @bp.get("/segments/<segment_id>/facts")

@@ -9,7 +9,9 @@ yet applied nor discarded, before it offers a new upload. Discarding is the impo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import (
     Response,
@@ -19,7 +21,7 @@ from flask import (
     url_for,
 )
 
-from ..errors import BadRequest, Conflict
+from ..errors import AppError, BadRequest, Conflict
 from ..models import MemberImport, Segment
 from ..models.imports import ACTIVE_STATUSES
 from ..services import history, stats
@@ -267,15 +269,29 @@ def _refused(segment_id: str, import_id: str, message: str) -> Response:
     return notify(_import_page(imp, error=message), message, "error")
 
 
+def _act(
+    action: Callable[..., MemberImport],
+    segment_id: str,
+    import_id: str,
+    *args: Any,
+    started: str,
+    refused: tuple[type[AppError], ...] = (Conflict,),
+) -> Response:
+    """Start `action` (a service command) on the import and show it running, with `started`
+    naming its file at `{}`; or, when the service refuses with one of `refused`, the import as
+    it is with why."""
+    try:
+        imp = action(g.tenant, segment_id, import_id, *args)
+    except refused as exc:
+        return _refused(segment_id, import_id, exc.message)
+    return _started(imp, started.format(imp.file_name))
+
+
 @bp.post("/segments/<segment_id>/upload/<import_id>/apply")
 @can("edit")
 def segment_upload_apply(segment_id: str, import_id: str):
     """Apply a previewed import in the background (it checks the file again first)."""
-    try:
-        imp = service.start_apply(g.tenant, segment_id, import_id)
-    except Conflict as exc:
-        return _refused(segment_id, import_id, exc.message)
-    return _started(imp, f"Applying {imp.file_name}.")
+    return _act(service.start_apply, segment_id, import_id, started="Applying {}.")
 
 
 @bp.post("/segments/<segment_id>/upload/<import_id>/preview")
@@ -285,11 +301,14 @@ def segment_upload_preview(segment_id: str, import_id: str):
     encoding = request.form.get("encoding", "")
     if encoding not in dict(ENCODING_CHOICES):
         return _refused(segment_id, import_id, "Choose an encoding from the list.")
-    try:
-        imp = service.start_preview(g.tenant, segment_id, import_id, encoding or None)
-    except (Conflict, BadRequest) as exc:
-        return _refused(segment_id, import_id, exc.message)
-    return _started(imp, f"Previewing {imp.file_name} again.")
+    return _act(
+        service.start_preview,
+        segment_id,
+        import_id,
+        encoding or None,
+        started="Previewing {} again.",
+        refused=(Conflict, BadRequest),
+    )
 
 
 @bp.post("/segments/<segment_id>/upload/<import_id>/columns")
@@ -299,15 +318,18 @@ def segment_upload_columns(segment_id: str, import_id: str):
     it; a refusal stands beside the columns (422)."""
     mapping = {name: request.form.get(name, "") for name in FIELD_LABELS}
     try:
-        imp = service.map_import_columns(g.tenant, segment_id, import_id, mapping)
+        return _act(
+            service.map_import_columns,
+            segment_id,
+            import_id,
+            mapping,
+            started="Previewing {} with the columns you picked.",
+        )
     except BadRequest as exc:
         imp = service.get_import(g.tenant, segment_id, import_id)
         response = _import_page(imp, column_error=exc.message, picked=mapping)
         response.status_code = 422
         return response
-    except Conflict as exc:
-        return _refused(segment_id, import_id, exc.message)
-    return _started(imp, f"Previewing {imp.file_name} with the columns you picked.")
 
 
 @bp.post("/segments/<segment_id>/upload/<import_id>/discard")

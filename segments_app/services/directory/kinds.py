@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -11,15 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from ...errors import NotFound
 from ...extensions import db
-from ...models import (
-    Category,
-    Customer,
-    CustomerLegalEntity,
-    LegalEntity,
-    Product,
-    ProductCategory,
-    Tenant,
-)
+from ...models import Category, Customer, LegalEntity, Product, Tenant
 from ...models.types import isoformat
 from ...query.fields import Field, FieldSet, Kind
 from ...query.q import compile_q
@@ -30,10 +24,66 @@ class Links:
     """A record's ordered list of public ids kept in a link table (customer → legal entities)."""
 
     key: str
-    model: type[Any]
     owner: str
     target: str
+    #: the record's relationship to its rows in the link table
     relationship: Any
+
+    @property
+    def model(self) -> type[Any]:
+        """The link table's model."""
+        return self.relationship.property.mapper.class_
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of a record's document: its path (`validity.from`), the model attribute
+    behind it (by default the same name), and how `q` and `sort` read it (None: they cannot).
+
+    A DATE member is a timestamp and renders in the contract's format; a member whose value is
+    None is left out, and so is a nested object left empty."""
+
+    path: str
+    attribute: str = ""
+    q: Kind | None = Kind.STRING
+
+    @property
+    def source(self) -> str:
+        return self.attribute or self.path
+
+
+#: every record's `metadata` object
+METADATA = (
+    Member("metadata.version", "version", Kind.NUMBER),
+    Member("metadata.createdAt", "created_at", Kind.DATE),
+    Member("metadata.modifiedAt", "modified_at", Kind.DATE),
+)
+
+
+def _renderer(members: tuple[Member, ...]) -> Callable[[Any], dict]:
+    """The function that renders a record as the document `members` declare."""
+    read = attrgetter(*(m.source for m in members))
+    plan = [(*_split(m.path), m.q is Kind.DATE) for m in members]
+
+    def document(record: Any) -> dict:
+        doc: dict[str, Any] = {}
+        for (key, inner, timestamp), value in zip(plan, read(record), strict=True):
+            if value is None:
+                continue
+            if timestamp:
+                value = isoformat(value)
+            if inner is None:
+                doc[key] = value
+            else:
+                doc.setdefault(key, {})[inner] = value
+        return doc
+
+    return document
+
+
+def _split(path: str) -> tuple[str, str | None]:
+    key, _, inner = path.partition(".")
+    return key, inner or None
 
 
 @dataclass(frozen=True)
@@ -46,98 +96,36 @@ class DirectoryKind:
     label: str
     model: type[Any]
     schema: str
-    fields: FieldSet
-    #: top-level keys of the document, for `fields=`
-    keys: tuple[str, ...]
-    localized: tuple[str, ...]
+    #: the document, in its order (see Member); the fields of `q` and `fields=` derive from it
+    members: tuple[Member, ...]
     #: columns an upsert writes, besides the link table
     columns: tuple[str, ...]
-    document: Callable[[Any], dict]
     links: Links | None = None
     #: the owner of its attribute keys (services.attributes), for kinds with attributes
     attribute_owner: str | None = None
 
+    @cached_property
+    def fields(self) -> FieldSet:
+        """The fields `q` and `sort` address."""
+        model = self.model
+        return FieldSet(
+            *(Field(m.path, m.q, getattr(model, m.source)) for m in self.members if m.q)
+        )
 
-def _metadata_fields(model: type[Any]) -> tuple[Field, ...]:
-    return (
-        Field("metadata.version", Kind.NUMBER, model.version),
-        Field("metadata.createdAt", Kind.DATE, model.created_at),
-        Field("metadata.modifiedAt", Kind.DATE, model.modified_at),
-    )
+    @cached_property
+    def keys(self) -> tuple[str, ...]:
+        """Top-level keys of the document, for `fields=`."""
+        return tuple(dict.fromkeys(_split(m.path)[0] for m in self.members))
 
+    @cached_property
+    def localized(self) -> tuple[str, ...]:
+        """The members whose {language: text} maps a request's languages narrow."""
+        return tuple(m.path for m in self.members if m.q is Kind.LOCALIZED)
 
-def _metadata(record: Any) -> dict:
-    return {
-        "version": record.version,
-        "createdAt": isoformat(record.created_at),
-        "modifiedAt": isoformat(record.modified_at),
-    }
-
-
-def _without_none(doc: dict) -> dict:
-    return {key: value for key, value in doc.items() if value is not None}
-
-
-def legal_entity_document(entity: LegalEntity) -> dict:
-    """A legal entity as the API shows it."""
-    return _without_none(
-        {
-            "id": entity.id,
-            "name": entity.name,
-            "attributes": entity.attributes,
-            "metadata": _metadata(entity),
-        }
-    )
-
-
-def customer_document(customer: Customer) -> dict:
-    """A customer as the API shows it (never its password)."""
-    return _without_none(
-        {
-            "id": customer.id,
-            "firstName": customer.first_name,
-            "lastName": customer.last_name,
-            "email": customer.email,
-            "legalEntityIds": customer.legal_entity_ids,
-            "attributes": customer.attributes,
-            "metadata": _metadata(customer),
-        }
-    )
-
-
-def category_document(category: Category) -> dict:
-    """A category in the fields of the contract's CategoryTreeResponse, plus parentId."""
-    validity = _without_none(
-        {"from": isoformat(category.valid_from), "to": isoformat(category.valid_to)}
-    )
-    return _without_none(
-        {
-            "id": category.id,
-            "parentId": category.parent_id,
-            "code": category.code,
-            "name": category.name,
-            "localizedDescription": category.localized_description,
-            "localizedSlug": category.localized_slug,
-            "ecn": category.ecn,
-            "validity": validity or None,
-            "position": category.position,
-            "published": category.published,
-            "metadata": _metadata(category),
-        }
-    )
-
-
-def product_document(product: Product) -> dict:
-    """A product as the API shows it."""
-    return _without_none(
-        {
-            "id": product.id,
-            "code": product.code,
-            "name": product.name,
-            "categoryIds": product.category_ids,
-            "metadata": _metadata(product),
-        }
-    )
+    @cached_property
+    def document(self) -> Callable[[Any], dict]:
+        """The record as the API shows it."""
+        return _renderer(self.members)
 
 
 LEGAL_ENTITY = DirectoryKind(
@@ -146,15 +134,8 @@ LEGAL_ENTITY = DirectoryKind(
     label="legal entity",
     model=LegalEntity,
     schema="DirectoryLegalEntity",
-    fields=FieldSet(
-        Field("id", Kind.STRING, LegalEntity.id),
-        Field("name", Kind.STRING, LegalEntity.name),
-        *_metadata_fields(LegalEntity),
-    ),
-    keys=("id", "name", "attributes", "metadata"),
-    localized=(),
+    members=(Member("id"), Member("name"), Member("attributes", q=None), *METADATA),
     columns=("name", "attributes"),
-    document=legal_entity_document,
     attribute_owner="legalEntity",
 )
 
@@ -164,24 +145,17 @@ CUSTOMER = DirectoryKind(
     label="customer",
     model=Customer,
     schema="DirectoryCustomer",
-    fields=FieldSet(
-        Field("id", Kind.STRING, Customer.id),
-        Field("firstName", Kind.STRING, Customer.first_name),
-        Field("lastName", Kind.STRING, Customer.last_name),
-        Field("email", Kind.STRING, Customer.email),
-        *_metadata_fields(Customer),
+    members=(
+        Member("id"),
+        Member("firstName", "first_name"),
+        Member("lastName", "last_name"),
+        Member("email"),
+        Member("legalEntityIds", "legal_entity_ids", None),
+        Member("attributes", q=None),
+        *METADATA,
     ),
-    keys=("id", "firstName", "lastName", "email", "legalEntityIds", "attributes", "metadata"),
-    localized=(),
     columns=("first_name", "last_name", "email", "email_key", "attributes"),
-    document=customer_document,
-    links=Links(
-        "legalEntityIds",
-        CustomerLegalEntity,
-        "customer_pk",
-        "legal_entity_id",
-        Customer.legal_entity_links,
-    ),
+    links=Links("legalEntityIds", "customer_pk", "legal_entity_id", Customer.legal_entity_links),
     attribute_owner="customer",
 )
 
@@ -191,33 +165,21 @@ CATEGORY = DirectoryKind(
     label="category",
     model=Category,
     schema="DirectoryCategory",
-    fields=FieldSet(
-        Field("id", Kind.STRING, Category.id),
-        Field("parentId", Kind.STRING, Category.parent_id),
-        Field("code", Kind.STRING, Category.code),
-        Field("name", Kind.LOCALIZED, Category.name),
-        Field("localizedDescription", Kind.LOCALIZED, Category.localized_description),
-        Field("localizedSlug", Kind.LOCALIZED, Category.localized_slug),
-        Field("position", Kind.NUMBER, Category.position),
-        Field("published", Kind.BOOLEAN, Category.published),
-        Field("validity.from", Kind.DATE, Category.valid_from),
-        Field("validity.to", Kind.DATE, Category.valid_to),
-        *_metadata_fields(Category),
+    # the fields of the contract's CategoryTreeResponse, plus parentId
+    members=(
+        Member("id"),
+        Member("parentId", "parent_id"),
+        Member("code"),
+        Member("name", q=Kind.LOCALIZED),
+        Member("localizedDescription", "localized_description", Kind.LOCALIZED),
+        Member("localizedSlug", "localized_slug", Kind.LOCALIZED),
+        Member("ecn", q=None),
+        Member("validity.from", "valid_from", Kind.DATE),
+        Member("validity.to", "valid_to", Kind.DATE),
+        Member("position", q=Kind.NUMBER),
+        Member("published", q=Kind.BOOLEAN),
+        *METADATA,
     ),
-    keys=(
-        "id",
-        "parentId",
-        "code",
-        "name",
-        "localizedDescription",
-        "localizedSlug",
-        "ecn",
-        "validity",
-        "position",
-        "published",
-        "metadata",
-    ),
-    localized=("name", "localizedDescription", "localizedSlug"),
     columns=(
         "parent_id",
         "code",
@@ -230,7 +192,6 @@ CATEGORY = DirectoryKind(
         "position",
         "published",
     ),
-    document=category_document,
 )
 
 PRODUCT = DirectoryKind(
@@ -239,20 +200,19 @@ PRODUCT = DirectoryKind(
     label="product",
     model=Product,
     schema="DirectoryProduct",
-    fields=FieldSet(
-        Field("id", Kind.STRING, Product.id),
-        Field("code", Kind.STRING, Product.code),
-        Field("name", Kind.LOCALIZED, Product.name),
-        *_metadata_fields(Product),
+    members=(
+        Member("id"),
+        Member("code"),
+        Member("name", q=Kind.LOCALIZED),
+        Member("categoryIds", "category_ids", None),
+        *METADATA,
     ),
-    keys=("id", "code", "name", "categoryIds", "metadata"),
-    localized=("name",),
     columns=("code", "name"),
-    document=product_document,
-    links=Links(
-        "categoryIds", ProductCategory, "product_pk", "category_id", Product.category_links
-    ),
+    links=Links("categoryIds", "product_pk", "category_id", Product.category_links),
 )
+
+#: a customer as the API shows it (never its password)
+customer_document = CUSTOMER.document
 
 #: by the `kind` an import line names
 KINDS: dict[str, DirectoryKind] = {k.name: k for k in (LEGAL_ENTITY, CUSTOMER, CATEGORY, PRODUCT)}
