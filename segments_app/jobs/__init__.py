@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from . import rq
@@ -54,6 +54,21 @@ def submit(
         embedded_runner(app, recover).submit(job, pk)
     else:
         embedded_runner(app, recover).submit(job, pk, model)
+
+
+def fail_unsubmitted(status: Any, pk: int, message: str) -> None:
+    """For `on_failure` below: the job's row (`status` is its model's status column), if still
+    queued, fails with `message`, in a transaction of its own (the request's has committed)."""
+    from ..extensions import db
+    from ..models.types import utcnow
+
+    model = status.class_
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(model)
+            .where(model.pk == pk, status == "queued")
+            .values({status.key: "failed", "error": message, "finished_at": utcnow()})
+        )
 
 
 def submit_after_commit(

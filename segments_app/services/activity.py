@@ -57,6 +57,15 @@ def record(segment: Segment, action: str, count: int = 1, detail: dict | None = 
     )
 
 
+def membership_changed(segment: Segment, added: int, removed: int, detail: dict) -> None:
+    """Log the members one change added to and removed from `segment` (a line for each that
+    is not zero), with the change's `detail` (its import, its rule)."""
+    if added:
+        record(segment, "members.added", added, detail)
+    if removed:
+        record(segment, "members.removed", removed, detail)
+
+
 def segment_history(segment_pk: int) -> Select:
     """A segment's log, newest first; writes of one actor and action within a minute are one
     line (a bulk request of 200 members reads as one change); `last` is the pk of its newest

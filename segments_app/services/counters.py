@@ -6,15 +6,16 @@ module, explicitly, right after writing:
 
 - one assignment at a time (the API, the dashboard): services.assignments.common.add and
   .remove, the only ORM writes of assignments, `adjust` by one;
-- set-based writes (imports and their revert, deleting directory records, the demo loader)
-  `adjust` by the rows they changed, `discount` before deleting, or `recount`.
+- set-based writes (imports and their revert, rule evaluations, deleting directory records,
+  the demo loader) `adjust` by the rows they changed (`adjust_members` for many segments at
+  once), `discount` before deleting, or `recount`.
 
 Deleting a segment needs nothing: its counts go with it.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from ..extensions import DbSession
 from ..models import CustomerAssignment, ItemAssignment, Segment
@@ -34,6 +35,18 @@ def adjust(session: DbSession, segment_pk: int, members: int = 0, items: int = 0
             item_count=_segment.c.item_count + items,
         )
     )
+
+
+def adjust_members(session: DbSession, deltas: dict[int, int]) -> None:
+    """`adjust` for many segments in one statement: `deltas` maps a segment's pk to the members
+    it gained (negative: lost); a directory batch changes a hundred segments at once."""
+    deltas = {pk: delta for pk, delta in deltas.items() if delta}
+    if deltas:
+        session.connection().execute(
+            update(_segment)
+            .where(_segment.c.pk.in_(list(deltas)))
+            .values(member_count=_segment.c.member_count + case(deltas, value=_segment.c.pk))
+        )
 
 
 def discount(session: DbSession, column, value: int) -> None:

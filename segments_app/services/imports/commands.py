@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...errors import BadRequest, Conflict
 from ...extensions import db, rowcount
+from ...jobs import fail_unsubmitted as fail_queued
 from ...jobs import submit_after_commit
 from ...models import MemberImport, Segment
 from ...models.imports import MODES
@@ -167,10 +168,7 @@ def revert_import(tenant: AnyTenant, segment_id: str, import_id: str) -> MemberI
     if removed or restored:
         membership_changed(db.session, segment)
     detail = {"importId": imp.id, "fileName": imp.file_name}
-    if removed:
-        activity.record(segment, "members.removed", removed, detail)
-    if restored:
-        activity.record(segment, "members.added", restored, detail)
+    activity.membership_changed(segment, restored, removed, detail)
     activity.record(
         segment, "import.reverted", 1, {**detail, "removed": removed, "restored": restored}
     )
@@ -192,16 +190,9 @@ def revert_import(tenant: AnyTenant, segment_id: str, import_id: str) -> MemberI
 
 def fail_unsubmitted(import_pk: int, exc: Exception) -> None:
     """The runner could not take the job (e.g. Redis is down): say so on the import."""
-    with db.engine.begin() as connection:
-        connection.execute(
-            update(MemberImport)
-            .where(MemberImport.pk == import_pk, MemberImport.status == "queued")
-            .values(
-                status="failed",
-                error=f"The import could not be queued: {exc}. Try again later.",
-                finished_at=utcnow(),
-            )
-        )
+    fail_queued(
+        MemberImport.status, import_pk, f"The import could not be queued: {exc}. Try again later."
+    )
 
 
 def _enqueue(imp: MemberImport) -> None:

@@ -340,10 +340,7 @@ class _Run:
             membership["alreadyMembers"] = validation.keys - added
         counts = self._counts(validation, **membership)
         detail = {"importId": imp.id, "mode": imp.mode, "fileName": imp.file_name}
-        if added:
-            activity.record(segment, "members.added", added, detail)
-        if removed:
-            activity.record(segment, "members.removed", removed, detail)
+        activity.membership_changed(segment, added, removed, detail)
         activity.record(
             segment, "import.applied", 1, {**detail, "added": added, "removed": removed}
         )

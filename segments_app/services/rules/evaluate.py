@@ -304,13 +304,7 @@ def count_selected(session: DbSession, rule: CheckedRule, ctx: SqlContext) -> in
 
 def record_change(session: DbSession, segment: Segment, change: Change, trigger: str) -> None:
     """Count the change in the segment and log it, as done by the rule."""
-    counters.adjust(session, segment.pk, members=change.joined - change.left)
-    detail = {"reason": "rule", "trigger": trigger}
-    with activity.acting_as(RULE_ACTOR):
-        if change.joined:
-            activity.record(segment, "members.added", change.joined, detail)
-        if change.left:
-            activity.record(segment, "members.removed", change.left, detail)
+    record_changes(session, [(segment, change)], trigger)
 
 
 def record_changes(
@@ -318,22 +312,13 @@ def record_changes(
 ) -> None:
     """record_change for many segments: their counts in one UPDATE (a directory batch changes
     a hundred segments at once), the log as record_change writes it."""
-    deltas = {segment.pk: change.joined - change.left for segment, change in changed}
-    deltas = {pk: delta for pk, delta in deltas.items() if delta}
-    if deltas:
-        table = Segment.__table__
-        session.connection().execute(
-            sa.update(table)
-            .where(in_list(table.c.pk, list(deltas), session))
-            .values(member_count=table.c.member_count + sa.case(deltas, value=table.c.pk))
-        )
+    counters.adjust_members(
+        session, {segment.pk: change.joined - change.left for segment, change in changed}
+    )
     detail = {"reason": "rule", "trigger": trigger}
     with activity.acting_as(RULE_ACTOR):
         for segment, change in changed:
-            if change.joined:
-                activity.record(segment, "members.added", change.joined, detail)
-            if change.left:
-                activity.record(segment, "members.removed", change.left, detail)
+            activity.membership_changed(segment, change.joined, change.left, detail)
 
 
 def evaluate_ids(

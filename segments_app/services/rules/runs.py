@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from ...errors import AppError
 from ...extensions import DbSession, db, rowcount
 from ...jobs import embedded_runner, submit_after_commit, uses_rq
+from ...jobs import fail_unsubmitted as fail_queued
 from ...jobs.heartbeat import Heartbeat, beating
 from ...models import CustomerAssignment, RuleEvaluation, Segment
 from ...models.types import utcnow
@@ -309,16 +310,8 @@ def _fail(pk: int, reason: str) -> None:
 
 def _fail_unsubmitted(pk: int, exc: Exception) -> None:
     """The runner could not take the job (Redis is down): say so on the evaluation."""
-    with db.engine.begin() as connection:
-        connection.execute(
-            update(RuleEvaluation)
-            .where(RuleEvaluation.pk == pk, RuleEvaluation.state == "queued")
-            .values(
-                state="failed",
-                error=f"The evaluation could not be queued: {exc}. Save the rule again later.",
-                finished_at=utcnow(),
-            )
-        )
+    message = f"The evaluation could not be queued: {exc}. Save the rule again later."
+    fail_queued(RuleEvaluation.state, pk, message)
 
 
 # -- interrupted evaluations, and the schedule --------------------------------------------------
