@@ -18,7 +18,7 @@ from ...query.i18n import LanguagePrefs
 from .. import activity, counters
 from ..directory import customer_document
 from . import runs
-from .evaluate import RuleSet, clock, matches, stored_references
+from .evaluate import RuleSet, clock, stored_references
 from .sql import SqlContext, rule_condition
 from .tree import AttributeTypes, CheckedRule, check_rule, dependency_order
 from .triggers import evaluate_customers, membership_changed
@@ -150,8 +150,9 @@ def preview(tenant: Tenant, segment: Segment, body: object) -> Preview:
     ctx = SqlContext(tenant.id, clock(), AttributeTypes.for_tenant(tenant.id), pks)
     # one pass over the customers the rule selects; the joining come from the segment's own
     # members (few beside the directory): matched less the members the rule selects
-    matched = db.session.scalar(select(func.count()).select_from(matches(checked, ctx).subquery()))
     customer = Customer.__table__
+    selects = (customer.c.tenant_id == tenant.id, rule_condition(checked, ctx))
+    matched = db.session.scalar(select(func.count()).select_from(customer).where(*selects))
     holds = func.coalesce(rule_condition(checked, ctx), false())
     automatic = (
         select(CustomerAssignment.pk)
@@ -172,14 +173,19 @@ def preview(tenant: Tenant, segment: Segment, body: object) -> Preview:
         ).where(customer.c.pk.in_(members))
     ).one()
     joining = (matched or 0) - int(selected_members)
-    picked = matches(checked, ctx).subquery()
-    sample = db.session.scalars(
-        select(Customer)
-        .options(selectinload(Customer.legal_entity_links))
-        .where(Customer.pk.in_(select(picked.c.pk)))
-        .order_by(Customer.pk)
-        .limit(SAMPLE_SIZE)
-    )
+    # in key order, the scan stops at the SAMPLE_SIZE-th customer the rule selects (a `pk IN`
+    # the matches would find them all first)
+    sample: list[Customer] = []
+    if matched:
+        sample = list(
+            db.session.scalars(
+                select(Customer)
+                .options(selectinload(Customer.legal_entity_links))
+                .where(*selects)
+                .order_by(Customer.pk)
+                .limit(SAMPLE_SIZE)
+            )
+        )
     return Preview(matched or 0, joining, int(leaving), [customer_document(c) for c in sample])
 
 
