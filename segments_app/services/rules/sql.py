@@ -5,7 +5,8 @@ PostgreSQL. Every value travels as a bound parameter; attribute keys (checked ag
 On PostgreSQL equality, `in` and tags use jsonb containment (`attributes @> '{"k": v}'`, which a
 GIN index serves), text and canonical dates `attributes ->> 'k'`, numbers the type-guarded
 numeric of query.jsonsql (a bare cast would fail on another tenant's text under the same key).
-On SQLite every value is `json_extract(attributes, '$."k"')`.
+On SQLite every value is `json_extract(attributes, '$."k"')`, of a customer's binary copy of its
+attributes where SQLite keeps one (sqlite_attribute).
 
 Attribute values are read as the key's type says (services.attributes keeps them so). A
 condition under `not` is made two-valued (false, never NULL, without the value), so that its
@@ -26,7 +27,13 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from segments_app.models import Customer, CustomerAssignment, CustomerLegalEntity, LegalEntity
+from segments_app.models import (
+    CUSTOMER_ATTRIBUTES_JSONB,
+    Customer,
+    CustomerAssignment,
+    CustomerLegalEntity,
+    LegalEntity,
+)
 from segments_app.models.types import isoformat
 from segments_app.query import jsonsql
 from segments_app.query.literals import number_bind
@@ -34,7 +41,7 @@ from segments_app.query.literals import number_bind
 from .fields import ORDER_OPERATORS, AttributeTypes, field_ref
 from .tree import CheckedRule
 
-__all__ = ["SqlContext", "relative_threshold", "rule_condition"]
+__all__ = ["SqlContext", "relative_threshold", "rule_condition", "sqlite_attribute"]
 
 customer = Customer.__table__
 _link = CustomerLegalEntity.__table__
@@ -49,6 +56,21 @@ class SqlContext:
     types: AttributeTypes
     #: segment id -> pk, for inSegment
     segment_pks: Mapping[str, int]
+
+
+def sqlite_attribute(col: Any, key: str) -> ColumnElement[Any]:
+    """The attribute `key` of the JSON column `col` as SQLite reads it (and indexes it)."""
+    return sa.func.json_extract(_sqlite_document(col), sa.literal_column(f"'$.\"{key}\"'"))
+
+
+def _sqlite_document(col: Any) -> Any:
+    # a customer's binary copy (migration 0014; parsed in less than half the time of text), or
+    # its text where the copy is NULL (a SQLite without jsonb() wrote the row)
+    table = col.table
+    if getattr(table, "element", table).name != "customer":
+        return col
+    copy = sa.column(CUSTOMER_ATTRIBUTES_JSONB, sa.LargeBinary(), _selectable=table)
+    return sa.func.coalesce(copy, col)
 
 
 def rule_condition(rule: CheckedRule, ctx: SqlContext) -> ColumnElement[bool]:
@@ -186,7 +208,7 @@ def _compare(target: _Target, node: dict, now: datetime) -> ColumnElement[bool]:
         return _scalar(target.column, target.column, op, value, kind)
     col, key = target.table.c.attributes, target.key
     path: Any = sa.literal_column(f"'$.\"{key}\"'")
-    extracted = sa.func.json_extract(col, path)
+    extracted = sqlite_attribute(col, key)
     if kind == "tags":
         return _PerDialect(_sqlite_tags(col, path, op, value), _pg_tags(col, key, op, value))
     pg_json = sa.type_coerce(col, JSONB)
@@ -244,10 +266,10 @@ def _scalar(expr: Any, text: Any, op: str, value: Any, kind: str) -> ColumnEleme
 
 
 def _sqlite_tags(col: Any, path: Any, op: str, value: Any) -> ColumnElement[bool]:
-    extracted = sa.func.json_extract(col, path)
+    extracted = sa.func.json_extract(_sqlite_document(col), path)
     if op in ("exists", "missing"):
         return extracted.is_not(None) if op == "exists" else extracted.is_(None)
-    each = sa.func.json_each(col, path).table_valued("value").alias()
+    each = sa.func.json_each(_sqlite_document(col), path).table_valued("value").alias()
     tags = [value] if op == "contains" else value
     has = sa.exists().where(each.c.value.in_([sa.literal(t, sa.String()) for t in tags]))
     if op == "notIn":
