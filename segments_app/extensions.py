@@ -72,12 +72,12 @@ SQLITE_MODULE = _sqlite_module()
 SQLITE_CONNECTIONS: tuple[type[sqlite3.Connection], ...] = tuple(
     {sqlite3.Connection, SQLITE_MODULE.Connection}
 )
-#: the first SQLite with jsonb(): older ones read the attributes' text (see _no_jsonb)
+#: the first SQLite with jsonb(); older ones get _jsonb_as_text
 JSONB_SQLITE = (3, 45, 0)
 
 
-def _no_jsonb(value: object) -> None:
-    return None
+def _jsonb_as_text(value: str | None) -> str | None:
+    return value
 
 
 migrate = Migrate()
@@ -92,10 +92,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     if not isinstance(dbapi_connection, SQLITE_CONNECTIONS):
         return
     if sqlite_version(dbapi_connection) < JSONB_SQLITE:
-        # the triggers of migration 0014 keep a binary copy of customer attributes where SQLite
-        # has jsonb(); an older one opening such a database leaves the copy empty (NULL) on the
-        # rows it writes, and rules read those rows' text
-        dbapi_connection.create_function("jsonb", 1, _no_jsonb, deterministic=True)
+        # the triggers of migration 0014 keep a JSONB copy of customer attributes, which rules
+        # read: here the copy is the text itself (json_extract reads either)
+        dbapi_connection.create_function("jsonb", 1, _jsonb_as_text, deterministic=True)
     # pysqlite's own transaction handling breaks SAVEPOINT; transactions begin below instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()

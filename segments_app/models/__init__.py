@@ -21,6 +21,7 @@ __all__ = [
     "POSTGRES_RULE_INDEXES",
     "POSTGRES_TRIGRAM_INDEXES",
     "RULE_INDEX_PREFIX",
+    "SQLITE_ONLY_INDEXES",
     "AccessToken",
     "Activity",
     "ApiClient",
@@ -51,9 +52,10 @@ POSTGRES_RULE_INDEXES = frozenset({"ix_customer_attributes_gin"})
 RULE_INDEX_PREFIX = "ix_rule_customer_"
 
 
-#: SQLite's binary copy of customer.attributes that rules read (migration 0014): a column of
-#: the database only, kept by triggers; the models never read or write it
+#: SQLite's binary copy of customer.attributes that rules read (migration 0014), and its index:
+#: of the database only, kept by triggers; the models never read or write them
 CUSTOMER_ATTRIBUTES_JSONB = "attributes_jsonb"
+SQLITE_ONLY_INDEXES = frozenset({"ix_customer_tenant_id_attributes_jsonb"})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
@@ -68,5 +70,6 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     return not (
         name in POSTGRES_TRIGRAM_INDEXES
         or name in POSTGRES_RULE_INDEXES
+        or name in SQLITE_ONLY_INDEXES
         or name.startswith(RULE_INDEX_PREFIX)
     )

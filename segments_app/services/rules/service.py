@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, false, func, select, update
+from sqlalchemy import ColumnElement, case, false, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ...errors import NotFound, ValidationFailed
@@ -173,20 +173,35 @@ def preview(tenant: Tenant, segment: Segment, body: object) -> Preview:
         ).where(customer.c.pk.in_(members))
     ).one()
     joining = (matched or 0) - int(selected_members)
-    # in key order, the scan stops at the SAMPLE_SIZE-th customer the rule selects (a `pk IN`
-    # the matches would find them all first)
     sample: list[Customer] = []
     if matched:
         sample = list(
             db.session.scalars(
                 select(Customer)
                 .options(selectinload(Customer.legal_entity_links))
-                .where(*selects)
+                .where(*_sample_condition(tenant, checked, ctx, matched))
                 .order_by(Customer.pk)
                 .limit(SAMPLE_SIZE)
             )
         )
     return Preview(matched or 0, joining, int(leaving), [customer_document(c) for c in sample])
+
+
+def _sample_condition(
+    tenant: Tenant, checked: CheckedRule, ctx: SqlContext, matched: int
+) -> tuple[ColumnElement[bool], ...]:
+    """The WHERE of the sample: read in key order, it stops at the SAMPLE_SIZE-th customer the
+    rule selects. SQLite's planner would take an attribute index for a broad condition (a
+    quarter of the customers, read one by one and sorted) even when many match; SQLite cannot
+    use an index for conditions wrapped in a function, so there it scans in key order and reads
+    about SAMPLE_SIZE / matched of the customers. Few matches: the planner's choice."""
+    customer = Customer.__table__
+    if matched < 10 * SAMPLE_SIZE or db.session.get_bind().dialect.name != "sqlite":
+        return (customer.c.tenant_id == tenant.id, rule_condition(checked, ctx))
+    return (
+        customer.c.tenant_id + 0 == tenant.id,
+        func.coalesce(rule_condition(checked, ctx), false()),
+    )
 
 
 def get_rule(segment: Segment) -> dict:
