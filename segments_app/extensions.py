@@ -57,7 +57,7 @@ def rowcount(result: Result[Any]) -> int:
 
 def _sqlite_module() -> ModuleType:
     """The driver of the embedded database: pysqlite3 where its wheel installs (a newer SQLite,
-    whose binary JSON rules read several times faster than text, see README "Stack"), else
+    whose binary JSON rules read two to three times faster than text, see README "Set up"), else
     Python's own sqlite3 (older on most systems; everything works, rules read text)."""
     try:
         import pysqlite3.dbapi2 as newer
