@@ -18,6 +18,7 @@ from .cli import register_cli
 from .config import Config, config_from_env, secret_key
 from .docs import bp as docs_bp
 from .extensions import (
+    SQLITE_MODULE,
     csrf,
     db,
     htmx,
@@ -56,7 +57,11 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             f"sqlite:///{Path(app.instance_path) / 'segments.db'}"
         )
-    elif not uri.startswith("sqlite"):
+    if not uri or uri.startswith("sqlite"):
+        # the newer SQLite where its wheel installed (extensions.SQLITE_MODULE); a caller's wins
+        options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"module": SQLITE_MODULE, **options}
+    else:
         # A server database may drop idle connections: recycle old ones (idle ones are pinged
         # before use, see ping_idle_connections below).
         # psycopg prepares repeated statements; a generic plan for a 5,000-value IN list is

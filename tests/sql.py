@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from segments_app.extensions import db
+from segments_app.extensions import SQLITE_CONNECTIONS, db
 
 
 @contextmanager
@@ -30,6 +29,6 @@ def statements(app) -> Iterator[list[str]]:
 
 def in_transaction(dbapi_connection) -> bool:
     """Whether the driver's connection is inside a transaction now."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
+    if isinstance(dbapi_connection, SQLITE_CONNECTIONS):
         return dbapi_connection.in_transaction
     return not dbapi_connection.autocommit  # psycopg opens one before its first statement

@@ -8,13 +8,13 @@ runs the checked pattern, and the statement timeout bounds it.
 from __future__ import annotations
 
 import re
-import sqlite3
 from functools import lru_cache
 
 import re2
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from ..extensions import SQLITE_CONNECTIONS
 from ..limits import REGEX_MAX_LENGTH, REGEX_MAX_MEMORY
 from .errors import QueryError
 
@@ -94,7 +94,7 @@ def _re2_regexp(dbapi_connection, record, proxy) -> None:
     run after every listener made for all engines, so this one waits for a connection's first
     checkout and replaces it then.
     """
-    if not isinstance(dbapi_connection, sqlite3.Connection):
+    if not isinstance(dbapi_connection, SQLITE_CONNECTIONS):
         return
     if record.info.get(_INSTALLED) is dbapi_connection:
         return

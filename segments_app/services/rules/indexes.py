@@ -5,9 +5,10 @@ Which keys a tenant compares is known only from its rules, so these indexes cann
 migration. Each is an index of (tenant_id, the attribute's value) written exactly as sql.py
 reads it, so the database matches the rule's condition to the index:
 
-- SQLite: `json_extract(attributes, '$."key"')` for every key a condition compares with equals,
-  in, a range (gt ... between, before, after, withinLastDays, notWithinLastDays) or startsWith:
-  without an index SQLite reads every customer and parses its JSON;
+- SQLite: the attribute as sql.sqlite_attribute reads it (`json_extract` of the binary copy of
+  the attributes, or of their text), for every key a condition compares with equals, in, a range
+  (gt ... between, before, after, withinLastDays, notWithinLastDays) or startsWith: without an
+  index SQLite reads every customer and parses its JSON;
 - PostgreSQL: equality, `in`, booleans and tags use jsonb containment, which the GIN index of
   migration 0011 serves; a range over a number (the type-guarded NUMERIC of query.jsonsql) or a
   date, date-time or text (`attributes ->> 'key'`) needs a b-tree of its own.
@@ -40,6 +41,7 @@ from sqlalchemy.schema import CreateIndex
 
 from ...models import RULE_INDEX_PREFIX, Customer
 from ...query import jsonsql
+from .sql import sqlite_attribute
 from .tree import AttributeTypes, CheckedRule, field_ref
 
 log = logging.getLogger(__name__)
@@ -85,7 +87,7 @@ class Wanted:
     def expression(self, dialect: str) -> Any:
         column = _customer.c.attributes
         if dialect != "postgresql":
-            return sa.func.json_extract(column, sa.literal_column(f"'$.\"{self.key}\"'"))
+            return sqlite_attribute(column, self.key)
         if self.kind == "number":
             return jsonsql.json_number(column, [self.key])
         return sa.type_coerce(column, JSONB).op("->>", return_type=sa.String())(

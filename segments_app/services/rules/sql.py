@@ -5,8 +5,9 @@ PostgreSQL. Every value travels as a bound parameter; attribute keys (checked ag
 On PostgreSQL equality, `in` and tags use jsonb containment (`attributes @> '{"k": v}'`, which a
 GIN index serves), text and canonical dates `attributes ->> 'k'`, numbers the type-guarded
 numeric of query.jsonsql (a bare cast would fail on another tenant's text under the same key).
-On SQLite every value is `json_extract(attributes, '$."k"')`. A directory batch reads them from
-its customers' attributes taken out once (rules.columns) through the same `Attributes` calls.
+On SQLite every value is `json_extract(attributes, '$."k"')`, of the JSONB copy of a customer's
+attributes (sqlite_attribute). A directory batch reads them from its customers' attributes taken
+out once (rules.columns) through the same `Attributes` calls.
 
 Attribute values are read as the key's type says (services.attributes keeps them so). A
 condition under `not` is made two-valued (false, never NULL, without the value), so that its
@@ -27,7 +28,13 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from segments_app.models import Customer, CustomerAssignment, CustomerLegalEntity, LegalEntity
+from segments_app.models import (
+    CUSTOMER_ATTRIBUTES_JSONB,
+    Customer,
+    CustomerAssignment,
+    CustomerLegalEntity,
+    LegalEntity,
+)
 from segments_app.models.types import isoformat
 from segments_app.query import jsonsql
 from segments_app.query.literals import number_bind
@@ -54,11 +61,6 @@ class SqlContext:
     attributes: Attributes | None = None
 
 
-def sqlite_attribute(col: Any, key: str) -> ColumnElement[Any]:
-    """The attribute `key` of the JSON column `col` as SQLite reads it (and indexes it)."""
-    return sa.func.json_extract(col, sa.literal_column(f"'$.\"{key}\"'"))
-
-
 class Attributes:
     """Where conditions read the attributes of `table`: its JSON column, each condition its own
     value. (columns.Projected reads each key once for a batch and answers the same.)"""
@@ -77,7 +79,7 @@ class Attributes:
     def each(self, key: str) -> Any:
         """json_each over the key's value (its members, for tags)."""
         path: Any = sa.literal_column(f"'$.\"{key}\"'")
-        return sa.func.json_each(self.table.c.attributes, path)
+        return sa.func.json_each(_sqlite_document(self.table.c.attributes), path)
 
     # PostgreSQL
     def text(self, key: str) -> ColumnElement[Any]:
@@ -98,6 +100,20 @@ class Attributes:
 
     def has_tag(self, key: str, tags: list[Any]) -> ColumnElement[bool]:
         return sa.or_(*(self.doc.contains(sa.literal({key: [t]}, JSONB)) for t in tags))
+
+
+def sqlite_attribute(col: Any, key: str) -> ColumnElement[Any]:
+    """The attribute `key` of the JSON column `col` as SQLite reads it (and indexes it)."""
+    return sa.func.json_extract(_sqlite_document(col), sa.literal_column(f"'$.\"{key}\"'"))
+
+
+def _sqlite_document(col: Any) -> Any:
+    # a customer's JSONB copy (migration 0014): parsed in less than half the time of the text,
+    # and with the tenant in an index of its own, which a scan reads instead of the rows
+    table = col.table
+    if getattr(table, "element", table).name != "customer":
+        return col
+    return sa.column(CUSTOMER_ATTRIBUTES_JSONB, sa.LargeBinary(), _selectable=table)
 
 
 def rule_condition(rule: CheckedRule, ctx: SqlContext) -> ColumnElement[bool]:
