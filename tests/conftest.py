@@ -282,7 +282,8 @@ def make_segment(api):
 def live_server(app):
     """The app served on 127.0.0.1 on a free port, in a thread; stopped after the test."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop's next poll: half a second by default
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
