@@ -80,6 +80,10 @@ def own_session() -> Iterator[Session]:
             connection.exec_driver_sql("SET jit = off")
             # a run's statements grow with its file: no request's statement timeout for them
             connection.exec_driver_sql("SET statement_timeout = 0")
+            # the app's connections plan every execution afresh (create_app), which includes
+            # the foreign key checks of an INSERT, run for every row it writes: a run writing
+            # many rows lets them reuse their plans
+            connection.exec_driver_sql("SET plan_cache_mode = auto")
             connection.commit()
         session = Session(bind=connection, expire_on_commit=False)
         # Flask-SQLAlchemy types its registry for its own Session subclass; any Session serves
@@ -96,4 +100,5 @@ def own_session() -> Iterator[Session]:
                 connection.exec_driver_sql("RESET work_mem")
                 connection.exec_driver_sql("RESET jit")
                 connection.exec_driver_sql("RESET statement_timeout")
+                connection.exec_driver_sql("RESET plan_cache_mode")
             connection.commit()
