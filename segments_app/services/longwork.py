@@ -19,3 +19,15 @@ def lift_statement_timeout(target: DbSession | Connection) -> None:
     connection = target if isinstance(target, Connection) else target.connection()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+
+
+def reuse_plans(target: DbSession | Connection) -> None:
+    """Let the rest of the current transaction of `target` reuse statement plans (PostgreSQL).
+    The app's connections plan every execution afresh (plan_cache_mode, see create_app), and
+    that includes the foreign key checks of an INSERT, a cached statement run for every row it
+    writes (four per assignment), which then spend longer planning than checking. For work
+    that writes many rows; an import run's own connection sets it for the run
+    (imports.runtime)."""
+    connection = target if isinstance(target, Connection) else target.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL plan_cache_mode = auto")

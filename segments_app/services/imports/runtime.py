@@ -80,9 +80,8 @@ def own_session() -> Iterator[Session]:
             connection.exec_driver_sql("SET jit = off")
             # a run's statements grow with its file: no request's statement timeout for them
             connection.exec_driver_sql("SET statement_timeout = 0")
-            # the app's connections plan every execution afresh (create_app), which includes
-            # the foreign key checks of an INSERT, run for every row it writes: a run writing
-            # many rows lets them reuse their plans
+            # for the whole run what longwork.reuse_plans sets for a transaction: the foreign
+            # key checks of its INSERTs, run for every row, reuse their plans
             connection.exec_driver_sql("SET plan_cache_mode = auto")
             connection.commit()
         session = Session(bind=connection, expire_on_commit=False)

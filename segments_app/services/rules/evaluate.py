@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import bindparam, delete, func, literal, select
+from sqlalchemy import ColumnElement, bindparam, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...errors import AppError
@@ -164,6 +164,11 @@ def in_list(column: Any, values: Sequence[Any], session: DbSession) -> Any:
     return column == sa.any_(bindparam(None, list(values), type_=postgresql.ARRAY(element)))
 
 
+def selected(rule: CheckedRule, ctx: SqlContext) -> tuple[ColumnElement[bool], ...]:
+    """The WHERE of the tenant's customers that `rule` selects."""
+    return (_customer.c.tenant_id == ctx.tenant_id, rule_condition(rule, ctx))
+
+
 def matches(
     rule: CheckedRule,
     ctx: SqlContext,
@@ -173,9 +178,7 @@ def matches(
     """SELECT of the pks of the tenant's customers that `rule` selects (among `customer_pks`,
     when given)."""
     if customer_pks is None:
-        return select(_customer.c.pk).where(
-            _customer.c.tenant_id == ctx.tenant_id, rule_condition(rule, ctx)
-        )
+        return select(_customer.c.pk).where(*selected(rule, ctx))
     # `+ 0`: the tenant's index would have SQLite read every customer of the tenant rather
     # than the few by their primary key
     return select(_customer.c.pk).where(
@@ -297,8 +300,9 @@ def apply_rule(
 
 
 def count_selected(session: DbSession, rule: CheckedRule, ctx: SqlContext) -> int:
-    """How many of the tenant's customers the rule selects (members or not)."""
-    counted = select(func.count()).select_from(matches(rule, ctx, session=session).subquery())
+    """How many of the tenant's customers the rule selects (members or not): counted on the
+    customer table itself (SQLite counts a subquery of the pks slower)."""
+    counted = select(func.count()).select_from(_customer).where(*selected(rule, ctx))
     return int(session.execute(counted).scalar() or 0)
 
 

@@ -17,7 +17,7 @@ import time
 from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ...errors import AppError
@@ -28,7 +28,7 @@ from ...jobs.heartbeat import Heartbeat, beating
 from ...models import CustomerAssignment, RuleEvaluation, Segment
 from ...models.types import utcnow
 from .. import activity
-from ..longwork import lift_statement_timeout
+from ..longwork import lift_statement_timeout, reuse_plans
 from .evaluate import (
     Change,
     RuleSet,
@@ -168,7 +168,7 @@ def _evaluate(pk: int, heartbeat: Heartbeat | None = None) -> None:
             update(RuleEvaluation).where(RuleEvaluation.pk == pk).values(heartbeat_at=utcnow())
         )
     lift_statement_timeout(session)
-    _cached_plans(session)
+    reuse_plans(session)
     evaluation = session.get(RuleEvaluation, pk)
     assert evaluation is not None
     segment = session.get(Segment, evaluation.segment_pk)
@@ -251,15 +251,6 @@ def _apply(
 
     change = apply_rule(session, segment.pk, rule, ctx, on_added=added, exclusive=True)
     return (change.joined if empty else matched), change
-
-
-def _cached_plans(session: DbSession) -> None:
-    """PostgreSQL: let this transaction reuse a statement's plan. The app's connections plan
-    every execution afresh (plan_cache_mode, see create_app), and that includes the foreign
-    key checks of an INSERT, a cached statement run for every row it inserts (four per
-    member), which then spend longer planning than checking."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL plan_cache_mode = auto"))
 
 
 def _analyze() -> None:

@@ -18,7 +18,7 @@ from ...query.i18n import LanguagePrefs
 from .. import activity, counters
 from ..directory import customer_document
 from . import runs
-from .evaluate import RuleSet, clock, matches, stored_references
+from .evaluate import RuleSet, clock, count_selected, matches, selected, stored_references
 from .sql import SqlContext, rule_condition
 from .tree import AttributeTypes, CheckedRule, check_rule, dependency_order
 from .triggers import evaluate_customers, membership_changed
@@ -151,8 +151,7 @@ def preview(tenant: Tenant, segment: Segment, body: object) -> Preview:
     # one pass over the customers the rule selects; the joining come from the segment's own
     # members (few beside the directory): matched less the members the rule selects
     customer = Customer.__table__
-    selects = (customer.c.tenant_id == tenant.id, rule_condition(checked, ctx))
-    matched = db.session.scalar(select(func.count()).select_from(customer).where(*selects))
+    matched = count_selected(db.session, checked, ctx)
     holds = func.coalesce(rule_condition(checked, ctx), false())
     automatic = (
         select(CustomerAssignment.pk)
@@ -202,7 +201,7 @@ def _sample_condition(
         picked = matches(checked, ctx).subquery()
         return (customer.c.pk.in_(select(picked.c.pk)),)
     if matched < 10 * SAMPLE_SIZE:
-        return (customer.c.tenant_id == tenant.id, rule_condition(checked, ctx))
+        return selected(checked, ctx)
     return (
         customer.c.tenant_id + 0 == tenant.id,
         func.coalesce(rule_condition(checked, ctx), false()),
