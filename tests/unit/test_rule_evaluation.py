@@ -174,6 +174,30 @@ def test_evaluations_beside_imports_and_api_writes(app, api, tenant, import_dir,
     assert {f"c{n:03}" for n in range(200)} <= set(found)
 
 
+def test_directory_batches_compare_relative_dates_with_their_own_clock(
+    app, api, tenant, orders, fixed_clock
+):
+    """A batch's rules are compiled once and kept: the thresholds of relative dates must still
+    follow the clock from one batch to the next."""
+    save(api, _segment(api, "recent"), RECENT)
+
+    def order(customer_id: str, at: str) -> None:
+        doc = {"id": customer_id, "email": f"{customer_id}@example.com"}
+        doc["attributes"] = {"lastOrderAt": at}
+        assert api.put("/directory/customers", json=[doc]).status_code == 207
+
+    order("c4", "2026-11-28T09:00:00.000Z")  # three days before the clock
+    assert members(app, tenant, "recent") == {"c1": "AUTOMATIC", "c4": "AUTOMATIC"}
+    fixed_clock["now"] = NOW + timedelta(days=10)
+    order("c5", "2026-11-28T09:00:00.000Z")  # now thirteen days before
+    order("c6", "2026-12-09T09:00:00.000Z")  # two days before
+    assert members(app, tenant, "recent") == {
+        "c1": "AUTOMATIC",
+        "c4": "AUTOMATIC",
+        "c6": "AUTOMATIC",
+    }
+
+
 def _segment(api, segment_id: str) -> str:
     body = {"id": segment_id, "name": {"en": segment_id}, "siteCode": "main", "status": "ACTIVE"}
     response = api.post("/segments", json=body)

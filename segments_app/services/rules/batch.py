@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ...extensions import DbSession
+from ...models import Segment
+from ..longwork import reuse_plans, without_parallel_workers
 from . import evaluate
 from .evaluate import Change, RuleSet, apply_rule, record_changes
 from .tree import CheckedRule
@@ -59,8 +61,13 @@ def evaluate_batch(
     `fields`: the rule fields the customers' writes may have changed (None: any, as for a new
     customer). A rule that reads none of them, and names no segment whose members this batch
     changed, selects the same customers as before and is left out."""
+    # the INSERT's foreign key checks run for every row it writes (a thousand or more); the
+    # statements read a few rows each
+    reuse_plans(session)
+    without_parallel_workers(session)
     ctx = rules.context(evaluate.clock())
     changes: dict[str, Change] = {}
+    changed: list[tuple[Segment, Change]] = []
     if fields is not None:
         ids = [key for key in ids if reads(rules.rules[key], fields) or rules.rules[key].segments]
     for wave in waves(rules, ids):
@@ -77,7 +84,6 @@ def evaluate_batch(
         alone = {key for key in wave if _legal(rules.rules[key])}
         by_pk = {rules.segments[key].pk: rules.rules[key] for key in wave if key not in alone}
         applied = apply_wave(session, by_pk, ctx, customer_pks) if by_pk else {}
-        changed = []
         for key in wave:
             segment = rules.segments[key]
             if key in alone:
@@ -87,5 +93,6 @@ def evaluate_batch(
             if change.joined or change.left:
                 changed.append((segment, change))
                 changes[key] = change
-        record_changes(session, changed, trigger)
+    # every wave's counts in one UPDATE and its log in one INSERT
+    record_changes(session, changed, trigger)
     return changes

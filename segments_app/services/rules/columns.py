@@ -9,7 +9,7 @@ place of the JSON, so the conditions compare plain values.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,13 +17,14 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
 from ...extensions import DbSession
-from ...models import Customer
+from ...models import Customer, CustomerAssignment
 from .evaluate import in_list
 from .fields import field_ref
 from .sql import Attributes, SqlContext
 from .tree import CheckedRule
 
 _customer = Customer.__table__
+_assignment = CustomerAssignment.__table__
 
 #: the forms each type of key is read in, per database (see Attributes)
 _FORMS = {
@@ -55,10 +56,11 @@ class Projected(Attributes):
     def __init__(
         self,
         session: DbSession,
-        rules: Iterable[CheckedRule],
+        rules: Collection[CheckedRule],
         ctx: SqlContext,
-        customer_pks: Sequence[int],
+        customer_pks: Sequence[int] | ColumnElement[bool],
     ):
+        """`customer_pks`: the batch's pks, or a condition on customer.pk that picks them."""
         super().__init__(_customer)
         self.dialect = session.get_bind().dialect.name
         source = Attributes(_customer)
@@ -72,10 +74,17 @@ class Projected(Attributes):
                 name = f"k{len(self._names)}"
                 self._names[(form, key)] = name
                 projected.append(self._read(source, form, key).label(name))
+        named = {ctx.segment_pks.get(key) for rule in rules for key in rule.segments}
+        if named - {None}:
+            projected.append(self._segments(sorted(pk for pk in named if pk)).label("segments"))
         cte = (
             sa.select(*projected)
             .where(
-                in_list(_customer.c.pk, customer_pks, session),
+                (
+                    customer_pks
+                    if isinstance(customer_pks, ColumnElement)
+                    else in_list(_customer.c.pk, customer_pks, session)
+                ),
                 # `+ 0`: SQLite would otherwise read every customer of the tenant by its index
                 _customer.c.tenant_id + 0 == ctx.tenant_id,
             )
@@ -91,9 +100,38 @@ class Projected(Attributes):
             # one-member array (json_each over a path to a scalar yields that scalar)
             value = source.value(key)
             kind = sa.func.json_type(source.table.c.attributes, sa.literal_column(f"'$.\"{key}\"'"))
-            return sa.case((kind.in_(["array", "object"]), value), else_=sa.func.json_array(value))
+            containers = [sa.literal("array"), sa.literal("object")]  # not an expanding list
+            return sa.case((kind.in_(containers), value), else_=sa.func.json_array(value))
         reader = {"value": source.value, "text": source.text, "number": source.number}
         return reader.get(form, source.node)(key)
+
+    def _segments(self, segment_pks: list[int]) -> ColumnElement[str]:
+        """The segments among `segment_pks` the customer is in, as text: `,3,17,` (one read of
+        the customer's assignments, where an EXISTS per inSegment condition made a thousand
+        customers 40,000 lookups for 40 conditions)."""
+        member = _assignment.alias("held")
+        pk_text: Any = member.c.segment_pk
+        if self.dialect == "postgresql":
+            listed: Any = sa.func.string_agg(sa.cast(pk_text, sa.Text()), sa.literal(","))
+        else:
+            listed = sa.func.group_concat(pk_text, sa.literal(","))
+        held = (
+            sa.select(listed)
+            .where(
+                member.c.customer_pk == _customer.c.pk,
+                member.c.segment_pk.in_([sa.literal(pk, sa.BigInteger()) for pk in segment_pks]),
+            )
+            .scalar_subquery()
+        )
+        return sa.literal(",") + sa.func.coalesce(held, sa.literal("")) + sa.literal(",")
+
+    def in_segment(self, segment_pk: int) -> ColumnElement[bool]:
+        column = self.cte.c.get("segments")
+        if column is None:  # pragma: no cover - every rule given named its segments
+            return super().in_segment(segment_pk)
+        needle = sa.literal(f",{segment_pk},")
+        position = sa.func.strpos if self.dialect == "postgresql" else sa.func.instr
+        return position(column, needle) > 0
 
     def _column(self, form: str, key: str) -> Any:
         """The projected column, or None where the conditions do not read the key so (another
@@ -132,6 +170,11 @@ class Projected(Attributes):
     def equals_any(self, key: str, values: list[Any]) -> ColumnElement[bool]:
         if not self._mine("postgresql"):
             return super().equals_any(key, values)
+        text = self._column("text", key)
+        if text is not None and all(isinstance(v, str) for v in values):
+            # a text key holds text only (services.attributes refuses other values), so its
+            # text compares as its jsonb does, five times faster than jsonb equality
+            return text.in_([sa.literal(v, sa.String()) for v in values])
         # jsonb equality is containment's for a scalar (1.0 equals 1)
         return sa.or_(*(self.node(key) == sa.literal(v, JSONB) for v in values))
 

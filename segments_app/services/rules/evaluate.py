@@ -15,6 +15,7 @@ the change was restricted to some).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -154,14 +155,22 @@ class RuleSet:
         return SqlContext(self.tenant_id, now, self.types, self.segment_pks)
 
 
-def in_list(column: Any, values: Sequence[Any], session: DbSession) -> Any:
-    """`column IN (values)`; on PostgreSQL `column = ANY(array)` with the values as one array
-    parameter: planned in a moment however many there are (a rule per statement, hundreds of
-    rules per directory batch), and a generic plan still reads them by index."""
+def in_list(
+    column: Any, values: Sequence[Any] | None, session: DbSession, key: str | None = None
+) -> Any:
+    """`column IN (values)`, the values sent as one parameter whatever their number: on
+    PostgreSQL `column = ANY(array)` (planned in a moment however many there are, and a generic
+    plan still reads them by index), on SQLite `IN (SELECT value FROM json_each(json))` (no
+    limit on parameters). `key` names the parameter; `values` may then be None, for a statement
+    compiled once and run with `key` given each time (rules.wave)."""
     if session.get_bind().dialect.name != "postgresql":
-        return column.in_(bindparam(None, list(values), expanding=True))
-    element = sa.BigInteger() if all(isinstance(v, int) for v in values) else sa.Text()
-    return column == sa.any_(bindparam(None, list(values), type_=postgresql.ARRAY(element)))
+        text = None if values is None else json.dumps(list(values))
+        each = func.json_each(bindparam(key, text, type_=sa.Text())).table_valued("value")
+        return column.in_(select(each.c.value))
+    numbers = values is None or all(isinstance(v, int) for v in values)
+    element = sa.BigInteger() if numbers else sa.Text()
+    sent = None if values is None else list(values)
+    return column == sa.any_(bindparam(key, sent, type_=postgresql.ARRAY(element)))
 
 
 def selected(rule: CheckedRule, ctx: SqlContext) -> tuple[ColumnElement[bool], ...]:
@@ -321,8 +330,9 @@ def record_changes(
     )
     detail = {"reason": "rule", "trigger": trigger}
     with activity.acting_as(RULE_ACTOR):
-        for segment, change in changed:
-            activity.membership_changed(segment, change.joined, change.left, detail)
+        activity.memberships_changed(
+            [(segment, change.joined, change.left) for segment, change in changed], detail
+        )
 
 
 def evaluate_ids(

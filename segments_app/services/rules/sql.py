@@ -16,6 +16,7 @@ negation holds for customers without the value; elsewhere NULL counts as "does n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,7 +43,14 @@ from segments_app.query.literals import number_bind
 from .fields import ORDER_OPERATORS, AttributeTypes, field_ref
 from .tree import CheckedRule
 
-__all__ = ["Attributes", "SqlContext", "relative_threshold", "rule_condition", "sqlite_attribute"]
+__all__ = [
+    "RELATIVE_PARAMETER",
+    "Attributes",
+    "SqlContext",
+    "relative_threshold",
+    "rule_condition",
+    "sqlite_attribute",
+]
 
 customer = Customer.__table__
 _link = CustomerLegalEntity.__table__
@@ -101,6 +109,18 @@ class Attributes:
     def has_tag(self, key: str, tags: list[Any]) -> ColumnElement[bool]:
         return sa.or_(*(self.doc.contains(sa.literal({key: [t]}, JSONB)) for t in tags))
 
+    # both
+    def in_segment(self, segment_pk: int) -> ColumnElement[bool]:
+        """Whether the customer holds an assignment in the segment (inSegment)."""
+        return (
+            sa.exists()
+            .where(
+                _assignment.c.customer_pk == customer.c.pk,
+                _assignment.c.segment_pk == sa.literal(segment_pk, sa.BigInteger()),
+            )
+            .correlate(customer)
+        )
+
 
 def sqlite_attribute(col: Any, key: str) -> ColumnElement[Any]:
     """The attribute `key` of the JSON column `col` as SQLite reads it (and indexes it)."""
@@ -134,6 +154,16 @@ def relative_threshold(kind: str, days: int, now: datetime) -> str:
     return isoformat(now - timedelta(days=days)) or ""
 
 
+#: the name of withinLastDays' threshold parameter: its type and days (see _relative)
+RELATIVE_PARAMETER = re.compile(r"relative_(date|datetime)_([0-9]+)")
+
+
+def _relative(kind: str, days: int, now: datetime) -> sa.BindParameter[str]:
+    """The threshold as a parameter named after what it is computed from, so a statement
+    compiled once serves later clocks with the value recomputed (rules.wave caches one)."""
+    return sa.bindparam(f"relative_{kind}_{days}", relative_threshold(kind, days, now), sa.String())
+
+
 def _node(node: dict, ctx: SqlContext, negated: bool) -> ColumnElement[bool]:
     if "all" in node:
         return sa.and_(*(_node(part, ctx, negated) for part in node["all"]))
@@ -145,14 +175,7 @@ def _node(node: dict, ctx: SqlContext, negated: bool) -> ColumnElement[bool]:
         pk = ctx.segment_pks.get(node["inSegment"])
         if pk is None:  # deleted since the rule was checked: it has no members
             return sa.false()
-        return (
-            sa.exists()
-            .where(
-                _assignment.c.customer_pk == customer.c.pk,
-                _assignment.c.segment_pk == sa.literal(pk, sa.BigInteger()),
-            )
-            .correlate(customer)
-        )
+        return (ctx.attributes or Attributes(customer)).in_segment(pk)
     condition = _condition(node, ctx)
     # EXISTS is never NULL; anything else may be, which `not` would turn into "no" as well
     if negated and not isinstance(condition, sa.Exists):
@@ -235,6 +258,8 @@ def _compile_postgresql(element: _PerDialect, compiler: SQLCompiler, **kw: Any) 
 
 
 def _bind(value: Any, kind: str) -> Any:
+    if isinstance(value, sa.BindParameter):
+        return value
     if kind == "number":
         return number_bind(value)
     if kind == "boolean":
@@ -247,7 +272,7 @@ def _compare(target: _Target, node: dict, now: datetime) -> ColumnElement[bool]:
     value: Any = node.get("value")
     if op in ("withinLastDays", "notWithinLastDays"):
         op = "gte" if op == "withinLastDays" else "lt"
-        value = relative_threshold(kind, value, now)
+        value = _relative(kind, value, now)
     if target.key is None:
         return _scalar(target.column, target.column, op, value, kind)
     source, key = target.source, target.key
