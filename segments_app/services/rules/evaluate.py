@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -111,11 +113,13 @@ class RuleSet:
             .execution_options(populate_existing=True)
         ).all()
         rules = cls(tenant_id, AttributeTypes.for_tenant(tenant_id), pks)
+        types = (
+            tuple(sorted(rules.types.customer.items())),
+            tuple(sorted(rules.types.legal_entity.items())),
+        )
         for segment in ruled:
             try:
-                # a segment it names may have been deleted since: it has no members
-                known = pks.keys() | stored_references(segment.rule)
-                rules.rules[segment.id] = check_rule(segment.rule, rules.types, known)
+                rules.rules[segment.id] = _checked(segment.rule, rules.types, types)
             except AppError as exc:
                 log.warning("rule of segment %s no longer checks: %s", segment.id, exc.message)
                 continue
@@ -153,6 +157,31 @@ class RuleSet:
 
     def context(self, now: datetime) -> SqlContext:
         return SqlContext(self.tenant_id, now, self.types, self.segment_pks)
+
+
+#: stored rules checked, by (the rule as JSON, the tenant's attribute types): a directory batch
+#: or a member write loads every rule of its tenant, and checking 200 rules again each time
+#: took longer than reading them
+_CHECKED: OrderedDict[tuple, CheckedRule] = OrderedDict()
+_CHECKED_KEEP = 4096
+_checking = threading.Lock()
+
+
+def _checked(stored: Any, types: AttributeTypes, types_key: tuple) -> CheckedRule:
+    key = (json.dumps(stored, sort_keys=True, separators=(",", ":")), types_key)
+    with _checking:
+        found = _CHECKED.get(key)
+        if found is not None:
+            _CHECKED.move_to_end(key)
+            return found
+    # the segments it names are known even if deleted since (they then have no members), so
+    # the check does not depend on which segments exist
+    checked = check_rule(stored, types, stored_references(stored))
+    with _checking:
+        _CHECKED[key] = checked
+        while len(_CHECKED) > _CHECKED_KEEP:
+            _CHECKED.popitem(last=False)
+    return checked
 
 
 def in_list(
