@@ -3,7 +3,6 @@ inserted with SQLAlchemy core, and the customers a rule selects, by SQL and by p
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import SimpleNamespace
@@ -19,7 +18,7 @@ from segments_app.models import (
     LegalEntity,
     Segment,
 )
-from segments_app.services.rules.columns import Projected
+from segments_app.services.rules import wave
 from segments_app.services.rules.pyeval import rule_matches
 from segments_app.services.rules.sql import SqlContext, rule_condition
 from segments_app.services.rules.tree import AttributeTypes, CheckedRule
@@ -108,18 +107,16 @@ def sql_selects(conn: sa.Connection, rule: CheckedRule, ctx: SqlContext) -> set[
 
 def batch_selects(conn: sa.Connection, rule: CheckedRule, ctx: SqlContext) -> set[str]:
     """The customers `rule` selects as a directory batch of all the tenant's customers reads
-    it: over their attributes taken out once per customer (services.rules.columns)."""
+    it: the statement services.rules.wave compiles once and keeps (the attributes taken out
+    once per customer), run with the batch's pks and the relative thresholds as parameters."""
     customer = Customer.__table__
-    pks = list(conn.scalars(sa.select(customer.c.pk).where(customer.c.tenant_id == ctx.tenant_id)))
-    session: Any = SimpleNamespace(get_bind=lambda: conn)
-    batch = Projected(session, [rule], ctx, pks)
-    condition = rule_condition(rule, dataclasses.replace(ctx, attributes=batch))
-    query = (
-        sa.select(customer.c.id)
-        .select_from(batch.cte.join(customer, customer.c.pk == batch.cte.c.pk))
-        .where(condition)
+    ids = dict(
+        conn.execute(
+            sa.select(customer.c.pk, customer.c.id).where(customer.c.tenant_id == ctx.tenant_id)
+        ).all()
     )
-    return set(conn.scalars(query))
+    session: Any = SimpleNamespace(get_bind=lambda: conn, connection=lambda: conn)
+    return {ids[customer_pk] for customer_pk, _ in wave.selected(session, {0: rule}, ctx, ids)}
 
 
 def python_selects(

@@ -9,7 +9,7 @@ place of the JSON, so the conditions compare plain values.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +18,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ...extensions import DbSession
 from ...models import Customer, CustomerAssignment
-from .evaluate import in_list
 from .fields import field_ref
 from .sql import Attributes, SqlContext
 from .tree import CheckedRule
@@ -58,9 +57,9 @@ class Projected(Attributes):
         session: DbSession,
         rules: Collection[CheckedRule],
         ctx: SqlContext,
-        customer_pks: Sequence[int] | ColumnElement[bool],
+        in_batch: ColumnElement[bool],
     ):
-        """`customer_pks`: the batch's pks, or a condition on customer.pk that picks them."""
+        """`in_batch`: the condition on customer.pk that picks the batch's customers."""
         super().__init__(_customer)
         self.dialect = session.get_bind().dialect.name
         source = Attributes(_customer)
@@ -80,11 +79,7 @@ class Projected(Attributes):
         cte = (
             sa.select(*projected)
             .where(
-                (
-                    customer_pks
-                    if isinstance(customer_pks, ColumnElement)
-                    else in_list(_customer.c.pk, customer_pks, session)
-                ),
+                in_batch,
                 # `+ 0`: SQLite would otherwise read every customer of the tenant by its index
                 _customer.c.tenant_id + 0 == ctx.tenant_id,
             )
