@@ -20,6 +20,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -213,7 +214,7 @@ def apply_wave(
             gone.append(pk)
     changes = {pk: Change() for pk in rules}
     # in index order: SQLite appends to its b-trees, and concurrent writers lock alike
-    new = sorted(pairs - assigned, key=lambda pair: (pair[1], pair[0]))
+    new = sorted(pairs - assigned, key=itemgetter(1, 0))
     if new:
         now = utcnow()
         table = _pairs(session, new)
