@@ -140,7 +140,9 @@ def _upsert_round(
         ledger.save()
     written = [c for c in valid if c.changed]
     fields = changed_fields(spec.name, [(c.stored, c.record) for c in written])
-    evaluate_records(tenant, spec.name, [c.id for c in written], fields)
+    # the stored customers' pks are known: only new ones are looked up
+    known = {c.id: c.stored.pk for c in written if c.stored is not None and spec is CUSTOMER}
+    evaluate_records(tenant, spec.name, [c.id for c in written], fields, known)
     results.extend(
         RecordResult(c.index, c.id, 204 if c.stored else 201, changed=c.changed) for c in valid
     )

@@ -4,7 +4,7 @@ its own dependants), just before the change commits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import event, select
@@ -26,26 +26,38 @@ def evaluate_customers(
     """Evaluate every rule of the tenant for the customers `customer_pks` (a directory batch
     wrote them), in dependency order, in the caller's transaction; only the rules that read
     `fields` (the fields the writes changed; None: any) or depend on a segment that changed."""
-    pks = sorted(set(customer_pks))
-    if not pks:
-        return
     tenant_id = tenant if isinstance(tenant, int) else tenant.id
-    if not has_rules(db.session, tenant_id):
-        return
-    rules = RuleSet.load(tenant_id)
-    evaluate_batch(db.session, rules, rules.order(), "directory", pks, fields)
+    if has_rules(db.session, tenant_id):
+        _evaluate_customers(tenant_id, customer_pks, fields)
+
+
+def _evaluate_customers(
+    tenant_id: int, customer_pks: Iterable[int], fields: frozenset[str] | None
+) -> None:
+    pks = sorted(set(customer_pks))
+    if pks:
+        rules = RuleSet.load(tenant_id)
+        evaluate_batch(db.session, rules, rules.order(), "directory", pks, fields)
 
 
 def evaluate_records(
-    tenant: Any, kind: str, ids: Iterable[str], fields: frozenset[str] | None = None
+    tenant: Any,
+    kind: str,
+    ids: Iterable[str],
+    fields: frozenset[str] | None = None,
+    customer_pks: Mapping[str, int] | None = None,
 ) -> None:
     """After directory records of `kind` were written or deleted: evaluate the rules for the
     customers they are or (legal entities) that belong to them. `fields`: see changed_fields
-    (None: any field may have changed)."""
+    (None: any field may have changed). `customer_pks`: the pks of those customers the caller
+    knows, by id (the others are looked up)."""
     ids = list(dict.fromkeys(ids))
     if not ids or kind not in ("customer", "legalEntity") or not has_rules(db.session, tenant.id):
         return
     pks: list[int] = []
+    if kind == "customer" and customer_pks:
+        pks = [customer_pks[key] for key in ids if key in customer_pks]
+        ids = [key for key in ids if key not in customer_pks]
     for start in range(0, len(ids), 5000):
         part = ids[start : start + 5000]
         if kind == "customer":
@@ -60,7 +72,7 @@ def evaluate_records(
         pks.extend(db.session.scalars(stmt))
     if kind == "legalEntity":
         fields = frozenset({LEGAL_ENTITIES})
-    evaluate_customers(tenant.id, pks, fields)
+    _evaluate_customers(tenant.id, pks, fields)  # has_rules said yes above
 
 
 #: directory columns of a customer -> the rule fields that read them
