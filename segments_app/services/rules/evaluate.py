@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +32,7 @@ from ...models import Customer, CustomerAssignment, Segment
 from ...models.types import utcnow
 from .. import activity, counters
 from .sql import SqlContext, rule_condition
-from .tree import AttributeTypes, CheckedRule, check_rule, dependency_order
+from .tree import AttributeTypes, CheckedRule, checked_stored, dependency_order
 
 log = logging.getLogger(__name__)
 
@@ -66,21 +64,6 @@ class Change:
 
     joined: int = 0
     left: int = 0
-
-
-def stored_references(tree: Any) -> set[str]:
-    """The segment ids a stored (canonical) rule tree names with inSegment."""
-    found: set[str] = set()
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if isinstance(node.get("inSegment"), str):
-                found.add(node["inSegment"])
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
 
 
 @dataclass
@@ -119,7 +102,7 @@ class RuleSet:
         )
         for segment in ruled:
             try:
-                rules.rules[segment.id] = _checked(segment.rule, rules.types, types)
+                rules.rules[segment.id] = checked_stored(segment.rule, rules.types, types)
             except AppError as exc:
                 log.warning("rule of segment %s no longer checks: %s", segment.id, exc.message)
                 continue
@@ -157,31 +140,6 @@ class RuleSet:
 
     def context(self, now: datetime) -> SqlContext:
         return SqlContext(self.tenant_id, now, self.types, self.segment_pks)
-
-
-#: stored rules checked, by (the rule as JSON, the tenant's attribute types): a directory batch
-#: or a member write loads every rule of its tenant, and checking 200 rules again each time
-#: took longer than reading them
-_CHECKED: OrderedDict[tuple, CheckedRule] = OrderedDict()
-_CHECKED_KEEP = 4096
-_checking = threading.Lock()
-
-
-def _checked(stored: Any, types: AttributeTypes, types_key: tuple) -> CheckedRule:
-    key = (json.dumps(stored, sort_keys=True, separators=(",", ":")), types_key)
-    with _checking:
-        found = _CHECKED.get(key)
-        if found is not None:
-            _CHECKED.move_to_end(key)
-            return found
-    # the segments it names are known even if deleted since (they then have no members), so
-    # the check does not depend on which segments exist
-    checked = check_rule(stored, types, stored_references(stored))
-    with _checking:
-        _CHECKED[key] = checked
-        while len(_CHECKED) > _CHECKED_KEEP:
-            _CHECKED.popitem(last=False)
-    return checked
 
 
 def in_list(

@@ -18,9 +18,9 @@ from ...query.i18n import LanguagePrefs
 from .. import activity, counters
 from ..directory import customer_document
 from . import runs
-from .evaluate import RuleSet, clock, count_selected, matches, selected, stored_references
+from .evaluate import RuleSet, clock, count_selected, matches, selected
 from .sql import SqlContext, rule_condition
-from .tree import AttributeTypes, CheckedRule, check_rule, dependency_order
+from .tree import AttributeTypes, CheckedRule, check_rule, dependency_order, stored_references
 from .triggers import evaluate_customers, membership_changed
 
 #: how far a running evaluation got ({phase, matched, joined, left} as known), or None

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -337,3 +339,45 @@ def dependency_order(rules: Mapping[str, frozenset[str]]) -> list[str]:
                 state[child] = "open"
                 stack.append((child, sorted(rules[child] & rules.keys())))
     return order
+
+
+def stored_references(tree: Any) -> set[str]:
+    """The segment ids a stored (canonical) rule tree names with inSegment."""
+    found: set[str] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("inSegment"), str):
+                found.add(node["inSegment"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+#: stored rules checked, by (the rule as JSON, the tenant's attribute types): a directory batch
+#: or a member write loads every rule of its tenant, and checking 200 rules again each time
+#: took longer than reading them
+_CHECKED: OrderedDict[tuple, CheckedRule] = OrderedDict()
+_CHECKED_KEEP = 4096
+_checking = threading.Lock()
+
+
+def checked_stored(stored: Any, types: AttributeTypes, types_key: tuple) -> CheckedRule:
+    """A stored rule checked (kept: see _CHECKED); `types_key` is `types` as a hashable
+    value, made once per load."""
+    key = (json.dumps(stored, sort_keys=True, separators=(",", ":")), types_key)
+    with _checking:
+        found = _CHECKED.get(key)
+        if found is not None:
+            _CHECKED.move_to_end(key)
+            return found
+    # the segments it names are known even if deleted since (they then have no members), so
+    # the check does not depend on which segments exist
+    checked = check_rule(stored, types, stored_references(stored))
+    with _checking:
+        _CHECKED[key] = checked
+        while len(_CHECKED) > _CHECKED_KEEP:
+            _CHECKED.popitem(last=False)
+    return checked
