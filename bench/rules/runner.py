@@ -67,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batches", type=int, default=9, help="batches of each kind in (c)")
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument(
+        "--orders",
+        action="store_true",
+        help="(c) also with batches of customers who just ordered (three attributes change)",
+    )
+    parser.add_argument(
         "--only", default="abcd", help="which figures: any of the letters a, b, c, d"
     )
     parser.add_argument(
@@ -149,6 +154,17 @@ def run_database(database: str, args, workdir: Path) -> Figures:
                     args.batch_size,
                 )
             explained += plans.explain(engine, "batch", plans.interesting(sent, 4))
+            if args.orders:
+                step(database, f"(c) again, {args.batches} x 2 batches of customers who ordered")
+                result.figures["orders"] = attempt(
+                    database,
+                    steps.batch_figure,
+                    app,
+                    args.customers,
+                    args.batches,
+                    args.batch_size,
+                    True,
+                )
         if "d" in args.only:
             step(database, "(d) refresh of the relative rules (own process)")
             result.figures["refresh"] = attempt(database, steps.refresh_figure, url)
@@ -282,6 +298,13 @@ def print_figures(result: Figures) -> None:
             f"(c) directory batch of {b['size']:,} customers, median of {b['rounds']}: "
             f"with rules {b['with_s'] * 1000:.0f} ms, without {b['without_s'] * 1000:.0f} ms, "
             f"rules add {100 * (ratio - 1):.0f}%  | <= 50% {verdict(ratio <= BATCH_RATIO)}"
+        )
+    if "with_s" in f.get("orders", {}):
+        o = f["orders"]
+        print(
+            f"(c) the same, customers who just ordered (lastOrderAt, orders, lifetimeValue): "
+            f"with rules {o['with_s'] * 1000:.0f} ms, without {o['without_s'] * 1000:.0f} ms, "
+            f"rules add {100 * (o['with_s'] / o['without_s'] - 1):.0f}%  | figures"
         )
     if "seconds" in f.get("refresh", {}):
         r = f["refresh"]

@@ -257,11 +257,50 @@ def batch_records(shape: data.Shape, numbers: list[int], seed: int) -> list[dict
     return out
 
 
-def batch_figure(app: Flask, customers: int, rounds: int, size: int) -> dict:
+def order_records(shape: data.Shape, numbers: list[int], seed: int) -> list[dict]:
+    """Directory documents of customers `numbers` as stored, but each has just ordered: its
+    lastOrderAt, orders and lifetimeValue change (as a shop's sync after a day of orders)."""
+    rng = random.Random(seed)
+    ids = [data.customer_id(n) for n in numbers]
+    customer = sa.table(
+        "customer",
+        sa.column("id"),
+        sa.column("first_name"),
+        sa.column("last_name"),
+        sa.column("email"),
+        sa.column("attributes", sa.JSON()),
+    )
+    stored = {
+        row.id: row for row in db.session.execute(sa.select(customer).where(customer.c.id.in_(ids)))
+    }
+    out = []
+    for n, customer_id in zip(numbers, ids, strict=True):
+        row = stored[customer_id]
+        attributes = dict(row.attributes or {})
+        attributes["orders"] = int(attributes.get("orders", 0)) + 1
+        value = float(attributes.get("lifetimeValue", 0)) + round(rng.uniform(5, 300), 2)
+        attributes["lifetimeValue"] = round(value, 2)
+        attributes["lastOrderAt"] = data.datetime_text(shape.now)
+        doc = {
+            "id": customer_id,
+            "firstName": row.first_name,
+            "lastName": row.last_name,
+            "email": row.email,
+            "attributes": attributes,
+        }
+        entity = shape.entity_of(n)
+        if entity is not None:
+            doc["legalEntityIds"] = [data.entity_id(entity)]
+        out.append(doc)
+    return out
+
+
+def batch_figure(app: Flask, customers: int, rounds: int, size: int, orders: bool = False) -> dict:
     """Batches of `size` changed customers through upsert_records, one transaction each,
-    alternately with the rule work and without it (the rules' hook replaced by a no-op)."""
+    alternately with the rule work and without it (the rules' hook replaced by a no-op).
+    `orders`: the customers have just ordered (order_records) instead of all new attributes."""
     shape = data.Shape(customers, utcnow())
-    rng = random.Random(7)
+    rng = random.Random(8 if orders else 7)
     picked = rng.sample(range(1, customers + 1), min(customers, 2 * (rounds + 1) * size))
     batches = [sorted(picked[i : i + size]) for i in range(0, len(picked), size)]
     timings: dict[bool, list[float]] = {True: [], False: []}
@@ -269,8 +308,8 @@ def batch_figure(app: Flask, customers: int, rounds: int, size: int) -> dict:
         tenant_id = _tenant().id
     for n, numbers in enumerate(batches):
         with_rules = n % 2 == 0
-        records = batch_records(shape, numbers, seed=100 + n)
         with app.app_context():
+            records = (order_records if orders else batch_records)(shape, numbers, 100 + n)
             tenant = db.session.get(Tenant, tenant_id)
             assert tenant is not None
             original = upsert.evaluate_records
