@@ -18,7 +18,7 @@ from flask import Flask
 
 from segments_app import jobs
 from segments_app.extensions import db
-from segments_app.models import CustomerAssignment, RuleEvaluation, Segment, Tenant
+from segments_app.models import Customer, CustomerAssignment, RuleEvaluation, Segment, Tenant
 from segments_app.models.types import utcnow
 from segments_app.services.directory import upsert
 from segments_app.services.directory.upsert import upsert_records
@@ -262,17 +262,11 @@ def order_records(shape: data.Shape, numbers: list[int], seed: int) -> list[dict
     lastOrderAt, orders and lifetimeValue change (as a shop's sync after a day of orders)."""
     rng = random.Random(seed)
     ids = [data.customer_id(n) for n in numbers]
-    customer = sa.table(
-        "customer",
-        sa.column("id"),
-        sa.column("first_name"),
-        sa.column("last_name"),
-        sa.column("email"),
-        sa.column("attributes", sa.JSON()),
+    c = Customer.__table__.c
+    query = sa.select(c.id, c.first_name, c.last_name, c.email, c.attributes).where(
+        c.tenant_id == _tenant().id, c.id.in_(ids)
     )
-    stored = {
-        row.id: row for row in db.session.execute(sa.select(customer).where(customer.c.id.in_(ids)))
-    }
+    stored = {row.id: row for row in db.session.execute(query)}
     out = []
     for n, customer_id in zip(numbers, ids, strict=True):
         row = stored[customer_id]

@@ -16,9 +16,7 @@ from ..extensions import DbSession
 
 def lift_statement_timeout(target: DbSession | Connection) -> None:
     """No statement timeout for the rest of the current transaction of `target`."""
-    connection = target if isinstance(target, Connection) else target.connection()
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    _set_local(target, "statement_timeout", "0")
 
 
 def reuse_plans(target: DbSession | Connection) -> None:
@@ -28,9 +26,7 @@ def reuse_plans(target: DbSession | Connection) -> None:
     writes (four per assignment), which then spend longer planning than checking. For work
     that writes many rows; an import run's own connection sets it for the run
     (imports.runtime)."""
-    connection = target if isinstance(target, Connection) else target.connection()
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL plan_cache_mode = auto")
+    _set_local(target, "plan_cache_mode", "auto")
 
 
 def without_parallel_workers(target: DbSession | Connection) -> None:
@@ -38,6 +34,12 @@ def without_parallel_workers(target: DbSession | Connection) -> None:
     for many small statements over a batch's rows, where the planner's estimates can pass
     the threshold for workers. Reading a directory batch's 1,200 assignments took 19 ms with
     two workers (starting them is most of it) and 4 ms without."""
+    _set_local(target, "max_parallel_workers_per_gather", "0")
+
+
+def _set_local(target: DbSession | Connection, setting: str, value: str) -> None:
+    """PostgreSQL: `setting` for the rest of the transaction (both are constants of this module,
+    never input)."""
     connection = target if isinstance(target, Connection) else target.connection()
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+        connection.exec_driver_sql(f"SET LOCAL {setting} = {value}")

@@ -73,9 +73,11 @@ class Projected(Attributes):
                 name = f"k{len(self._names)}"
                 self._names[(form, key)] = name
                 projected.append(self._read(source, form, key).label(name))
-        named = {ctx.segment_pks.get(key) for rule in rules for key in rule.segments}
-        if named - {None}:
-            projected.append(self._segments(sorted(pk for pk in named if pk)).label("segments"))
+        # the segments the rules name that exist (sql.py makes a deleted one select nobody)
+        pks = ctx.segment_pks
+        named = sorted({pks[key] for rule in rules for key in rule.segments if key in pks})
+        if named:
+            projected.append(self._segments(named).label("segments"))
         cte = (
             sa.select(*projected)
             .where(
@@ -121,12 +123,9 @@ class Projected(Attributes):
         return sa.literal(",") + sa.func.coalesce(held, sa.literal("")) + sa.literal(",")
 
     def in_segment(self, segment_pk: int) -> ColumnElement[bool]:
-        column = self.cte.c.get("segments")
-        if column is None:  # pragma: no cover - every rule given named its segments
-            return super().in_segment(segment_pk)
         needle = sa.literal(f",{segment_pk},")
         position = sa.func.strpos if self.dialect == "postgresql" else sa.func.instr
-        return position(column, needle) > 0
+        return position(self.cte.c.segments, needle) > 0
 
     def _column(self, form: str, key: str) -> Any:
         """The projected column, or None where the conditions do not read the key so (another

@@ -96,13 +96,9 @@ class RuleSet:
             .execution_options(populate_existing=True)
         ).all()
         rules = cls(tenant_id, AttributeTypes.for_tenant(tenant_id), pks)
-        types = (
-            tuple(sorted(rules.types.customer.items())),
-            tuple(sorted(rules.types.legal_entity.items())),
-        )
         for segment in ruled:
             try:
-                rules.rules[segment.id] = checked_stored(segment.rule, rules.types, types)
+                rules.rules[segment.id] = checked_stored(segment.rule, rules.types)
             except AppError as exc:
                 log.warning("rule of segment %s no longer checks: %s", segment.id, exc.message)
                 continue

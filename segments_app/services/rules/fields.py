@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,6 +81,11 @@ class AttributeTypes:
         for owner, key, type_ in rows:
             found.setdefault(owner, {})[key] = type_
         return cls(found["customer"], found["legalEntity"])
+
+    @cached_property
+    def key(self) -> tuple:
+        """The types as one hashable value, for the caches of what was made from them."""
+        return (tuple(sorted(self.customer.items())), tuple(sorted(self.legal_entity.items())))
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from segments_app.errors import ValidationFailed
@@ -356,28 +355,19 @@ def stored_references(tree: Any) -> set[str]:
     return found
 
 
-#: stored rules checked, by (the rule as JSON, the tenant's attribute types): a directory batch
-#: or a member write loads every rule of its tenant, and checking 200 rules again each time
-#: took longer than reading them
-_CHECKED: OrderedDict[tuple, CheckedRule] = OrderedDict()
-_CHECKED_KEEP = 4096
-_checking = threading.Lock()
+def checked_stored(stored: Any, types: AttributeTypes) -> CheckedRule:
+    """A stored rule checked against `types`, once per process for each (rule, types): a
+    directory batch or a member write loads every rule of its tenant, and checking 200 rules
+    again each time took longer than reading them."""
+    return _checked(json.dumps(stored, sort_keys=True, separators=(",", ":")), types.key)
 
 
-def checked_stored(stored: Any, types: AttributeTypes, types_key: tuple) -> CheckedRule:
-    """A stored rule checked (kept: see _CHECKED); `types_key` is `types` as a hashable
-    value, made once per load."""
-    key = (json.dumps(stored, sort_keys=True, separators=(",", ":")), types_key)
-    with _checking:
-        found = _CHECKED.get(key)
-        if found is not None:
-            _CHECKED.move_to_end(key)
-            return found
+@lru_cache(maxsize=4096)
+def _checked(stored: str, types: tuple) -> CheckedRule:
+    rule = json.loads(stored)
     # the segments it names are known even if deleted since (they then have no members), so
     # the check does not depend on which segments exist
-    checked = check_rule(stored, types, stored_references(stored))
-    with _checking:
-        _CHECKED[key] = checked
-        while len(_CHECKED) > _CHECKED_KEEP:
-            _CHECKED.popitem(last=False)
-    return checked
+    customer, legal_entity = types
+    return check_rule(
+        rule, AttributeTypes(dict(customer), dict(legal_entity)), stored_references(rule)
+    )

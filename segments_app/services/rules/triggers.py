@@ -58,16 +58,15 @@ def evaluate_records(
     if kind == "customer" and customer_pks:
         pks = [customer_pks[key] for key in ids if key in customer_pks]
         ids = [key for key in ids if key not in customer_pks]
-    for start in range(0, len(ids), 5000):
-        part = ids[start : start + 5000]
+    if ids:  # one parameter however many (in_list)
         if kind == "customer":
             stmt = select(Customer.pk).where(
-                Customer.tenant_id == tenant.id, in_list(Customer.id, part, db.session)
+                Customer.tenant_id == tenant.id, in_list(Customer.id, ids, db.session)
             )
         else:
             stmt = select(CustomerLegalEntity.customer_pk).where(
                 CustomerLegalEntity.tenant_id == tenant.id,
-                in_list(CustomerLegalEntity.legal_entity_id, part, db.session),
+                in_list(CustomerLegalEntity.legal_entity_id, ids, db.session),
             )
         pks.extend(db.session.scalars(stmt))
     if kind == "legalEntity":

@@ -97,8 +97,7 @@ def _statement(session: DbSession, rules: dict[int, CheckedRule], ctx: SqlContex
         dialect.name,
         ctx.tenant_id,
         tuple((pk, json.dumps(rule.tree, sort_keys=True)) for pk, rule in rules.items()),
-        tuple(sorted(ctx.types.customer.items())),
-        tuple(sorted(ctx.types.legal_entity.items())),
+        ctx.types.key,
         tuple((name, ctx.segment_pks.get(name)) for name in named),
     )
     with _compiling:
