@@ -38,12 +38,16 @@ class CustomerAssignment(Model):
     )
 
     __table_args__ = (
+        # partial, as a unique index never compares rows whose legal_entity_pk is NULL: a B2C
+        # assignment (every one a rule makes) writes no entry here
         sa.Index(
             "uq_customer_assignment_b2b",
             "segment_pk",
             "customer_pk",
             "legal_entity_pk",
             unique=True,
+            sqlite_where=sa.text("legal_entity_pk IS NOT NULL"),
+            postgresql_where=sa.text("legal_entity_pk IS NOT NULL"),
         ),
         sa.Index(
             "uq_customer_assignment_b2c",
