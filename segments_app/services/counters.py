@@ -15,10 +15,11 @@ Deleting a segment needs nothing: its counts go with it.
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select, update
 
 from ..extensions import DbSession
 from ..models import CustomerAssignment, ItemAssignment, Segment
+from .sqlvalues import integer_rows
 
 _segment = Segment.__table__
 
@@ -40,12 +41,15 @@ def adjust(session: DbSession, segment_pk: int, members: int = 0, items: int = 0
 def adjust_members(session: DbSession, deltas: dict[int, int]) -> None:
     """`adjust` for many segments in one statement: `deltas` maps a segment's pk to the members
     it gained (negative: lost); a directory batch changes a hundred segments at once."""
-    deltas = {pk: delta for pk, delta in deltas.items() if delta}
-    if deltas:
+    rows = [(pk, delta) for pk, delta in deltas.items() if delta]
+    if rows:
+        # the changes as a table of one parameter: the statement is the same for any number of
+        # segments, compiled once (a CASE of a hundred segments took longer to compile than to run)
+        change = integer_rows(session, rows, "segment_pk", "delta")
         session.connection().execute(
             update(_segment)
-            .where(_segment.c.pk.in_(list(deltas)))
-            .values(member_count=_segment.c.member_count + case(deltas, value=_segment.c.pk))
+            .where(_segment.c.pk == change.c.segment_pk)
+            .values(member_count=_segment.c.member_count + change.c.delta)
         )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from segments_app.extensions import db
-from segments_app.models import CustomerAssignment, Segment
+from segments_app.models import Activity, CustomerAssignment, Segment
 from segments_app.services.rules import batch, evaluate
 from tests.factories import tenant_named
 from tests.rules_support import members, save, seed
@@ -58,6 +58,29 @@ def _miscounted(app) -> dict[str, tuple[int, int]]:
         return {key: (stored, real) for key, stored, real in rows if stored != real}
 
 
+def _last_logged(app) -> int:
+    with app.app_context():
+        return db.session.execute(select(func.max(Activity.id))).scalar() or 0
+
+
+def _logged_since(app, after: int) -> set[tuple]:
+    """The log lines written after entry `after`: (segment, actor, action, count, detail)."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(
+                Activity.segment_id,
+                Activity.tenant_id,
+                Activity.actor,
+                Activity.action,
+                Activity.count,
+                Activity.detail,
+            ).where(Activity.id > after)
+        ).all()
+        tenants = {row.tenant_id for row in rows}
+        assert len(tenants) <= 1
+        return {(r.segment_id, r.actor, r.action, r.count, tuple(r.detail.items())) for r in rows}
+
+
 def test_a_batch_leaves_what_a_full_evaluation_makes(app, api, tenant, monkeypatch):
     seed(
         app,
@@ -84,9 +107,16 @@ def test_a_batch_leaves_what_a_full_evaluation_makes(app, api, tenant, monkeypat
     docs = [
         _customer(n, attributes={"tier": "gold" if n % 2 else "silver", "n": 0}) for n in (1, 3)
     ]
+    logged = _last_logged(app)
     assert api.put("/directory/customers", json=docs).status_code == 207
     assert evaluated == [["big"], ["rest"]]
     assert "c1" not in members(app, tenant, "big") and "c1" in members(app, tenant, "rest")
+    # each segment's change logged once, by the rule, with the reason the History tab shows
+    why = (("reason", "rule"), ("trigger", "directory"))
+    assert _logged_since(app, logged) == {
+        ("big", "rule", "members.removed", 1, why),
+        ("rest", "rule", "members.added", 1, why),
+    }
     assert _full_evaluation_changes(app, tenant) == {}
     # a tier and a name change, and a new customer: every rule, in waves after their segments
     evaluated.clear()

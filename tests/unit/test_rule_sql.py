@@ -16,7 +16,7 @@ from segments_app.models import Customer
 from segments_app.services.rules.sql import SqlContext, rule_condition
 from segments_app.services.rules.tree import AttributeTypes, check_rule
 from tests.factories import OTHER_TENANT, tenant_named
-from tests.rules_data import python_selects, seed, sql_selects
+from tests.rules_data import batch_selects, python_selects, seed, sql_selects
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 TYPES = AttributeTypes(
@@ -225,6 +225,8 @@ def test_sql_and_python_select_the_expected_customers(app, seeded, body, expecte
     assert python_selects(rule, CUSTOMERS, NOW) == expected
     with app.app_context(), db.engine.connect() as conn:
         assert sql_selects(conn, rule, seeded) == expected
+        # and as a directory batch of these customers reads it (rules.wave's own statement)
+        assert batch_selects(conn, rule, seeded) == expected
 
 
 def test_an_in_segment_without_a_pk_selects_nobody(app, seeded) -> None:

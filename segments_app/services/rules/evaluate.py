@@ -15,7 +15,6 @@ the change was restricted to some).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from ...extensions import DbSession, db, rowcount
 from ...models import Customer, CustomerAssignment, Segment
 from ...models.types import utcnow
 from .. import activity, counters
+from ..sqlvalues import in_list
 from .sql import SqlContext, rule_condition
 from .tree import AttributeTypes, CheckedRule, checked_stored, dependency_order
 
@@ -136,24 +136,6 @@ class RuleSet:
 
     def context(self, now: datetime) -> SqlContext:
         return SqlContext(self.tenant_id, now, self.types, self.segment_pks)
-
-
-def in_list(
-    column: Any, values: Sequence[Any] | None, session: DbSession, key: str | None = None
-) -> Any:
-    """`column IN (values)`, the values sent as one parameter whatever their number: on
-    PostgreSQL `column = ANY(array)` (planned in a moment however many there are, and a generic
-    plan still reads them by index), on SQLite `IN (SELECT value FROM json_each(json))` (no
-    limit on parameters). `key` names the parameter; `values` may then be None, for a statement
-    compiled once and run with `key` given each time (rules.wave)."""
-    if session.get_bind().dialect.name != "postgresql":
-        text = None if values is None else json.dumps(list(values))
-        each = func.json_each(bindparam(key, text, type_=sa.Text())).table_valued("value")
-        return column.in_(select(each.c.value))
-    numbers = values is None or all(isinstance(v, int) for v in values)
-    element = sa.BigInteger() if numbers else sa.Text()
-    sent = None if values is None else list(values)
-    return column == sa.any_(bindparam(key, sent, type_=postgresql.ARRAY(element)))
 
 
 def selected(rule: CheckedRule, ctx: SqlContext) -> tuple[ColumnElement[bool], ...]:

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from ...extensions import DbSession, db
 from ...models import Customer, Segment
 from ...models.directory import CustomerLegalEntity
+from ..sqlvalues import in_list
 from .batch import LEGAL_ENTITIES, evaluate_batch
-from .evaluate import RuleSet, evaluate_ids, in_list
+from .evaluate import RuleSet, evaluate_ids
 
 #: session.info key of the segments whose membership changed in the transaction
 _PENDING = "segments_rules_pending"

@@ -25,7 +25,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import bindparam, delete, literal, select
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -33,8 +32,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from ...extensions import DbSession
 from ...models import Customer, CustomerAssignment
 from ...models.types import utcnow
+from ..sqlvalues import in_list, integer_rows
 from .columns import Projected
-from .evaluate import AUTOMATIC_COLUMNS, Change, _insert, in_list
+from .evaluate import AUTOMATIC_COLUMNS, Change, _insert
 from .sql import RELATIVE_PARAMETER, SqlContext, relative_threshold, rule_condition
 from .tree import CheckedRule
 
@@ -162,29 +162,6 @@ def _compile_verdicts(element: _Verdicts, compiler: SQLCompiler, **kw: Any) -> s
     return "(" + " || ".join(compiler.process(case, **kw) for case in element.cases) + ")"
 
 
-def _pairs(session: DbSession, pairs: list[tuple[int, int]]) -> Any:
-    """The pairs as a table (customer_pk, segment_pk), sent as one parameter."""
-    if session.get_bind().dialect.name == "postgresql":
-        array = postgresql.ARRAY(sa.BigInteger())
-        return (
-            sa.func.unnest(
-                bindparam(None, [c for c, _ in pairs], type_=array),
-                bindparam(None, [s for _, s in pairs], type_=array),
-            )
-            .table_valued("customer_pk", "segment_pk")
-            .render_derived(name="pairs")
-        )
-    each = sa.func.json_each(bindparam(None, json.dumps(pairs), type_=sa.Text())).table_valued(
-        "value"
-    )
-    first: Any = sa.literal_column("'$[0]'")
-    second: Any = sa.literal_column("'$[1]'")
-    return select(
-        sa.func.json_extract(each.c.value, first).label("customer_pk"),
-        sa.func.json_extract(each.c.value, second).label("segment_pk"),
-    ).subquery("pairs")
-
-
 def apply_wave(
     session: DbSession, rules: dict[int, CheckedRule], ctx: SqlContext, customer_pks: Sequence[int]
 ) -> dict[int, Change]:
@@ -216,7 +193,7 @@ def apply_wave(
     new = sorted(pairs - assigned, key=itemgetter(1, 0))
     if new:
         now = utcnow()
-        table = _pairs(session, new)
+        table = integer_rows(session, new, "customer_pk", "segment_pk")
         rows = select(
             table.c.customer_pk,
             table.c.segment_pk,
