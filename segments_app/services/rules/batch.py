@@ -36,12 +36,20 @@ def _legal(rule: CheckedRule) -> bool:
 
 
 def waves(rules: RuleSet, ids: Sequence[str]) -> list[list[str]]:
-    """`ids` (in dependency order) by level: a rule goes one wave after the latest wave of the
-    segments among `ids` it names, so it sees their new members."""
+    """`ids` (in dependency order) by level. A rule naming a segment among `ids` whose rule is
+    evaluated in the same statement goes in the same wave: the statement reads that segment as
+    it leaves it (rules.columns.Projected.in_segment). Legal entity rules are evaluated one by
+    one after their wave's statement, so they go one wave after the segments they name, and a
+    rule naming one of theirs one wave after it."""
     level: dict[str, int] = {}
     for segment_id in ids:
-        named = [level[key] for key in rules.rules[segment_id].segments if key in level]
-        level[segment_id] = 1 + max(named, default=-1)
+        legal = _legal(rules.rules[segment_id])
+        named = [
+            level[key] + (1 if legal or _legal(rules.rules[key]) else 0)
+            for key in rules.rules[segment_id].segments
+            if key in level
+        ]
+        level[segment_id] = max(named, default=0)
     result: list[list[str]] = [[] for _ in range(1 + max(level.values(), default=-1))]
     for segment_id in ids:
         result[level[segment_id]].append(segment_id)
@@ -72,11 +80,13 @@ def evaluate_batch(
         ids = [key for key in ids if reads(rules.rules[key], fields) or rules.rules[key].segments]
     for wave in waves(rules, ids):
         if fields is not None:
-            wave = [
-                key
-                for key in wave
-                if reads(rules.rules[key], fields) or rules.rules[key].segments & changes.keys()
-            ]
+            # in dependency order: a rule naming a segment kept in this wave is kept too
+            kept: list[str] = []
+            for key in wave:
+                rule = rules.rules[key]
+                if reads(rule, fields) or rule.segments & (changes.keys() | set(kept)):
+                    kept.append(key)
+            wave = kept
             if not wave:
                 continue
         # legal entity rules one by one: in one statement with others PostgreSQL runs their

@@ -9,7 +9,8 @@ place of the JSON, so the conditions compare plain values.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import dataclasses
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ...extensions import DbSession
 from ...models import Customer, CustomerAssignment
 from .fields import field_ref
-from .sql import Attributes, SqlContext
+from .sql import Attributes, SqlContext, rule_condition
 from .tree import CheckedRule
 
 _customer = Customer.__table__
@@ -58,9 +59,14 @@ class Projected(Attributes):
         rules: Collection[CheckedRule],
         ctx: SqlContext,
         in_batch: ColumnElement[bool],
+        inline: Mapping[int, CheckedRule] | None = None,
     ):
-        """`in_batch`: the condition on customer.pk that picks the batch's customers."""
+        """`in_batch`: the condition on customer.pk that picks the batch's customers; `inline`:
+        rules (by segment pk) evaluated in the same statement, whose segments the others'
+        inSegment conditions read as those rules leave them (see in_segment)."""
         super().__init__(_customer)
+        self.inline = dict(inline or {})
+        self._ctx = dataclasses.replace(ctx, attributes=self)
         self.dialect = session.get_bind().dialect.name
         source = Attributes(_customer)
         self._names: dict[tuple[str, str], str] = {}
@@ -103,15 +109,21 @@ class Projected(Attributes):
         return reader.get(form, source.node)(key)
 
     def _segments(self, segment_pks: list[int]) -> ColumnElement[str]:
-        """The segments among `segment_pks` the customer is in, as text: `,3,17,` (one read of
-        the customer's assignments, where an EXISTS per inSegment condition made a thousand
-        customers 40,000 lookups for 40 conditions)."""
+        """The customer's assignments in `segment_pks` as text, `,3:A,17:M,` (segment, and A for
+        AUTOMATIC, M for MANUAL): one read of the customer's assignments, where an EXISTS per
+        inSegment condition made a thousand customers 40,000 lookups for 40 conditions."""
         member = _assignment.alias("held")
-        pk_text: Any = member.c.segment_pk
+        entry: Any = sa.literal(",")
+        for part in (
+            sa.cast(member.c.segment_pk, sa.Text()),
+            sa.literal(":"),
+            sa.func.substr(member.c.assignment_type, 1, 1),
+        ):
+            entry = entry.op("||", return_type=sa.Text())(part)
         if self.dialect == "postgresql":
-            listed: Any = sa.func.string_agg(sa.cast(pk_text, sa.Text()), sa.literal(","))
+            listed: Any = sa.func.string_agg(entry, sa.literal(""))
         else:
-            listed = sa.func.group_concat(pk_text, sa.literal(","))
+            listed = sa.func.group_concat(entry, sa.literal(""))
         held = (
             sa.select(listed)
             .where(
@@ -120,12 +132,19 @@ class Projected(Attributes):
             )
             .scalar_subquery()
         )
-        return sa.literal(",") + sa.func.coalesce(held, sa.literal("")) + sa.literal(",")
+        return sa.func.coalesce(held, sa.literal("")) + sa.literal(",")
 
     def in_segment(self, segment_pk: int) -> ColumnElement[bool]:
-        needle = sa.literal(f",{segment_pk},")
         position = sa.func.strpos if self.dialect == "postgresql" else sa.func.instr
-        return position(self.cte.c.segments, needle) > 0
+        rule = self.inline.get(segment_pk)
+        if rule is None:  # as the customer's assignments are
+            return position(self.cte.c.segments, sa.literal(f",{segment_pk}:")) > 0
+        # as the statement leaves the segment: its rule's AUTOMATIC members are the customers
+        # it selects, and its other assignments stay (apply_wave's INSERT and DELETE)
+        return sa.or_(
+            sa.func.coalesce(rule_condition(rule, self._ctx), sa.false()),
+            position(self.cte.c.segments, sa.literal(f",{segment_pk}:M")) > 0,
+        )
 
     def _column(self, form: str, key: str) -> Any:
         """The projected column, or None where the conditions do not read the key so (another

@@ -116,7 +116,10 @@ def _statement(session: DbSession, rules: dict[int, CheckedRule], ctx: SqlContex
 def _compile(session: DbSession, rules: dict[int, CheckedRule], ctx: SqlContext) -> _Compiled:
     dialect = session.get_bind().dialect
     in_batch = in_list(_customer.c.pk, None, session, key=_PKS)
-    batch = Projected(session, rules.values(), ctx, in_batch)
+    # a rule naming a segment whose rule is among these reads it as this wave leaves it
+    named = {ctx.segment_pks.get(name) for rule in rules.values() for name in rule.segments}
+    inline = {pk: rule for pk, rule in rules.items() if pk in named}
+    batch = Projected(session, rules.values(), ctx, in_batch, inline)
     ctx = dataclasses.replace(ctx, attributes=batch)
     read = batch.cte
     verdict = _Verdicts(
