@@ -1,16 +1,33 @@
-"""Dashboard fixtures: clients logged in as each role, the CSRF token, a query counter."""
+"""Dashboard fixtures: clients logged in as each role, the CSRF token, a query counter; segments
+made through the service, segment 'gold' and its members; and the few helpers and URLs that the
+segment, member and settings test modules share."""
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
+from html import unescape
 
 import pytest
+from sqlalchemy import select
 
 from segments_app.extensions import db
+from segments_app.models import CustomerAssignment, ItemAssignment, LegalEntity, Segment, Tenant
 from segments_app.services.accounts import create_user
-from tests.factories import tenant_named
+from segments_app.services.segments import create_segment
+from tests.factories import (
+    add_assignment,
+    add_customer,
+    add_legal_entity,
+    add_product,
+    tenant_named,
+)
 from tests.logins import CSRF, PASSWORD, log_in
 from tests.sql import statements
+
+#: the form that creates a segment, and the members tab of segment 'gold' (the `gold` fixture)
+NEW_SEGMENT = "/new-segment"
+GOLD_MEMBERS = "/segments/gold"
 
 
 class Browser:
@@ -99,3 +116,120 @@ def count_queries(app):
             yield lambda: len(sent)
 
     return counting
+
+
+# segments and members
+
+
+@pytest.fixture
+def seed(app, tenant):
+    """Create a segment of tenant 'acme' through the service, with `members` customers and
+    `items` products assigned; returns its id."""
+
+    def make(segment_id: str, name=None, members: int = 0, items: int = 0, **doc) -> str:
+        with app.app_context():
+            body = {
+                "id": segment_id,
+                "name": name or {"en": segment_id.title()},
+                "siteCode": "main",
+                "status": "ACTIVE",
+                **doc,
+            }
+            segment = create_segment(tenant_named(), body, "")
+            for n in range(members):
+                customer = add_customer("acme", f"{segment_id}-c{n}")
+                add_assignment(CustomerAssignment(segment_pk=segment.pk, customer_pk=customer.pk))
+            for n in range(items):
+                product = add_product("acme", f"{segment_id}-p{n}")
+                add_assignment(
+                    ItemAssignment(
+                        segment_pk=segment.pk, item_type="PRODUCT", product_pk=product.pk
+                    )
+                )
+            db.session.commit()
+            return segment.id
+
+    return make
+
+
+def stored_segment(app, segment_id: str) -> Segment | None:
+    """The segment as the database has it now, detached; None once it is gone."""
+    with app.app_context():
+        segment = db.session.scalar(select(Segment).where(Segment.id == segment_id))
+        db.session.expunge_all()
+        return segment
+
+
+def _gold_segment() -> Segment:
+    return db.session.scalar(select(Segment).where(Segment.id == "gold"))
+
+
+@pytest.fixture
+def gold(app, tenant) -> str:
+    """Segment 'gold' of tenant 'acme', without members."""
+    with app.app_context():
+        create_segment(
+            tenant_named(), {"id": "gold", "name": {"en": "Gold"}, "siteCode": "main"}, ""
+        )
+        db.session.commit()
+    return "gold"
+
+
+@pytest.fixture
+def member(app, gold):
+    """Add a directory customer (and its legal entities) and, unless `join` is False, make it a
+    member of 'gold' (for `entity` when given); returns the customer id."""
+
+    def make(
+        customer_id: str,
+        first_name: str = "Jane",
+        last_name: str = "Doe",
+        email: str | None = None,
+        entities: tuple[str, ...] = (),
+        entity: str | None = None,
+        join: bool = True,
+        mixins: dict | None = None,
+    ) -> str:
+        with app.app_context():
+            for entity_id in entities:
+                if db.session.scalar(select(LegalEntity).where(LegalEntity.id == entity_id)):
+                    continue
+                add_legal_entity("acme", entity_id, f"{entity_id.title()} GmbH")
+            customer = add_customer(
+                "acme", customer_id, email, first_name, last_name, legal_entity_ids=entities
+            )
+            if join:
+                entity_pk = None
+                if entity:
+                    entity_pk = db.session.scalar(
+                        select(LegalEntity.pk).where(LegalEntity.id == entity)
+                    )
+                add_assignment(
+                    CustomerAssignment(
+                        segment_pk=_gold_segment().pk,
+                        customer_pk=customer.pk,
+                        legal_entity_pk=entity_pk,
+                        mixins=mixins,
+                    )
+                )
+            db.session.commit()
+            return customer_id
+
+    return make
+
+
+def next_batch(html: str) -> str | None:
+    """The URL the last row of a search's batch fetches the next batch from."""
+    found = re.search(r'hx-get="([^"]*after=[^"]*)"', html)
+    return unescape(found.group(1)) if found else None
+
+
+# settings
+
+
+def tenant_now(app) -> Tenant:
+    """Tenant acme as the database has it now, detached."""
+    with app.app_context():
+        tenant = tenant_named()
+        db.session.expunge_all()
+        return tenant

@@ -1,97 +1,23 @@
-"""A segment's members tab: the frame, the paged and searchable list, adding a member from the
-directory, removing one, and the streamed CSV export."""
+"""A segment's members tab, reading: the frame and its counts, the paged list, searching it
+(in batches, with or without an index), what the page costs in queries, and the streamed CSV
+export."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from html import unescape
 from types import SimpleNamespace
 
-import pytest
 from sqlalchemy import func, select
 
 from segments_app.extensions import db
-from segments_app.models import Customer, CustomerAssignment, LegalEntity, Segment
+from segments_app.models import CustomerAssignment
 from segments_app.services import segment_search, substring
 from segments_app.services.members import how_added
-from segments_app.services.segments import create_segment
-from tests.factories import add_assignment, add_customer, add_legal_entity, tenant_named
 from tests.pages import GARBAGE, HUGE, hx_events, page_text
-
-URL = "/segments/gold"
-
-
-def _segment() -> Segment:
-    return db.session.scalar(select(Segment).where(Segment.id == "gold"))
-
-
-@pytest.fixture
-def gold(app, tenant) -> str:
-    """Segment 'gold' of tenant 'acme', without members."""
-    with app.app_context():
-        create_segment(
-            tenant_named(), {"id": "gold", "name": {"en": "Gold"}, "siteCode": "main"}, ""
-        )
-        db.session.commit()
-    return "gold"
-
-
-@pytest.fixture
-def member(app, gold):
-    """Add a directory customer (and its legal entities) and, unless `join` is False, make it a
-    member of 'gold' (for `entity` when given); returns the customer id."""
-
-    def make(
-        customer_id: str,
-        first_name: str = "Jane",
-        last_name: str = "Doe",
-        email: str | None = None,
-        entities: tuple[str, ...] = (),
-        entity: str | None = None,
-        join: bool = True,
-        mixins: dict | None = None,
-    ) -> str:
-        with app.app_context():
-            for entity_id in entities:
-                if db.session.scalar(select(LegalEntity).where(LegalEntity.id == entity_id)):
-                    continue
-                add_legal_entity("acme", entity_id, f"{entity_id.title()} GmbH")
-            customer = add_customer(
-                "acme", customer_id, email, first_name, last_name, legal_entity_ids=entities
-            )
-            if join:
-                entity_pk = None
-                if entity:
-                    entity_pk = db.session.scalar(
-                        select(LegalEntity.pk).where(LegalEntity.id == entity)
-                    )
-                add_assignment(
-                    CustomerAssignment(
-                        segment_pk=_segment().pk,
-                        customer_pk=customer.pk,
-                        legal_entity_pk=entity_pk,
-                        mixins=mixins,
-                    )
-                )
-            db.session.commit()
-            return customer_id
-
-    return make
-
-
-def _assignments(app) -> list[tuple[str, str | None]]:
-    """(customer id, legal entity id) of the members of 'gold'."""
-    with app.app_context():
-        rows = db.session.execute(
-            select(Customer.id, LegalEntity.id)
-            .select_from(CustomerAssignment)
-            .join(Customer, Customer.pk == CustomerAssignment.customer_pk)
-            .outerjoin(LegalEntity, LegalEntity.pk == CustomerAssignment.legal_entity_pk)
-            .order_by(Customer.id, LegalEntity.id)
-        )
-        return [tuple(row) for row in rows]
+from tests.web.conftest import GOLD_MEMBERS as URL
+from tests.web.conftest import next_batch as _next_batch
 
 
 def _row_customers(html: str) -> list[str]:
@@ -167,12 +93,6 @@ def test_paging(editor, member):
     assert "page 1 of 2" in page_text(editor.get(f"{URL}?page=x", htmx=True))
 
 
-def _next_batch(html: str) -> str | None:
-    """The URL the last row of a search's batch fetches the next batch from."""
-    found = re.search(r'hx-get="([^"]*after=[^"]*)"', html)
-    return unescape(found.group(1)) if found else None
-
-
 def test_search_results_come_in_batches(editor, member):
     for n in range(55):
         member(f"c{n:02d}", join=True)
@@ -233,174 +153,34 @@ def test_how_added_names_imports():
     assert how_added(SimpleNamespace(assignment_type="MANUAL", import_id=7)) == "Manual · import"
 
 
-# adding a member
-
-
-def test_candidates_from_the_directory(editor, member):
-    member("c1", "Anna", "Berg", "anna@example.com", entities=("le-1", "le-2"), entity="le-1")
-    member("c2", "Annika", "Roth", "annika@example.com", join=False)
-    member("c3", "Bob", "Stone", "bob@example.com", join=False)
-    response = editor.get(f"{URL}/members/candidates?find=ann", htmx=True)
-    assert response.status_code == 200
-    html = page_text(response)
-    assert html.startswith('<div id="member-candidates"')
-    assert "Anna Berg" in html and "Annika Roth" in html and "Bob" not in html
-    assert '<option value="le-1">Le-1 GmbH (le-1): member already</option>' in html
-    assert '<option value="le-2">Le-2 GmbH (le-2)</option>' in html
-    assert '<option value="">B2C, no legal entity</option>' in html
-    by_id = page_text(editor.get(f"{URL}/members/candidates?find=c3", htmx=True))
-    assert "Bob Stone" in by_id
-    none = page_text(editor.get(f"{URL}/members/candidates?find=zed", htmx=True))
-    assert "No customer matches “zed”" in none
-
-
-def test_a_candidate_search_without_an_index_goes_on_while_it_is_shown(editor, member, monkeypatch):
-    monkeypatch.setattr(segment_search, "STRETCH", 3)
-    monkeypatch.setattr(substring, "BUDGET_SECONDS", 0)
-    for n in range(10):
-        member(f"pick{n}", join=False)
-    html = page_text(editor.get(f"{URL}/members/candidates?find=k9", htmx=True))
-    assert html.startswith('<div id="member-candidates"') and "Searching… 3 customers" in html
-    found = []
-    while (url := _next_batch(html)) is not None:
-        html = page_text(editor.get(url, htmx=True))
-        assert not html.strip() or html.lstrip().startswith("<li")
-        found += re.findall(r'name="customer_id" value="([^"]+)"', html)
-    assert found == ["pick9"]
-    html = page_text(editor.get(f"{URL}/members/candidates?find=zz", htmx=True))
-    while (url := _next_batch(html)) is not None:
-        html = page_text(editor.get(url, htmx=True))
-    assert "No customer matches “zz”" in html
-
-
-def test_candidates_without_javascript_are_part_of_the_page(editor, member):
-    member("c2", "Annika", "Roth", join=False)
-    response = editor.get(f"{URL}/members/candidates?find=annika")
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/segments/gold?find=annika"
-    html = page_text(editor.get(response.headers["Location"]))
-    assert "<html" in html and "Annika Roth" in html
-    assert 'name="find" value="annika"' in html
-
-
-def test_a_b2c_member_shows_as_member(editor, member):
-    member("c1", "Anna", "Berg")
-    html = page_text(editor.get(f"{URL}/members/candidates?find=anna", htmx=True))
-    assert '<span class="badge badge-ok">Member</span>' in html
-    assert "Add Anna Berg" not in html
-
-
-def test_add_member_with_htmx(editor, app, member):
-    member("c2", "Annika", "Roth", join=False, entities=("le-1",))
-    response = editor.post(
-        f"{URL}/members",
-        data={"customer_id": "c2", "legal_entity_id": "le-1", "find": "annika"},
-        htmx=True,
-    )
-    assert response.status_code == 200
-    events = hx_events(response)
-    assert events["counts-changed"] is True
-    assert events["notify"]["message"] == "Added Annika Roth (Le-1 GmbH)."
-    html = page_text(response)
-    assert "Le-1 GmbH (le-1): member already" in html
-    assert '<li class="candidate" tabindex="-1" data-autofocus>' in html  # focus stays here
-    assert _assignments(app) == [("c2", "le-1")]
-    b2c = editor.post(f"{URL}/members", data={"customer_id": "c2", "find": "annika"}, htmx=True)
-    assert hx_events(b2c)["notify"]["message"] == "Added Annika Roth."
-    assert set(_assignments(app)) == {("c2", None), ("c2", "le-1")}
-    assert "2 members" in page_text(editor.get(URL))
-
-
-def test_add_member_without_javascript(editor, app, member):
-    member("c2", "Annika", "Roth", join=False)
-    response = editor.post(f"{URL}/members", data={"customer_id": "c2", "find": "annika"})
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/segments/gold?find=annika"
-    assert _assignments(app) == [("c2", None)]
-    assert "Added Annika Roth." in page_text(editor.get(response.headers["Location"]))
-
-
-def test_adding_a_member_again_changes_nothing(editor, app, member):
-    member("c1", mixins={"source": "crm"})
-    response = editor.post(f"{URL}/members", data={"customer_id": "c1"}, htmx=True)
-    assert response.status_code == 200
-    assert hx_events(response)["notify"] == {
-        "message": "Jane Doe is a member already.",
-        "level": "info",
-    }
-    with app.app_context():
-        assignment = db.session.scalar(select(CustomerAssignment))
-        assert assignment.mixins == {"source": "crm"} and assignment.version == 1
-
-
-def test_adding_someone_not_in_the_directory_is_refused(editor, app, gold):
-    response = editor.post(f"{URL}/members", data={"customer_id": "ghost"}, htmx=True)
-    assert response.status_code == 400
-    assert "not in this tenant's directory" in page_text(response)
-    wrong_entity = editor.post(f"{URL}/members", data={"customer_id": ""}, htmx=True)
-    assert wrong_entity.status_code == 400
-    assert _assignments(app) == []
-
-
-# removing a member
-
-
-def test_remove_member_swaps_the_row_out(editor, app, member):
-    member("c1", entities=("le-1",), entity="le-1")
+def test_the_frame_counts_reload_after_a_member_leaves(editor, member):
+    """Removing a member answers with an event the frame's counts listen for, and the counts
+    fragment then tells the new number."""
+    member("c1")
     member("c2")
-    response = editor.post(
-        f"{URL}/members/remove", data={"customer_id": "c1", "legal_entity_id": "le-1"}, htmx=True
-    )
-    assert response.status_code == 200
-    assert response.get_data(as_text=True) == ""
-    assert hx_events(response)["notify"]["message"] == "Removed Jane Doe (Le-1 GmbH)."
-    assert _assignments(app) == [("c2", None)]
-    html = page_text(editor.get(URL))
-    assert re.search(r'hx-post="/segments/gold/members/remove" hx-target="closest tr"', html)
+    page = page_text(editor.get(URL))
+    assert 'id="segment-facts"' in page and "counts-changed from:body" in page
+    assert "2 members" in page
+    removed = editor.post(f"{URL}/members/remove", data={"customer_id": "c1"}, htmx=True)
+    assert removed.status_code == 200
+    assert hx_events(removed)["counts-changed"] is True
+    facts = page_text(editor.get(f"{URL}/facts", htmx=True))
+    assert "1 member ·" in facts and "0 items" in facts
 
 
-def test_remove_without_javascript_goes_back(editor, app, member):
-    member("c1")
-    response = editor.post(
-        f"{URL}/members/remove", data={"customer_id": "c1", "back": "/segments/gold?q=doe"}
-    )
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/segments/gold?q=doe"
-    assert _assignments(app) == []
-
-
-def test_removing_a_non_member_is_404(editor, member):
-    member("c1", join=False)
-    response = editor.post(f"{URL}/members/remove", data={"customer_id": "c1"}, htmx=True)
-    assert response.status_code == 404
-
-
-# roles and CSRF
-
-
-def test_viewer_reads_but_may_not_change_members(viewer, app, member):
-    member("c1", "Anna", "Berg")
-    member("c2", "Annika", "Roth", join=False)
-    html = page_text(viewer.get(URL))
-    assert "Anna Berg" in html
-    assert "Remove" not in html and "Add a member" not in html and "Edit segment" not in html
-    assert viewer.get(f"{URL}/members.csv").status_code == 200
-    refused = [
-        viewer.get(f"{URL}/members/candidates?find=ann"),
-        viewer.post(f"{URL}/members", data={"customer_id": "c2"}),
-        viewer.post(f"{URL}/members/remove", data={"customer_id": "c1"}),
-    ]
-    assert [r.status_code for r in refused] == [403, 403, 403]
-    assert _assignments(app) == [("c1", None)]
-
-
-def test_member_writes_without_csrf_token_are_refused(editor, app, member):
-    member("c1")
-    member("c2", join=False)
-    added = editor.post(f"{URL}/members", data={"customer_id": "c2"}, csrf=False)
-    removed = editor.post(f"{URL}/members/remove", data={"customer_id": "c1"}, csrf=False)
-    assert (added.status_code, removed.status_code) == (400, 400)
-    assert _assignments(app) == [("c1", None)]
+def test_members_page_past_the_end_shows_the_last(editor, member):
+    for n in range(55):
+        member(f"c{n:02d}")
+    last = editor.get(f"/segments/gold?page={HUGE}", htmx=True)
+    assert last.status_code == 200
+    assert "page 2 of 2" in page_text(last)
+    assert _row_customers(page_text(last)) == [f"c{n}" for n in range(50, 55)]
+    for raw in GARBAGE:
+        first = editor.get(f"/segments/gold?page={raw}", htmx=True)
+        assert first.status_code == 200 and "page 1 of 2" in page_text(first), raw
+    # numbers that a search's batches carry are bounded too
+    batch = editor.get(f"/segments/gold?q=c0&after={HUGE}&read={HUGE}&shown={HUGE}")
+    assert batch.status_code == 200
 
 
 # CSV export
@@ -442,33 +222,3 @@ def test_csv_export_of_an_empty_segment_has_the_header(editor, app, gold):
     ]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CustomerAssignment)) == 0
-
-
-def test_the_frame_counts_reload_after_a_member_leaves(editor, member):
-    """Removing a member answers with an event the frame's counts listen for, and the counts
-    fragment then tells the new number."""
-    member("c1")
-    member("c2")
-    page = page_text(editor.get(URL))
-    assert 'id="segment-facts"' in page and "counts-changed from:body" in page
-    assert "2 members" in page
-    removed = editor.post(f"{URL}/members/remove", data={"customer_id": "c1"}, htmx=True)
-    assert removed.status_code == 200
-    assert hx_events(removed)["counts-changed"] is True
-    facts = page_text(editor.get(f"{URL}/facts", htmx=True))
-    assert "1 member ·" in facts and "0 items" in facts
-
-
-def test_members_page_past_the_end_shows_the_last(editor, member):
-    for n in range(55):
-        member(f"c{n:02d}")
-    last = editor.get(f"/segments/gold?page={HUGE}", htmx=True)
-    assert last.status_code == 200
-    assert "page 2 of 2" in page_text(last)
-    assert _row_customers(page_text(last)) == [f"c{n}" for n in range(50, 55)]
-    for raw in GARBAGE:
-        first = editor.get(f"/segments/gold?page={raw}", htmx=True)
-        assert first.status_code == 200 and "page 1 of 2" in page_text(first), raw
-    # numbers that a search's batches carry are bounded too
-    batch = editor.get(f"/segments/gold?q=c0&after={HUGE}&read={HUGE}&shown={HUGE}")
-    assert batch.status_code == 200
