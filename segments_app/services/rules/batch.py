@@ -2,10 +2,11 @@
 
 A statement per rule costs its planning and a round trip whatever it finds: 200 rules over a
 batch of 1,000 customers were 400 statements, several times the batch's own writes. Here the
-rules go in waves (a rule naming with inSegment a segment evaluated here goes in a later wave,
-so it sees that segment's new members) and each wave is one SELECT of what its rules select,
-one INSERT and one DELETE (rules.wave); RETURNING tells which segment each row was for, so
-counts and history stay per rule.
+rules go in waves, each one SELECT of what its rules select, one INSERT and one DELETE
+(rules.wave); RETURNING tells which segment each row was for, so counts and history stay per
+rule. A rule naming with inSegment a segment whose rule is in its wave reads that segment as the
+wave leaves it (rules.columns), so most batches are one wave; legal entity rules, evaluated one
+by one after their wave, make the rules naming their segments wait for the next.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def evaluate_batch(
     customer_pks: Sequence[int],
     fields: frozenset[str] | None = None,
 ) -> dict[str, Change]:
-    """evaluate_ids for `customer_pks`, a wave per statement pair; counted and logged.
+    """evaluate_ids for `customer_pks`, in waves (see `waves`); counted and logged.
 
     `fields`: the rule fields the customers' writes may have changed (None: any, as for a new
     customer). A rule that reads none of them, and names no segment whose members this batch
