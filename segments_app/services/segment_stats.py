@@ -12,8 +12,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..models import Activity, CustomerAssignment, Segment
 from ..models.types import utcnow
-
-ADDED, REMOVED = "members.added", "members.removed"
+from .activity import ADDED, REMOVED
 
 
 @dataclass(frozen=True)

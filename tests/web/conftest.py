@@ -1,18 +1,16 @@
 """Dashboard fixtures: clients logged in as each role, the CSRF token, a query counter; segments
-made through the service, segment 'gold' and its members; and the few helpers and URLs that the
-segment, member and settings test modules share."""
+made through the service, segment 'gold' and its members. Helpers the test modules import live
+in tests/web/dashboard_support.py (see tests/conftest.py)."""
 
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager
-from html import unescape
 
 import pytest
 from sqlalchemy import select
 
 from segments_app.extensions import db
-from segments_app.models import CustomerAssignment, ItemAssignment, LegalEntity, Segment, Tenant
+from segments_app.models import CustomerAssignment, ItemAssignment, LegalEntity, Segment
 from segments_app.services.accounts import create_user
 from segments_app.services.segments import create_segment
 from tests.factories import (
@@ -24,10 +22,6 @@ from tests.factories import (
 )
 from tests.logins import CSRF, PASSWORD, log_in
 from tests.sql import statements
-
-#: the form that creates a segment, and the members tab of segment 'gold' (the `gold` fixture)
-NEW_SEGMENT = "/new-segment"
-GOLD_MEMBERS = "/segments/gold"
 
 
 class Browser:
@@ -152,14 +146,6 @@ def seed(app, tenant):
     return make
 
 
-def stored_segment(app, segment_id: str) -> Segment | None:
-    """The segment as the database has it now, detached; None once it is gone."""
-    with app.app_context():
-        segment = db.session.scalar(select(Segment).where(Segment.id == segment_id))
-        db.session.expunge_all()
-        return segment
-
-
 def _gold_segment() -> Segment:
     return db.session.scalar(select(Segment).where(Segment.id == "gold"))
 
@@ -216,20 +202,3 @@ def member(app, gold):
             return customer_id
 
     return make
-
-
-def next_batch(html: str) -> str | None:
-    """The URL the last row of a search's batch fetches the next batch from."""
-    found = re.search(r'hx-get="([^"]*after=[^"]*)"', html)
-    return unescape(found.group(1)) if found else None
-
-
-# settings
-
-
-def tenant_now(app) -> Tenant:
-    """Tenant acme as the database has it now, detached."""
-    with app.app_context():
-        tenant = tenant_named()
-        db.session.expunge_all()
-        return tenant

@@ -12,8 +12,8 @@ from segments_app.extensions import db
 from segments_app.models import Customer, CustomerAssignment, LegalEntity
 from segments_app.services import segment_search, substring
 from tests.pages import hx_events, page_text
-from tests.web.conftest import GOLD_MEMBERS as URL
-from tests.web.conftest import next_batch as _next_batch
+from tests.web.dashboard_support import GOLD_MEMBERS as URL
+from tests.web.dashboard_support import next_batch as _next_batch
 
 
 def _assignments(app) -> list[tuple[str, str | None]]:

@@ -16,8 +16,8 @@ from segments_app.models import CustomerAssignment
 from segments_app.services import segment_search, substring
 from segments_app.services.members import how_added
 from tests.pages import GARBAGE, HUGE, hx_events, page_text
-from tests.web.conftest import GOLD_MEMBERS as URL
-from tests.web.conftest import next_batch as _next_batch
+from tests.web.dashboard_support import GOLD_MEMBERS as URL
+from tests.web.dashboard_support import next_batch as _next_batch
 
 
 def _row_customers(html: str) -> list[str]:

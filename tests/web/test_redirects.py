@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from segments_app.extensions import db
-from segments_app.services.segments import create_segment
-from tests.factories import tenant_named
 from tests.logins import CSRF, PASSWORD
 
 REFUSED = [
@@ -21,15 +18,6 @@ REFUSED = [
     "https://evil.example/",
     "javascript:alert(1)",
 ]
-
-
-@pytest.fixture
-def gold(app, tenant):
-    with app.app_context():
-        create_segment(
-            tenant_named(), {"id": "gold", "name": {"en": "Gold"}, "siteCode": "main"}, ""
-        )
-        db.session.commit()
 
 
 def _toggle(editor, back: str, htmx: bool = False):

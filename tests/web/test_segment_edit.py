@@ -7,7 +7,7 @@ from segments_app.extensions import db
 from segments_app.services.segments import get_segment, upsert_segment
 from tests.factories import tenant_named
 from tests.pages import page_text
-from tests.web.conftest import stored_segment as _stored
+from tests.web.dashboard_support import stored_segment as _stored
 
 
 def test_edit_form_shows_the_stored_values(editor, seed):

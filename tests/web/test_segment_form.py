@@ -13,8 +13,8 @@ from segments_app.extensions import db
 from segments_app.limits import JSON_MAX_DEPTH, NAME_MAX_LENGTH
 from segments_app.models import Segment
 from tests.pages import HUGE, page_text
-from tests.web.conftest import NEW_SEGMENT as NEW
-from tests.web.conftest import stored_segment as _stored
+from tests.web.dashboard_support import NEW_SEGMENT as NEW
+from tests.web.dashboard_support import stored_segment as _stored
 
 
 def _form(**fields) -> dict:

@@ -13,8 +13,8 @@ from segments_app.models import CustomerAssignment, ItemAssignment
 from segments_app.services.segments import upsert_segment
 from tests.factories import tenant_named
 from tests.pages import hx_events, page_text
-from tests.web.conftest import NEW_SEGMENT as NEW
-from tests.web.conftest import stored_segment as _stored
+from tests.web.dashboard_support import NEW_SEGMENT as NEW
+from tests.web.dashboard_support import stored_segment as _stored
 
 # roles and CSRF
 

@@ -14,7 +14,7 @@ from segments_app.models.tenants import SCOPE_MANAGE
 from segments_app.services.accounts import create_user
 from tests.logins import PASSWORD, log_in
 from tests.pages import hx_events
-from tests.web.conftest import tenant_now as _tenant_now
+from tests.web.dashboard_support import tenant_now as _tenant_now
 
 PAGES = ("/settings", "/settings/clients", "/settings/languages")
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.pages import hx_events
-from tests.web.conftest import tenant_now as _tenant_now
+from tests.web.dashboard_support import tenant_now as _tenant_now
 
 
 def test_languages_page_shows_the_languages_and_the_default(admin):

@@ -66,7 +66,8 @@ class Projected(Attributes):
         inSegment conditions read as those rules leave them (see in_segment)."""
         super().__init__(_customer)
         self.inline = dict(inline or {})
-        self._ctx = dataclasses.replace(ctx, attributes=self)
+        #: `ctx` with these columns for the customers' attributes: what the rules compile against
+        self.context = dataclasses.replace(ctx, attributes=self)
         self.dialect = session.get_bind().dialect.name
         source = Attributes(_customer)
         self._names: dict[tuple[str, str], str] = {}
@@ -142,7 +143,7 @@ class Projected(Attributes):
         # as the statement leaves the segment: its rule's AUTOMATIC members are the customers
         # it selects, and its other assignments stay (apply_wave's INSERT and DELETE)
         return sa.or_(
-            sa.func.coalesce(rule_condition(rule, self._ctx), sa.false()),
+            sa.func.coalesce(rule_condition(rule, self.context), sa.false()),
             position(self.cte.c.segments, sa.literal(f",{segment_pk}:M")) > 0,
         )
 

@@ -120,7 +120,7 @@ def _compile(session: DbSession, rules: dict[int, CheckedRule], ctx: SqlContext)
     named = {ctx.segment_pks.get(name) for rule in rules.values() for name in rule.segments}
     inline = {pk: rule for pk, rule in rules.items() if pk in named}
     batch = Projected(session, rules.values(), ctx, in_batch, inline)
-    ctx = dataclasses.replace(ctx, attributes=batch)
+    ctx = batch.context
     read = batch.cte
     verdict = _Verdicts(
         [
